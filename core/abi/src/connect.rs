@@ -1,0 +1,82 @@
+//! [`ConnectOptions`]: what the host hands a driver to open a connection.
+
+use abi_stable::std_types::{RString, RVec, Tuple2};
+use abi_stable::StableAbi;
+use std::fmt;
+
+/// Parsed connection parameters. The host parses URLs and config maps into this one shape,
+/// so drivers never parse URLs themselves.
+///
+/// `Debug` never shows the password.
+#[repr(C)]
+#[derive(StableAbi, Clone, Default)]
+pub struct ConnectOptions {
+    /// Engine name as the user wrote it (`sqlite`, `postgres`, `mysql`, …).
+    pub db_type: RString,
+    /// Host name or IP; for a Unix socket, the socket directory or path. Empty when unused.
+    pub host: RString,
+    /// TCP port; 0 means the engine's default.
+    pub port: u16,
+    /// Database name; for SQLite the file path or `:memory:`.
+    pub database: RString,
+    /// User name; empty when unused.
+    pub user: RString,
+    /// Password; empty when none. Never log it.
+    pub password: RString,
+    /// Remaining options (`sslmode`, `busy_timeout`, …) in the order given.
+    pub options: RVec<Tuple2<RString, RString>>,
+}
+
+impl ConnectOptions {
+    /// The value of option `key`, if given (last one wins).
+    pub fn option(&self, key: &str) -> Option<&str> {
+        self.options
+            .iter()
+            .rev()
+            .find(|t| t.0.as_str() == key)
+            .map(|t| t.1.as_str())
+    }
+}
+
+impl fmt::Debug for ConnectOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let opts: Vec<(&str, &str)> = self
+            .options
+            .iter()
+            .map(|t| (t.0.as_str(), t.1.as_str()))
+            .collect();
+        f.debug_struct("ConnectOptions")
+            .field("db_type", &self.db_type.as_str())
+            .field("host", &self.host.as_str())
+            .field("port", &self.port)
+            .field("database", &self.database.as_str())
+            .field("user", &self.user.as_str())
+            .field(
+                "password",
+                &if self.password.is_empty() { "" } else { "***" },
+            )
+            .field("options", &opts)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_hides_password_and_option_lookup_takes_last() {
+        let o = ConnectOptions {
+            password: "hunter2".into(),
+            options: vec![
+                Tuple2("a".into(), "1".into()),
+                Tuple2("a".into(), "2".into()),
+            ]
+            .into(),
+            ..Default::default()
+        };
+        assert!(!format!("{o:?}").contains("hunter2"));
+        assert_eq!(o.option("a"), Some("2"));
+        assert_eq!(o.option("b"), None);
+    }
+}

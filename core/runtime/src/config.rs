@@ -1,0 +1,352 @@
+//! `myrmex.toml`: plugin directories, named connections with pools, script limits.
+//!
+//! ```toml
+//! plugin_dirs = ["./plugins"]
+//! [connections.app]
+//! url = "sqlite://app.db"
+//! [connections.pg]
+//! url = "postgres://postgres@127.0.0.1:5432/test"
+//! password_env = "PGPASSWORD"
+//! pool = { max_size = 16, min_idle = 1, timeout_ms = 5000 }
+//! [limits]
+//! max_operations = 1000000000
+//! ```
+//!
+//! Unknown keys and wrong types are errors naming the file, line, column and key. Relative
+//! SQLite paths are resolved against the directory of the config file.
+
+use crate::{DatabaseConnection, Error, Result, Secret};
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// The whole config file.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Extra plugin directories (after `--plugin-dir` and `MYRMEX_PLUGIN_PATH`).
+    #[serde(default)]
+    pub plugin_dirs: Vec<PathBuf>,
+    /// Named connections.
+    #[serde(default)]
+    pub connections: BTreeMap<String, ConnectionConfig>,
+    /// Limits for scripts.
+    #[serde(default)]
+    pub limits: Limits,
+    /// Where the file was read from (set by [`Config::load`]).
+    #[serde(skip)]
+    pub path: Option<PathBuf>,
+}
+
+/// One `[connections.NAME]` table.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectionConfig {
+    /// A connection URL; or give `db_type` and the other fields.
+    pub url: Option<String>,
+    /// Engine, when no URL is given.
+    pub db_type: Option<String>,
+    /// Host.
+    pub host: Option<String>,
+    /// Port.
+    pub port: Option<u16>,
+    /// Database (file path for SQLite).
+    pub database: Option<String>,
+    /// User.
+    pub user: Option<String>,
+    /// Environment variable holding the password.
+    pub password_env: Option<String>,
+    /// Driver options (`sslmode`, `busy_timeout`, …).
+    #[serde(default)]
+    pub options: BTreeMap<String, String>,
+    /// Pool settings.
+    #[serde(default)]
+    pub pool: PoolConfig,
+}
+
+/// Pool settings of one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct PoolConfig {
+    /// Most connections open at once.
+    pub max_size: u32,
+    /// Idle connections kept open.
+    pub min_idle: u32,
+    /// How long to wait for a free connection, in milliseconds.
+    pub timeout_ms: u64,
+    /// Close connections idle longer than this (ms); none when unset.
+    pub idle_timeout_ms: Option<u64>,
+    /// Close connections older than this (ms); none when unset.
+    pub max_lifetime_ms: Option<u64>,
+    /// Ping each connection when it is taken from the pool.
+    pub test_on_checkout: bool,
+}
+
+impl Default for PoolConfig {
+    fn default() -> Self {
+        PoolConfig {
+            max_size: 10,
+            min_idle: 0,
+            timeout_ms: 30_000,
+            idle_timeout_ms: Some(600_000),
+            max_lifetime_ms: Some(1_800_000),
+            test_on_checkout: false,
+        }
+    }
+}
+
+/// Limits applied to Rhai scripts, so a runaway script cannot hang a cron job.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Most Rhai operations a script may run (0 = no limit).
+    pub max_operations: u64,
+    /// Deepest function-call nesting.
+    pub max_call_levels: usize,
+    /// Wall-clock limit for a script in milliseconds (0 = none).
+    pub timeout_ms: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            max_operations: 1_000_000_000,
+            max_call_levels: 64,
+            timeout_ms: 0,
+        }
+    }
+}
+
+/// The default config file name, looked for in the current directory.
+pub const DEFAULT_CONFIG: &str = "myrmex.toml";
+
+impl Config {
+    /// Reads and validates a config file.
+    pub fn load(path: &Path) -> Result<Config> {
+        let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        let mut config = Config::parse(&text, path)?;
+        config.path = Some(path.to_path_buf());
+        Ok(config)
+    }
+
+    /// Parses config text; `path` is used in error messages and to resolve relative paths.
+    pub fn parse(text: &str, path: &Path) -> Result<Config> {
+        let config: Config = toml::from_str(text).map_err(|e| {
+            let offset = e.span().map(|s| s.start).unwrap_or(0);
+            let (line, column) = line_col(text, offset);
+            let mut message = e.message().trim().to_string();
+            if let Some(key) = key_at(text, offset) {
+                if !message.contains(&format!("`{key}`")) {
+                    message = format!("key `{key}`: {message}");
+                }
+            }
+            Error::Config {
+                path: path.to_path_buf(),
+                line,
+                column,
+                message,
+            }
+        })?;
+        for (name, c) in &config.connections {
+            if c.url.is_none() && c.db_type.is_none() {
+                let offset = text.find(&format!("connections.{name}")).unwrap_or(0);
+                let (line, column) = line_col(text, offset);
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!("connection `{name}` needs `url` or `db_type`"),
+                });
+            }
+            if c.pool.max_size == 0 || c.pool.min_idle > c.pool.max_size {
+                let offset = text.find(&format!("connections.{name}")).unwrap_or(0);
+                let (line, column) = line_col(text, offset);
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!(
+                        "connection `{name}`: pool needs 1 <= max_size and min_idle <= max_size"
+                    ),
+                });
+            }
+        }
+        Ok(config)
+    }
+
+    /// Reads `./myrmex.toml` if it exists.
+    pub fn load_default() -> Result<Option<Config>> {
+        let p = Path::new(DEFAULT_CONFIG);
+        if p.exists() {
+            Config::load(p).map(Some)
+        } else {
+            Ok(None)
+        }
+    }
+
+    /// Plugin directories, resolved against the config file's directory.
+    pub fn resolved_plugin_dirs(&self) -> Vec<PathBuf> {
+        self.plugin_dirs.iter().map(|d| self.resolve(d)).collect()
+    }
+
+    fn resolve(&self, p: &Path) -> PathBuf {
+        match self.path.as_deref().and_then(Path::parent) {
+            Some(base) if p.is_relative() && !base.as_os_str().is_empty() => base.join(p),
+            _ => p.to_path_buf(),
+        }
+    }
+
+    /// Builds the connection named `name` (not yet connected), reading its secret from the
+    /// environment.
+    pub fn connection(&self, name: &str) -> Result<DatabaseConnection> {
+        let c = self
+            .connections
+            .get(name)
+            .ok_or_else(|| Error::UnknownConnection {
+                name: name.to_string(),
+                known: self
+                    .connections
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            })?;
+        let mut conn = match &c.url {
+            Some(url) => DatabaseConnection::from_url(name, url)?,
+            None => {
+                let mut d = DatabaseConnection::new(name, c.db_type.clone().unwrap_or_default());
+                d.host = c.host.clone().unwrap_or_default();
+                d.port = c.port;
+                d.database = c.database.clone().unwrap_or_default();
+                d.user = c.user.clone().unwrap_or_default();
+                d
+            }
+        };
+        if c.url.is_some() {
+            if let Some(h) = &c.host {
+                conn.host = h.clone();
+            }
+            if let Some(p) = c.port {
+                conn.port = Some(p);
+            }
+            if let Some(d) = &c.database {
+                conn.database = d.clone();
+            }
+            if let Some(u) = &c.user {
+                conn.user = u.clone();
+            }
+        }
+        conn.options
+            .extend(c.options.iter().map(|(k, v)| (k.clone(), v.clone())));
+        if let Some(var) = &c.password_env {
+            let secret = std::env::var(var).map_err(|_| Error::MissingSecret {
+                connection: name.to_string(),
+                var: var.clone(),
+            })?;
+            conn.set_password(Secret::new(secret));
+        }
+        if crate::url::canonical_scheme(&conn.db_type) == "sqlite" && conn.database != ":memory:" {
+            conn.database = self
+                .resolve(Path::new(&conn.database))
+                .to_string_lossy()
+                .into_owned();
+        }
+        Ok(conn)
+    }
+}
+
+fn line_col(text: &str, offset: usize) -> (usize, usize) {
+    let before = &text[..offset.min(text.len())];
+    let line = before.matches('\n').count() + 1;
+    let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+    (line, column)
+}
+
+/// The dotted key whose value sits at `offset`: the last `[table]` header before it plus the
+/// key written before the nearest `=` on its line.
+fn key_at(text: &str, offset: usize) -> Option<String> {
+    let offset = offset.min(text.len());
+    let line_start = text[..offset].rfind('\n').map_or(0, |i| i + 1);
+    let line_end = text[offset..].find('\n').map_or(text.len(), |i| offset + i);
+    let line = &text[line_start..line_end];
+    let upto = &text[line_start..offset];
+    let key_part = if upto.contains('=') { upto } else { line };
+    let eq = key_part.rfind('=')?;
+    let key = key_part[..eq]
+        .rsplit([',', '{'])
+        .next()?
+        .trim()
+        .trim_matches('"')
+        .to_string();
+    if key.is_empty() || key.starts_with('[') {
+        return None;
+    }
+    let header = text[..line_start]
+        .lines()
+        .rev()
+        .map(str::trim)
+        .find(|l| l.starts_with('[') && l.ends_with(']'))
+        .map(|h| h.trim_matches(['[', ']']).trim().to_string());
+    let inline = line[..eq.min(line.len())]
+        .split_once('=')
+        .filter(|_| line.contains('{'))
+        .map(|(outer, _)| outer.trim().to_string());
+    let mut parts: Vec<String> = header.into_iter().collect();
+    if let Some(o) = inline.filter(|o| *o != key) {
+        parts.push(o);
+    }
+    parts.push(key);
+    Some(parts.join("."))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn err(text: &str) -> String {
+        Config::parse(text, Path::new("my.toml"))
+            .unwrap_err()
+            .to_string()
+    }
+
+    #[test]
+    fn parses_the_spec_example() {
+        let c = Config::parse(
+            "plugin_dirs = [\"./plugins\"]\n[connections.app]\nurl = \"sqlite://app.db\"\n[connections.pg]\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\npassword_env = \"PGPASSWORD\"\npool = { max_size = 16, min_idle = 1, timeout_ms = 5000 }\n",
+            Path::new("myrmex.toml"),
+        )
+        .unwrap();
+        assert_eq!(c.connections["pg"].pool.max_size, 16);
+        assert_eq!(c.connections["pg"].pool.min_idle, 1);
+    }
+
+    #[test]
+    fn unknown_key_names_file_line_and_key() {
+        let e = err("[connections.app]\nurl = \"sqlite://a.db\"\npasword_env = \"X\"\n");
+        assert!(e.starts_with("my.toml:3:"), "{e}");
+        assert!(e.contains("pasword_env"), "{e}");
+    }
+
+    #[test]
+    fn wrong_type_names_the_key() {
+        let e = err("[connections.pg]\nurl = \"postgres://h/d\"\npool = { max_size = \"many\" }\n");
+        assert!(e.starts_with("my.toml:3:"), "{e}");
+        assert!(e.contains("max_size"), "{e}");
+    }
+
+    #[test]
+    fn connection_needs_url_or_type() {
+        let e = err("[connections.x]\nhost = \"h\"\n");
+        assert!(e.contains("connection `x` needs `url` or `db_type`"), "{e}");
+    }
+
+    #[test]
+    fn missing_secret_is_named() {
+        let c = Config::parse("[connections.pg]\nurl = \"postgres://u@h/d\"\npassword_env = \"MYRMEX_TEST_UNSET_VAR\"\n", Path::new("m.toml")).unwrap();
+        let e = c.connection("pg").unwrap_err().to_string();
+        assert!(e.contains("MYRMEX_TEST_UNSET_VAR"), "{e}");
+    }
+}

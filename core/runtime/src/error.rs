@@ -1,0 +1,144 @@
+//! [`Error`]: everything `myrmex-core` can fail with.
+
+use myrmex_abi::PluginError;
+use std::path::PathBuf;
+
+/// The longest statement text quoted in an error message.
+const MAX_STATEMENT_CHARS: usize = 160;
+
+/// A `myrmex-core` error. Messages name what was wrong (file, line, key, connection,
+/// statement) and never contain a password.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// A plugin library was refused.
+    #[error("{}: {reason}", path.display())]
+    PluginRefused {
+        /// The library file.
+        path: PathBuf,
+        /// Why, in one line.
+        reason: String,
+    },
+    /// No loaded plugin provides a driver for a URL scheme.
+    #[error("no driver for `{scheme}` (loaded drivers: {known}); is its plugin in the plugin search path? (see `myrmex plugins`)")]
+    NoDriver {
+        /// The scheme or db_type asked for.
+        scheme: String,
+        /// Schemes that are available.
+        known: String,
+    },
+    /// No loaded plugin provides a capability.
+    #[error("no {kind} capability named `{name}` (loaded: {known})")]
+    NoCapability {
+        /// Capability kind.
+        kind: String,
+        /// The name asked for.
+        name: String,
+        /// Names of that kind that are loaded.
+        known: String,
+    },
+    /// A connection URL could not be parsed.
+    #[error("invalid connection URL `{url}`: {reason}")]
+    Url {
+        /// The URL with any password replaced by `***`.
+        url: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The database or driver reported an error.
+    #[error("{connection}: {source}{}", statement_suffix(statement))]
+    Database {
+        /// Connection name.
+        connection: String,
+        /// The statement, when one was running.
+        statement: Option<String>,
+        /// The plugin's error.
+        source: PluginError,
+    },
+    /// A connection was used after its plugin panicked.
+    #[error("{connection}: connection is unusable after a plugin panic; open a new one")]
+    Poisoned {
+        /// Connection name.
+        connection: String,
+    },
+    /// A connection was used before `connect()` or after `close()`.
+    #[error("{connection}: not connected")]
+    NotConnected {
+        /// Connection name.
+        connection: String,
+    },
+    /// A named connection is not known to the manager.
+    #[error("no connection named `{name}` (known: {known})")]
+    UnknownConnection {
+        /// The name asked for.
+        name: String,
+        /// Names that exist.
+        known: String,
+    },
+    /// The config file is invalid.
+    #[error("{}:{line}:{column}: {message}", path.display())]
+    Config {
+        /// Config file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong, naming the key.
+        message: String,
+    },
+    /// A secret was to be read from an unset environment variable.
+    #[error("connection `{connection}`: environment variable {var} (password_env) is not set")]
+    MissingSecret {
+        /// Connection name.
+        connection: String,
+        /// Variable name.
+        var: String,
+    },
+    /// A pool could not hand out a connection.
+    #[error("pool `{pool}`: {message}")]
+    Pool {
+        /// Pool (connection) name.
+        pool: String,
+        /// What happened, e.g. the timeout.
+        message: String,
+    },
+    /// Reading a file failed.
+    #[error("{}: {source}", path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// The plugin error inside a [`Error::Database`], if this is one.
+    pub fn plugin_error(&self) -> Option<&PluginError> {
+        match self {
+            Error::Database { source, .. } => Some(source),
+            _ => None,
+        }
+    }
+}
+
+fn statement_suffix(statement: &Option<String>) -> String {
+    match statement {
+        None => String::new(),
+        Some(s) => format!(" [statement: {}]", abbreviate(s)),
+    }
+}
+
+/// One line, at most [`MAX_STATEMENT_CHARS`] characters.
+pub(crate) fn abbreviate(sql: &str) -> String {
+    let one_line: String = sql.split_whitespace().collect::<Vec<_>>().join(" ");
+    if one_line.chars().count() > MAX_STATEMENT_CHARS {
+        let cut: String = one_line.chars().take(MAX_STATEMENT_CHARS).collect();
+        format!("{cut}…")
+    } else {
+        one_line
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -1,0 +1,62 @@
+//! Command-line arguments.
+
+use crate::output::Format;
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+
+/// myrmex — database administration for SQLite, PostgreSQL and MySQL/MariaDB.
+///
+/// With no command: the interactive shell (Rhai, or SQL after \sql).
+#[derive(Debug, Parser)]
+#[command(name = "myrmex", version, about, long_about = None)]
+pub struct Cli {
+    /// Config file (default: ./myrmex.toml when present).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
+    /// Extra plugin directory, searched first (repeatable).
+    #[arg(long = "plugin-dir", global = true, value_name = "DIR")]
+    pub plugin_dirs: Vec<PathBuf>,
+
+    /// More logging (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    /// Output format of tabular results.
+    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
+    pub format: Format,
+
+    /// Most Rhai operations a script may run (0 = unlimited).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_operations: Option<u64>,
+
+    /// Deepest function-call nesting of a script.
+    #[arg(long, global = true, value_name = "N")]
+    pub max_call_levels: Option<usize>,
+
+    /// Stop a script after this many milliseconds (0 = never).
+    #[arg(long = "timeout", global = true, value_name = "MS")]
+    pub timeout_ms: Option<u64>,
+
+    /// Evaluate CODE and print the result.
+    #[arg(short = 'e', long = "eval", value_name = "CODE")]
+    pub eval: Option<String>,
+
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+/// Subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run a Rhai script; its arguments are in the `ARGS` array.
+    Run {
+        /// The script.
+        file: PathBuf,
+        /// Arguments for the script.
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// List plugins: file, version, capabilities (and refused libraries on stderr).
+    Plugins,
+}

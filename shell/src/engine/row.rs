@@ -1,0 +1,129 @@
+//! [`Row`]: one result row for scripts. Reads like an object map (`r.name`, `r["name"]`,
+//! `r[0]`, `r.keys()`) but keeps the columns in query order.
+
+use super::value::{json_string, runtime, to_json};
+use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, INT};
+use std::rc::Rc;
+
+/// One row: shared column names plus this row's values.
+#[derive(Clone, Debug)]
+pub struct Row {
+    columns: Rc<[ImmutableString]>,
+    values: Vec<Dynamic>,
+}
+
+impl Row {
+    /// A row over `columns`.
+    pub fn new(columns: Rc<[ImmutableString]>, values: Vec<Dynamic>) -> Self {
+        Row { columns, values }
+    }
+
+    /// Column names.
+    pub fn columns(&self) -> &[ImmutableString] {
+        &self.columns
+    }
+
+    /// Values in column order.
+    pub fn values(&self) -> &[Dynamic] {
+        &self.values
+    }
+
+    fn position(&self, name: &str) -> Option<usize> {
+        self.columns.iter().position(|c| c.as_str() == name)
+    }
+
+    fn get(&mut self, name: &str) -> Result<Dynamic, Box<EvalAltResult>> {
+        match self.position(name) {
+            Some(i) => Ok(self.values[i].clone()),
+            None => Err(runtime(format!(
+                "row has no column `{name}` (columns: {})",
+                self.columns.join(", ")
+            ))),
+        }
+    }
+
+    fn set(&mut self, name: &str, v: Dynamic) {
+        match self.position(name) {
+            Some(i) => self.values[i] = v,
+            None => {
+                let mut cols: Vec<ImmutableString> = self.columns.to_vec();
+                cols.push(name.into());
+                self.columns = cols.into();
+                self.values.push(v);
+            }
+        }
+    }
+
+    /// The row as JSON, columns in order.
+    pub fn to_json(&self) -> String {
+        let items: Vec<String> = self
+            .columns
+            .iter()
+            .zip(&self.values)
+            .map(|(c, v)| format!("{}:{}", json_string(c), to_json(v)))
+            .collect();
+        format!("{{{}}}", items.join(","))
+    }
+
+    fn display(&self, debug: bool) -> String {
+        let items: Vec<String> = self
+            .columns
+            .iter()
+            .zip(&self.values)
+            .map(|(c, v)| {
+                let shown = if v.is_string() || debug {
+                    format!("{v:?}")
+                } else {
+                    v.to_string()
+                };
+                format!("{c}: {shown}")
+            })
+            .collect();
+        format!("#{{{}}}", items.join(", "))
+    }
+}
+
+/// Registers `Row` and its functions.
+pub fn register(engine: &mut rhai::Engine) {
+    engine.register_type_with_name::<Row>("Row");
+    engine.register_indexer_get(|r: &mut Row, name: &str| r.get(name));
+    engine.register_indexer_get(
+        |r: &mut Row, i: INT| -> Result<Dynamic, Box<EvalAltResult>> {
+            let n = r.values.len() as INT;
+            let idx = if i < 0 { n + i } else { i };
+            if (0..n).contains(&idx) {
+                Ok(r.values[idx as usize].clone())
+            } else {
+                Err(runtime(format!(
+                    "column index {i} out of range (row has {n} columns)"
+                )))
+            }
+        },
+    );
+    engine.register_indexer_set(|r: &mut Row, name: &str, v: Dynamic| r.set(name, v));
+    engine.register_fn("keys", |r: &mut Row| -> Array {
+        r.columns.iter().map(|c| Dynamic::from(c.clone())).collect()
+    });
+    engine.register_fn("values", |r: &mut Row| -> Array { r.values.clone() });
+    engine.register_fn("len", |r: &mut Row| r.values.len() as INT);
+    engine.register_fn("contains", |r: &mut Row, name: &str| {
+        r.position(name).is_some()
+    });
+    engine.register_fn("to_map", |r: &mut Row| -> Map {
+        r.columns
+            .iter()
+            .zip(&r.values)
+            .map(|(c, v)| (c.as_str().into(), v.clone()))
+            .collect()
+    });
+    engine.register_fn("to_json", |r: &mut Row| r.to_json());
+    engine.register_fn("to_string", |r: &mut Row| r.display(false));
+    engine.register_fn("to_debug", |r: &mut Row| r.display(true));
+    engine.register_fn("==", |a: &mut Row, b: Row| {
+        a.columns == b.columns
+            && a.values
+                .iter()
+                .zip(&b.values)
+                .all(|(x, y)| x.to_string() == y.to_string() && x.type_name() == y.type_name())
+    });
+}

@@ -1,0 +1,151 @@
+//! `myrmex`: the command line, the REPL and the Rhai script runner.
+
+mod cli;
+mod engine;
+mod interrupt;
+mod output;
+mod repl;
+mod script;
+
+use clap::Parser;
+use cli::{Cli, Command};
+use myrmex_core::plugin::{Registry, SearchPath};
+use myrmex_core::Config;
+use output::{Format, Tabular};
+use rhai::{Array, Dynamic, Map};
+use std::io::IsTerminal;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+fn init_logging(verbose: u8) {
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .without_time()
+        .try_init();
+}
+
+/// The plugin list as a table (or JSON/CSV).
+pub fn plugins_table(maps: &Array, format: Format) -> String {
+    let rows = maps
+        .iter()
+        .filter_map(|d| d.read_lock::<Map>().map(|m| m.clone()))
+        .map(|m| {
+            let caps = m
+                .get("capabilities")
+                .and_then(|c| c.read_lock::<Array>().map(|a| a.clone()))
+                .unwrap_or_default()
+                .iter()
+                .filter_map(|c| {
+                    c.read_lock::<Map>()
+                        .map(|m| format!("{}:{}", m["kind"], m["name"]))
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
+            vec![
+                m["name"].clone(),
+                m["version"].clone(),
+                m["contract"].clone(),
+                Dynamic::from(caps),
+                m["file"].clone(),
+            ]
+        })
+        .collect();
+    Tabular {
+        columns: ["name", "version", "contract", "capabilities", "file"]
+            .map(String::from)
+            .to_vec(),
+        rows,
+    }
+    .render(format, false)
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    init_logging(cli.verbose);
+
+    let config = match &cli.config {
+        Some(p) => Config::load(p).map(Some),
+        None => Config::load_default(),
+    };
+    let config = match config {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("myrmex: {e}");
+            return ExitCode::from(script::EXIT_USAGE);
+        }
+    };
+    let config_dirs = config
+        .as_ref()
+        .map(Config::resolved_plugin_dirs)
+        .unwrap_or_default();
+    let registry = Arc::new(Registry::load(SearchPath::standard(
+        &cli.plugin_dirs,
+        &config_dirs,
+    )));
+    Registry::set_global(registry.clone());
+
+    let mut limits = config.as_ref().map(|c| c.limits).unwrap_or_default();
+    if let Some(n) = cli.max_operations {
+        limits.max_operations = n;
+    }
+    if let Some(n) = cli.max_call_levels {
+        limits.max_call_levels = n;
+    }
+    if let Some(n) = cli.timeout_ms {
+        limits.timeout_ms = n;
+    }
+    let ctx = engine::Context::new(registry.clone(), config, limits);
+    interrupt::install();
+
+    let code = match (&cli.eval, &cli.command) {
+        (Some(_), Some(_)) => {
+            eprintln!("myrmex: -e cannot be combined with a command");
+            script::EXIT_USAGE
+        }
+        (Some(code), None) => {
+            script::eval(&ctx, "-e", code, &mut rhai::Scope::new(), cli.format, true)
+        }
+        (None, Some(Command::Run { file, args })) => script::run_file(&ctx, file, args, cli.format),
+        (None, Some(Command::Plugins)) => {
+            print!(
+                "{}",
+                plugins_table(&engine::plugins::plugin_maps(&ctx), cli.format)
+            );
+            for r in registry.refusals() {
+                eprintln!("refused: {r}");
+            }
+            0
+        }
+        (None, None) => {
+            if !std::io::stdin().is_terminal() {
+                // Piped input: run it as one script.
+                let mut code = String::new();
+                if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut code) {
+                    eprintln!("myrmex: cannot read standard input: {e}");
+                    return ExitCode::from(script::EXIT_USAGE);
+                }
+                script::eval(
+                    &ctx,
+                    "<stdin>",
+                    &code,
+                    &mut rhai::Scope::new(),
+                    cli.format,
+                    false,
+                )
+            } else {
+                repl::run(ctx, cli.format)
+            }
+        }
+    };
+    ExitCode::from(code)
+}

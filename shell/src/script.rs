@@ -1,0 +1,138 @@
+//! Running scripts (`run FILE`, `-e CODE`) and reporting their errors as `file:line:col: msg`.
+
+use crate::engine::{self, Context};
+use crate::interrupt;
+use crate::output::{render_value, Format};
+use rhai::{Array, Dynamic, EvalAltResult, ParseError, Position, Scope};
+use std::path::Path;
+use std::rc::Rc;
+
+/// Exit status of a script error.
+pub const EXIT_SCRIPT_ERROR: u8 = 1;
+/// Exit status of a usage error.
+pub const EXIT_USAGE: u8 = 2;
+/// Exit status after Ctrl-C.
+pub const EXIT_INTERRUPTED: u8 = 130;
+
+/// `source:line:col: message` for a parse error.
+pub fn parse_error(source: &str, e: &ParseError) -> String {
+    format!("{}: {}", location(source, e.position()), e.err_type())
+}
+
+fn location(source: &str, pos: Position) -> String {
+    match (pos.line(), pos.position()) {
+        (Some(l), Some(c)) => format!("{source}:{l}:{c}"),
+        (Some(l), None) => format!("{source}:{l}:1"),
+        _ => source.to_string(),
+    }
+}
+
+/// The innermost error of a call chain, with the innermost known position.
+fn innermost(e: &EvalAltResult) -> (&EvalAltResult, Position) {
+    let mut cur = e;
+    let mut pos = e.position();
+    loop {
+        match cur {
+            EvalAltResult::ErrorInFunctionCall(_, _, inner, p)
+            | EvalAltResult::ErrorInModule(_, inner, p) => {
+                if !p.is_none() {
+                    pos = *p;
+                }
+                cur = inner;
+                if !cur.position().is_none() {
+                    pos = cur.position();
+                }
+            }
+            _ => return (cur, pos),
+        }
+    }
+}
+
+/// `source:line:col: message` for a runtime error.
+pub fn runtime_error(source: &str, e: &EvalAltResult) -> String {
+    let (inner, pos) = innermost(e);
+    let message = match inner {
+        EvalAltResult::ErrorRuntime(v, _) => v.to_string(),
+        EvalAltResult::ErrorTerminated(v, _) => v.to_string(),
+        EvalAltResult::ErrorTooManyOperations(_) => {
+            "script exceeded its operation limit (raise --max-operations or [limits] max_operations)".into()
+        }
+        EvalAltResult::ErrorStackOverflow(_) => {
+            "script exceeded its call depth limit (raise --max-call-levels or [limits] max_call_levels)".into()
+        }
+        other => {
+            let s = other.to_string();
+            match s.rfind(" (line ") {
+                Some(i) if s.ends_with(')') => s[..i].to_string(),
+                _ => s,
+            }
+        }
+    };
+    format!("{}: {message}", location(source, pos))
+}
+
+/// True when the error came from Ctrl-C.
+pub fn is_interrupt(e: &EvalAltResult) -> bool {
+    matches!(innermost(e).0, EvalAltResult::ErrorTerminated(v, _) if v.to_string() == "interrupted")
+}
+
+/// Runs `code` named `source`, printing a non-unit result in `format` when `print_result`.
+pub fn eval(
+    ctx: &Rc<Context>,
+    source: &str,
+    code: &str,
+    scope: &mut Scope,
+    format: Format,
+    print_result: bool,
+) -> u8 {
+    let engine = engine::build(ctx);
+    let ast = match engine.compile(code) {
+        Ok(ast) => ast,
+        Err(e) => {
+            eprintln!("{}", parse_error(source, &e));
+            return EXIT_SCRIPT_ERROR;
+        }
+    };
+    interrupt::reset();
+    ctx.start_clock();
+    match engine.eval_ast_with_scope::<Dynamic>(scope, &ast) {
+        Ok(v) => {
+            if print_result {
+                if let Some(text) = render_value(&v, format, false) {
+                    print!("{text}");
+                }
+            }
+            0
+        }
+        Err(e) if is_interrupt(&e) => {
+            eprintln!("{source}: interrupted");
+            EXIT_INTERRUPTED
+        }
+        Err(e) => {
+            eprintln!("{}", runtime_error(source, &e));
+            EXIT_SCRIPT_ERROR
+        }
+    }
+}
+
+/// `myrmex run FILE ARGS…`: the script sees `ARGS` (an array of strings).
+pub fn run_file(ctx: &Rc<Context>, path: &Path, args: &[String], format: Format) -> u8 {
+    let code = match std::fs::read_to_string(path) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("myrmex: cannot read script {}: {e}", path.display());
+            return EXIT_USAGE;
+        }
+    };
+    let mut scope = Scope::new();
+    let arr: Array = args.iter().map(|a| Dynamic::from(a.clone())).collect();
+    scope.push_constant("ARGS", arr);
+    eval(
+        ctx,
+        &path.display().to_string(),
+        &code,
+        &mut scope,
+        format,
+        false,
+    )
+}
