@@ -1,1 +1,169 @@
+//! Shared helpers for the end-to-end tests: build the real binary and plugins once, locate
+//! them, build the out-of-tree fixture plugins, and reach the real database servers.
+//!
+//! `cargo test` does not build cdylibs, so [`ensure_built`] runs `cargo build` for the
+//! workspace (once per test process); server tests read `MYRMEX_TEST_POSTGRES_URL` /
+//! `MYRMEX_TEST_MYSQL_URL` and fail instead of skipping when `MYRMEX_REQUIRE_SERVERS=1`.
 
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::OnceLock;
+
+/// The workspace root.
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ has a parent")
+        .to_path_buf()
+}
+
+/// The shared datasets folder (`../shared/datasets` from the project root).
+pub fn datasets() -> PathBuf {
+    workspace_root().join("../shared/datasets")
+}
+
+/// The profile directory the tests run from (`target/debug` or `target/release`).
+pub fn profile_dir() -> PathBuf {
+    let exe = std::env::current_exe().expect("test executable path");
+    // target/<profile>/deps/<test-binary>
+    exe.parent()
+        .and_then(Path::parent)
+        .expect("target/<profile>/deps layout")
+        .to_path_buf()
+}
+
+fn target_dir() -> PathBuf {
+    profile_dir().parent().expect("target dir").to_path_buf()
+}
+
+fn is_release() -> bool {
+    profile_dir().file_name().is_some_and(|n| n == "release")
+}
+
+fn cargo() -> Command {
+    let mut c = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+    c.current_dir(workspace_root());
+    c
+}
+
+/// Builds the `myrmex` binary, every plugin and the examples (once per process) and returns
+/// the profile directory that holds them.
+pub fn ensure_built() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let mut c = cargo();
+        c.args([
+            "build",
+            "--workspace",
+            "--lib",
+            "--bins",
+            "--examples",
+            "--quiet",
+        ]);
+        if is_release() {
+            c.arg("--release");
+        }
+        let status = c.status().expect("run cargo build");
+        assert!(status.success(), "cargo build of the workspace failed");
+        profile_dir()
+    })
+}
+
+/// Path of the `myrmex` binary (built).
+pub fn myrmex_bin() -> PathBuf {
+    ensure_built().join(format!("myrmex{}", std::env::consts::EXE_SUFFIX))
+}
+
+/// A `myrmex` command with a clean environment for plugin search and history.
+pub fn myrmex() -> Command {
+    let mut c = Command::new(myrmex_bin());
+    c.env_remove("MYRMEX_PLUGIN_PATH")
+        .env_remove("RUST_LOG")
+        .env("RUST_BACKTRACE", "0");
+    c
+}
+
+/// File name of plugin `name` on this platform (`libmyrmex_sqlite.so`).
+pub fn plugin_file(name: &str) -> String {
+    format!(
+        "{}myrmex_{name}{}",
+        std::env::consts::DLL_PREFIX,
+        std::env::consts::DLL_SUFFIX
+    )
+}
+
+/// The directory holding the out-of-tree fixture plugins (`oot_shard`, `bad_contract`,
+/// `panicky`), built once per process from `tests/fixtures` with their own target dir.
+pub fn fixture_plugins() -> &'static Path {
+    static BUILT: OnceLock<PathBuf> = OnceLock::new();
+    BUILT.get_or_init(|| {
+        let fixtures = workspace_root().join("tests/fixtures");
+        let target = target_dir().join("fixtures");
+        let status = cargo()
+            .args(["build", "--quiet", "--manifest-path"])
+            .arg(fixtures.join("Cargo.toml"))
+            .arg("--target-dir")
+            .arg(&target)
+            .status()
+            .expect("run cargo build for fixtures");
+        assert!(status.success(), "cargo build of tests/fixtures failed");
+        target.join("debug")
+    })
+}
+
+/// A fresh, empty directory for one test.
+pub fn temp_dir(label: &str) -> PathBuf {
+    static N: AtomicU32 = AtomicU32::new(0);
+    let dir = target_dir().join("test-tmp").join(format!(
+        "{label}-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// The URL of a test server from `var`, or `None` (printing that the test is skipped).
+/// With `MYRMEX_REQUIRE_SERVERS=1` a missing variable fails the test instead.
+pub fn server_url(var: &str) -> Option<String> {
+    match std::env::var(var) {
+        Ok(u) if !u.is_empty() => Some(u),
+        _ => {
+            assert!(
+                std::env::var("MYRMEX_REQUIRE_SERVERS").as_deref() != Ok("1"),
+                "{var} is not set but MYRMEX_REQUIRE_SERVERS=1"
+            );
+            eprintln!("SKIPPED: {var} is not set");
+            None
+        }
+    }
+}
+
+/// Output of a finished command as text.
+pub struct Output {
+    /// Exit code (-1 when killed by a signal).
+    pub code: i32,
+    /// Standard output.
+    pub stdout: String,
+    /// Standard error.
+    pub stderr: String,
+}
+
+/// Runs `cmd` to completion and captures its output.
+pub fn run(cmd: &mut Command) -> Output {
+    let out = cmd.output().expect("spawn command");
+    Output {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+/// A registry over the built plugins only.
+pub fn registry() -> myrmex_core::plugin::Registry {
+    let mut s = myrmex_core::plugin::SearchPath::new();
+    s.extend([ensure_built().to_path_buf()]);
+    myrmex_core::plugin::Registry::load(s)
+}

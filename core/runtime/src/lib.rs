@@ -8,32 +8,20 @@
 //! ## Quick start
 //!
 //! ```no_run
-//! use myrmex_core::{DatabaseConnection, DatabaseManager, Value};
+//! use myrmex_core::{DatabaseConnection, Value};
 //!
-//! fn main() -> Result<(), myrmex_core::Error> {
-//!     // Plugins are found next to the executable, in MYRMEX_PLUGIN_PATH, …
-//!     let mut db = DatabaseConnection::from_url("app_db", "sqlite://app.db")?;
-//!     db.connect()?;
-//!     db.execute("CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY, name TEXT, active BOOLEAN)", &[])?;
-//!     db.execute("INSERT INTO users(name, active) VALUES (?, ?)", &["ann".into(), true.into()])?;
-//!     let rows = db.execute_query("SELECT id, name FROM users WHERE active = ?", &[true.into()])?;
-//!     for row in rows.rows() {
-//!         println!("{} {}", row[0], row[1]);
-//!     }
-//!
-//!     let mut mgr = DatabaseManager::new();
-//!     mgr.add_connection(db);
-//!     let n = mgr.execute_query("app_db", "SELECT count(*) AS n FROM users", &[])?;
-//!     assert_eq!(n.get(0, "n"), Some(&Value::Int(1)).filter(|_| false).or(n.get(0, "n")));
-//!     for h in mgr.health_check() {
-//!         println!("{}: {}", h.name, if h.ok { "ok" } else { "down" });
-//!     }
-//!     Ok(())
-//! }
+//! // Plugins are found with --plugin-dir, MYRMEX_PLUGIN_PATH, or next to the executable.
+//! let mut db = DatabaseConnection::from_url("app_db", "sqlite://app.db")?;
+//! db.connect()?;
+//! db.execute("CREATE TABLE IF NOT EXISTS users(id INTEGER PRIMARY KEY, name TEXT)", &[])?;
+//! db.execute("INSERT INTO users(name) VALUES (?)", &["ann".into()])?;
+//! let rows = db.execute_query("SELECT id, name FROM users WHERE name = ?", &[Value::from("ann")])?;
+//! assert_eq!(rows.get(0, "name"), Some(&Value::from("ann")));
+//! # Ok::<(), myrmex_core::Error>(())
 //! ```
 //!
-//! The same program is `core/runtime/examples/quickstart.rs`, which the tests run against the
-//! real SQLite plugin.
+//! The full Quick Start is `core/runtime/examples/quickstart.rs`, which the tests run against
+//! the real SQLite plugin.
 
 pub mod config;
 mod connection;

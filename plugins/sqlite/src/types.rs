@@ -15,6 +15,9 @@
 //! | `UUID` | TEXT (canonical) or BLOB(16) | `Uuid` |
 //! | anything else | its storage class | `Int`, `Float`, `Text`, `Blob` |
 //!
+//! Decimals are bound as text; SQLite's NUMERIC affinity stores them as REAL, exact to 15
+//! significant digits, so a wider decimal is refused with an error rather than rounded.
+//!
 //! A value whose storage does not fit its declared type (text in a BOOLEAN column, a date
 //! stored as a number) is returned as stored, never coerced. NaN cannot be stored by SQLite
 //! (it becomes NULL), so binding NaN is an error.
@@ -183,6 +186,16 @@ pub fn read(v: ValueRef<'_>, kind: ReadKind) -> Result<Value, PluginError> {
     })
 }
 
+/// Most significant digits SQLite keeps exactly: NUMERIC/DECIMAL columns convert decimal text
+/// to REAL (an IEEE double, exact to 15 significant digits).
+pub const MAX_EXACT_DECIMAL_DIGITS: usize = 15;
+
+/// Significant digits of a decimal literal (leading and trailing zeros do not count).
+pub fn significant_digits(dec: &str) -> usize {
+    let digits: String = dec.chars().filter(|c| c.is_ascii_digit()).collect();
+    digits.trim_start_matches('0').trim_end_matches('0').len()
+}
+
 /// A contract value bound as a statement parameter.
 pub struct Bind<'a>(pub &'a Value);
 
@@ -201,6 +214,15 @@ impl ToSql for Bind<'_> {
             Value::Blob(b) => ToSqlOutput::Borrowed(ValueRef::Blob(b.as_slice())),
             Value::Uuid(u) => {
                 ToSqlOutput::Owned(rusqlite::types::Value::Text(Value::format_uuid(u)))
+            }
+            Value::Decimal(d) if significant_digits(d) > MAX_EXACT_DECIMAL_DIGITS => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!(
+                        "decimal {d} has {} significant digits; SQLite keeps at most {MAX_EXACT_DECIMAL_DIGITS} exactly in a NUMERIC/DECIMAL column (store it in a TEXT column, bound as text, to keep every digit)",
+                        significant_digits(d)
+                    )
+                    .into(),
+                ))
             }
             Value::Text(s)
             | Value::Decimal(s)
@@ -292,6 +314,18 @@ mod tests {
             .unwrap(),
             Value::TimestampTz("2024-01-02 03:04:05+00:00".into())
         );
+    }
+
+    #[test]
+    fn wide_decimals_are_refused_not_rounded() {
+        assert_eq!(significant_digits("-000123.4500"), 5);
+        assert_eq!(significant_digits("100000000000000000000"), 1);
+        assert!(Bind(&Value::Decimal("123456789012345.6".into()))
+            .to_sql()
+            .is_err());
+        assert!(Bind(&Value::Decimal("12345678901234.5".into()))
+            .to_sql()
+            .is_ok());
     }
 
     #[test]

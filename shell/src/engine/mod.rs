@@ -66,6 +66,18 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
         }
         None
     });
+    engine.register_fn(
+        "read_file",
+        |path: &str| -> Result<String, Box<rhai::EvalAltResult>> {
+            std::fs::read_to_string(path)
+                .map_err(|e| value::runtime(format!("read_file(\"{path}\"): {e}")))
+        },
+    );
+    engine.register_fn("env", |name: &str| -> Dynamic {
+        std::env::var(name)
+            .map(Dynamic::from)
+            .unwrap_or(Dynamic::UNIT)
+    });
     value::register(&mut engine);
     row::register(&mut engine);
     conn::register(&mut engine, ctx);

@@ -71,7 +71,7 @@ impl Row {
             .iter()
             .zip(&self.values)
             .map(|(c, v)| {
-                let shown = if v.is_string() || debug {
+                let shown = if v.is_string() || v.is_unit() || debug {
                     format!("{v:?}")
                 } else {
                     v.to_string()
