@@ -105,7 +105,11 @@ fn main() -> ExitCode {
         limits.timeout_ms = n;
     }
     let ctx = engine::Context::new(registry.clone(), config, limits);
-    interrupt::install();
+    // The REPL installs the handler itself, after the line editor (which installs its own).
+    let interactive = cli.eval.is_none() && cli.command.is_none() && std::io::stdin().is_terminal();
+    if !interactive {
+        interrupt::install();
+    }
 
     let code = match (&cli.eval, &cli.command) {
         (Some(_), Some(_)) => {

@@ -56,6 +56,8 @@ pub struct Shared {
     pub connections: Vec<String>,
     /// SQL mode on.
     pub sql_mode: bool,
+    /// A yes/no question is being asked: any line is complete.
+    pub confirming: bool,
 }
 
 /// rustyline helper: completion of functions, keywords, tables and commands; multi-line input.
@@ -153,11 +155,20 @@ impl Completer for ReplHelper {
         pos: usize,
         _ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
-        let start = line[..pos]
+        let mut start = line[..pos]
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\' || c == '.'))
             .map_or(0, |i| i + 1);
-        let word = &line[start..pos];
-        let list = self.candidates(line, start, word);
+        let mut word = &line[start..pos];
+        let mut list = self.candidates(line, start, word);
+        // `db.descr<TAB>`: complete the method after the last dot unless a qualified table
+        // name (`schema.table`) matches the whole word.
+        if list.is_empty() {
+            if let Some(dot) = word.rfind('.') {
+                start += dot + 1;
+                word = &line[start..pos];
+                list = self.candidates(line, start, word);
+            }
+        }
         Ok((
             start,
             list.into_iter()
@@ -180,7 +191,7 @@ impl Validator for ReplHelper {
     fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
         let input = ctx.input();
         let t = input.trim();
-        if t.is_empty() || t.starts_with('\\') {
+        if t.is_empty() || t.starts_with('\\') || self.shared.borrow().confirming {
             return Ok(ValidationResult::Valid(None));
         }
         if self.shared.borrow().sql_mode {

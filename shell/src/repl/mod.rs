@@ -79,6 +79,8 @@ pub fn run(ctx: Rc<Context>, format: Format) -> u8 {
         }
     };
     rl.set_helper(Some(helper));
+    // After the editor: rustyline replaces the SIGINT handler when it is created.
+    interrupt::install();
     let hist = history_path();
     if let Some(h) = &hist {
         let _ = rl.load_history(h);
@@ -208,9 +210,11 @@ impl Repl {
         let mut changed_schema = false;
         for stmt in myrmex_core::sql::split_statements(text) {
             if let Some(why) = destructive(&stmt) {
+                self.shared.borrow_mut().confirming = true;
                 let answer = rl
                     .readline(&format!("{why}. Run it anyway? [y/N] "))
                     .unwrap_or_default();
+                self.shared.borrow_mut().confirming = false;
                 if !answer.trim().eq_ignore_ascii_case("y") {
                     println!("skipped");
                     continue;

@@ -1,0 +1,189 @@
+//! The interactive REPL, driven through a pseudo-terminal as a person would use it.
+
+use myrmex_tests::*;
+use rexpect::session::{spawn_with_options, Options, PtySession};
+use std::path::Path;
+use std::time::Duration;
+
+fn start(dir: &Path) -> PtySession {
+    let mut cmd = std::process::Command::new(myrmex_bin());
+    cmd.current_dir(dir)
+        .env("MYRMEX_HISTORY", dir.join("history"))
+        .env("TERM", "xterm")
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("MYRMEX_PLUGIN_PATH");
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn myrmex");
+    p.exp_string("\\help for help").unwrap();
+    p
+}
+
+/// Types a line after the prompt `prompt` appeared, as a person would.
+fn say(p: &mut PtySession, prompt: &str, line: &str) {
+    p.exp_string(prompt).unwrap();
+    p.send_line(line).unwrap();
+}
+
+fn setup() -> std::path::PathBuf {
+    let dir = temp_dir("repl");
+    std::fs::write(
+        dir.join("myrmex.toml"),
+        "[connections.app]\nurl = \"sqlite://app.db\"\n",
+    )
+    .unwrap();
+    let out = run(myrmex().current_dir(&dir).args([
+        "-e",
+        r#"let db = connection("app"); db.execute("CREATE TABLE customers(id INTEGER PRIMARY KEY, name TEXT NOT NULL)"); db.execute("INSERT INTO customers(name) VALUES ('ann'), ('bob')")"#,
+    ]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    dir
+}
+
+#[test]
+fn connect_list_describe_and_sql_mode() {
+    let dir = setup();
+    let mut p = start(&dir);
+    say(&mut p, "myrmex> ", "\\c app");
+    p.exp_string("connected to app (sqlite://").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\dt");
+    p.exp_string("customers").unwrap();
+    p.exp_string("(1 row)").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\d customers");
+    p.exp_string("Table \"main.customers\"").unwrap();
+    p.exp_string("not null").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\sql");
+    p.exp_string("SQL mode is on").unwrap();
+    // A statement over two lines runs when the ; arrives.
+    say(&mut p, "app=# ", "SELECT count(*) AS n");
+    p.send_line("FROM customers;").unwrap();
+    p.exp_regex(r"\s+2\s*\r?\n\(1 row\)").unwrap();
+    say(
+        &mut p,
+        "app=# ",
+        "INSERT INTO customers(name) VALUES ('cy');",
+    );
+    p.exp_string("INSERT 1").unwrap();
+    // Destructive statements ask first.
+    say(&mut p, "app=# ", "DELETE FROM customers;");
+    say(&mut p, "no WHERE clause). Run it anyway? [y/N] ", "n");
+    p.exp_string("skipped").unwrap();
+    say(&mut p, "app=# ", "\\sql");
+    p.exp_string("SQL mode is off").unwrap();
+    say(
+        &mut p,
+        "myrmex(app)> ",
+        "db.query_value(\"SELECT count(*) * 100 FROM customers\")",
+    );
+    p.exp_string("300").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn tab_completes_functions_and_table_names() {
+    let dir = setup();
+    let mut p = start(&dir);
+    say(&mut p, "myrmex> ", "\\c app");
+    p.exp_string("connected").unwrap();
+    // Method names: "db.describ" + TAB → "db.describe".
+    p.exp_string("myrmex(app)> ").unwrap();
+    p.send("let cols = db.describ\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("describe").unwrap();
+    p.send_line("(\"customers\").columns.len() * 1000").unwrap();
+    say(&mut p, "myrmex(app)> ", "cols");
+    p.exp_string("2000").unwrap();
+    // Table names after FROM, inside a query string.
+    p.exp_string("myrmex(app)> ").unwrap();
+    p.send("db.query_value(\"SELECT count(*) * 7 FROM cust\t")
+        .unwrap();
+    p.flush().unwrap();
+    p.exp_string("customers").unwrap();
+    p.send_line("\")").unwrap();
+    p.exp_string("14").unwrap();
+    // Tables created in the session appear (completion refreshes after DDL).
+    say(
+        &mut p,
+        "myrmex(app)> ",
+        "db.execute(\"CREATE TABLE zebra_stripes(x)\")",
+    );
+    p.exp_string("myrmex(app)> ").unwrap();
+    p.send("\\d zebra\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("zebra_stripes").unwrap();
+    p.send_line("").unwrap();
+    p.exp_string("Table \"main.zebra_stripes\"").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn ctrl_c_cancels_the_running_statement_or_script_not_the_repl() {
+    let dir = setup();
+    let mut p = start(&dir);
+    say(&mut p, "myrmex> ", "\\c app");
+    p.exp_string("connected").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\sql");
+    say(
+        &mut p,
+        "app=# ",
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s) SELECT count(*) FROM s;",
+    );
+    std::thread::sleep(Duration::from_millis(700));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    say(&mut p, "app=# ", "SELECT 40 + 2 AS answer;");
+    p.exp_string("42").unwrap();
+    say(&mut p, "app=# ", "\\sql");
+    // A runaway Rhai loop stops too.
+    say(&mut p, "myrmex(app)> ", "let n = 0; loop { n += 1; }");
+    std::thread::sleep(Duration::from_millis(500));
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    say(&mut p, "myrmex(app)> ", "n > 1000");
+    p.exp_string("true").unwrap();
+    // Ctrl-C at the prompt abandons the line and keeps the REPL.
+    p.exp_string("myrmex(app)> ").unwrap();
+    p.send("this line is abandoned").unwrap();
+    p.flush().unwrap();
+    p.send_control('c').unwrap();
+    say(&mut p, "myrmex(app)> ", "6 * 7");
+    p.exp_string("42").unwrap();
+    say(&mut p, "myrmex(app)> ", "\\q");
+    p.exp_eof().unwrap();
+}
+
+#[test]
+fn history_keeps_whole_statements_and_no_secrets() {
+    let dir = setup();
+    let mut p = start(&dir);
+    say(
+        &mut p,
+        "myrmex> ",
+        "let secret = #{ db_type: \"postgres\", password: \"hunter2\" };",
+    );
+    say(
+        &mut p,
+        "myrmex> ",
+        "let u = \"postgres://ann:hunter2@127.0.0.1/db\";",
+    );
+    say(&mut p, "myrmex> ", "let multi = [1,");
+    p.send_line("2];").unwrap();
+    say(&mut p, "myrmex> ", "multi.len() * 50");
+    p.exp_string("100").unwrap();
+    say(&mut p, "myrmex> ", "\\q");
+    p.exp_eof().unwrap();
+    let history = std::fs::read_to_string(dir.join("history")).unwrap();
+    assert!(!history.contains("hunter2"), "{history}");
+    assert!(history.contains("password: \"***\""), "{history}");
+    assert!(
+        history.contains("postgres://ann:***@127.0.0.1/db"),
+        "{history}"
+    );
+    assert!(history.contains("let multi = [1,"), "{history}");
+}
