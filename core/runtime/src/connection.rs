@@ -217,7 +217,7 @@ impl DatabaseConnection {
             .map_err(|source| Error::Database {
                 connection: self.name.clone(),
                 statement: None,
-                source,
+                source: Box::new(source),
             })?;
         let cancel = conn
             .cancel_handle()
@@ -270,7 +270,7 @@ impl DatabaseConnection {
             Error::Database {
                 connection: name.clone(),
                 statement: sql.map(abbreviate),
-                source,
+                source: Box::new(source),
             }
         })
     }
@@ -443,7 +443,7 @@ impl DatabaseConnection {
                     .map_err(|source| Error::Database {
                         connection: self.name.clone(),
                         statement: None,
-                        source,
+                        source: Box::new(source),
                     })
             }
             _ => Ok(()),

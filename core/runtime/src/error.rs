@@ -52,7 +52,7 @@ pub enum Error {
         /// The statement, when one was running.
         statement: Option<String>,
         /// The plugin's error.
-        source: PluginError,
+        source: Box<PluginError>,
     },
     /// A connection was used after its plugin panicked.
     #[error("{connection}: connection is unusable after a plugin panic; open a new one")]

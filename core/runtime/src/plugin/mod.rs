@@ -313,7 +313,7 @@ impl Registry {
             .map_err(|source| Error::Database {
                 connection: format!("{kind} {name}"),
                 statement: None,
-                source,
+                source: Box::new(source),
             })
     }
 
