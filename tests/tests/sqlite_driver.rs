@@ -325,3 +325,32 @@ fn debug_and_display_never_show_the_password() {
         "{text}"
     );
 }
+
+#[test]
+fn cached_statements_follow_schema_changes() {
+    let mut c = connect("sqlite::memory:");
+    c.execute_batch("CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1)")
+        .unwrap();
+    let sql = "SELECT * FROM t";
+    assert_eq!(
+        c.execute_query(sql, &[]).unwrap().row(0).unwrap(),
+        [Value::Int(1)]
+    );
+    // Same SQL text, new table shape and declared types: the cached statement is re-prepared
+    // by SQLite and its column metadata rebuilt.
+    c.execute_batch(
+        "DROP TABLE t; CREATE TABLE t(a BOOLEAN, b DATE); INSERT INTO t VALUES (1, '2020-02-29')",
+    )
+    .unwrap();
+    let rs = c.execute_query(sql, &[]).unwrap();
+    assert_eq!(rs.column_names(), ["a", "b"]);
+    assert_eq!(
+        rs.row(0).unwrap(),
+        [Value::Bool(true), Value::Date("2020-02-29".into())]
+    );
+    let e = c
+        .execute_query(sql, &[Value::Int(1)])
+        .unwrap_err()
+        .to_string();
+    assert!(e.contains("takes 0 parameter(s), 1 given"), "{e}");
+}

@@ -1,6 +1,6 @@
 //! [`SqliteConnection`]: the `Connection` capability on one SQLite database.
 
-use crate::cursor::{Cursor, MetaCache};
+use crate::cursor::{Cursor, StmtCache};
 use crate::error::{closed, map};
 use crate::options::SqliteOptions;
 use crate::types::Bind;
@@ -11,15 +11,13 @@ use myrmex_abi::{
     TableRef, Value,
 };
 
-/// Rows pre-allocated for a batch before it grows.
-const INITIAL_BATCH_ROWS: usize = 16;
-
 /// One SQLite connection and its open cursor.
 ///
-/// Field order matters: the cursor borrows the boxed connection, so it is dropped first.
+/// Field order matters: the cursor points into the statement cache, whose statements borrow
+/// the boxed connection, so they are dropped in this order.
 pub struct SqliteConnection {
     cursor: Option<Cursor>,
-    meta: MetaCache,
+    stmts: StmtCache,
     conn: Option<Box<rusqlite::Connection>>,
 }
 
@@ -55,7 +53,7 @@ impl SqliteConnection {
         }
         Ok(SqliteConnection {
             cursor: None,
-            meta: MetaCache::default(),
+            stmts: StmtCache::default(),
             conn: Some(Box::new(conn)),
         })
     }
@@ -127,19 +125,20 @@ impl Connection for SqliteConnection {
             self.cursor = None;
             let conn = self.conn.as_deref().ok_or_else(closed)?;
             // SAFETY: the connection is boxed (stable address) and owned by `self`; the cursor
-            // is stored in `self.cursor`, which is cleared before the connection is closed or
-            // dropped (field order and `conn()`).
-            let (mut cursor, meta) =
-                unsafe { Cursor::open(conn, sql.as_str(), params.as_slice(), &mut self.meta)? };
-            let width = meta.columns.len().max(1);
-            let max = batch_size.max(1) as usize;
-            let mut values = Vec::with_capacity(width * max.min(INITIAL_BATCH_ROWS));
-            let done = cursor.read_batch(max, &mut values)?;
+            // lives in `self.cursor`, which every operation clears before it touches the
+            // statement cache or the connection, and which is dropped first.
+            let mut cursor = unsafe {
+                self.stmts
+                    .open_cursor(conn, sql.as_str(), params.as_slice())?
+            };
+            let mut values = Vec::new();
+            let done = cursor.read_batch(batch_size.max(1) as usize, &mut values)?;
+            let columns = cursor.columns();
             if !done {
                 self.cursor = Some(cursor);
             }
             Ok(QueryStart {
-                columns: meta.columns,
+                columns,
                 first: RowBatch {
                     values: values.into(),
                     done,
@@ -242,6 +241,7 @@ impl Connection for SqliteConnection {
     fn close(&mut self) -> RResult<(), PluginError> {
         guard(|| {
             self.cursor = None;
+            self.stmts.clear();
             match self.conn.take() {
                 Some(conn) => (*conn).close().map_err(|(_, e)| map(e)),
                 None => Ok(()),

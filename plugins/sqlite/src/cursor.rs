@@ -1,42 +1,66 @@
-//! The open cursor of a connection: a prepared statement and its rows, kept across calls.
+//! The statement cache and the open cursor of a connection.
 //!
-//! rusqlite's `Rows` borrows its `Statement`, which borrows the `Connection`. The cursor keeps
-//! all three alive across FFI calls, so it erases those lifetimes; soundness rests on the
-//! invariants stated at [`Cursor::open`] and on the drop order in [`Drop for Cursor`].
+//! Each cached entry keeps a prepared statement *and* its column metadata, so a repeated
+//! query costs one hash lookup. SQLite re-prepares a statement by itself when the schema
+//! changes; the entry notices through `SQLITE_STMTSTATUS_REPREPARE` and rebuilds its metadata
+//! before any row is decoded.
+//!
+//! rusqlite's `Rows` borrows its `Statement`, which borrows the `Connection`. The cache and the
+//! cursor keep them alive across FFI calls, so they erase those lifetimes; soundness rests on
+//! the invariants stated at [`StmtCache::open_cursor`] and on drop order (cursor, then cache,
+//! then connection: the field order of `SqliteConnection`).
 
 use crate::error::map;
 use crate::types::{read, Bind, ReadKind};
 use myrmex_abi::{ColumnMeta, Nullability, PluginError, RArc, RVec, Value};
-use rusqlite::{CachedStatement, Rows};
+use rusqlite::{Rows, Statement, StatementStatus};
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 use std::mem::ManuallyDrop;
-use std::sync::Arc;
 
-/// Column metadata computed once per SQL text.
-#[derive(Clone)]
-pub struct Meta {
-    pub columns: RArc<RVec<ColumnMeta>>,
-    pub kinds: Arc<[ReadKind]>,
+/// Prepared statements kept per connection before the cache is emptied.
+const CAPACITY: usize = 256;
+
+/// A word-at-a-time multiplicative hash (the Fx hash of rustc): SQL texts are the
+/// program's own statements, not hash-flooding input, and this is the per-query hot path.
+#[derive(Default)]
+struct SqlHasher(u64);
+
+const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+impl SqlHasher {
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(SEED);
+    }
 }
 
-/// Per-connection cache of [`Meta`] by SQL text, revalidated against the prepared statement.
-#[derive(Default)]
-pub struct MetaCache(HashMap<String, Meta>);
-
-impl MetaCache {
-    fn get(&mut self, sql: &str, stmt: &rusqlite::Statement<'_>) -> Meta {
-        let cols = stmt.columns();
-        if let Some(m) = self.0.get(sql) {
-            let same = m.columns.len() == cols.len()
-                && m.columns.iter().zip(&cols).all(|(c, s)| {
-                    c.name.as_str() == s.name()
-                        && c.decl_type.as_str() == s.decl_type().unwrap_or("")
-                });
-            if same {
-                return m.clone();
-            }
+impl Hasher for SqlHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().expect("8 bytes")));
         }
-        let meta = Meta {
+        let mut tail = [0u8; 8];
+        let rest = chunks.remainder();
+        tail[..rest.len()].copy_from_slice(rest);
+        self.add(u64::from_le_bytes(tail) ^ (rest.len() as u64) << 56);
+    }
+}
+
+/// Column metadata of a prepared statement.
+pub struct Meta {
+    pub columns: RArc<RVec<ColumnMeta>>,
+    pub kinds: Vec<ReadKind>,
+    reprepares: i32,
+}
+
+impl Meta {
+    fn of(stmt: &Statement<'_>) -> Meta {
+        let cols = stmt.columns();
+        Meta {
             columns: RArc::new(
                 cols.iter()
                     .map(|c| ColumnMeta {
@@ -50,71 +74,114 @@ impl MetaCache {
                 .iter()
                 .map(|c| ReadKind::from_decl(c.decl_type()))
                 .collect(),
-        };
-        if self.0.len() >= 512 {
-            self.0.clear();
+            reprepares: stmt.get_status(StatementStatus::RePrepare),
         }
-        self.0.insert(sql.to_string(), meta.clone());
-        meta
+    }
+}
+
+/// A prepared statement with its metadata.
+pub struct Entry {
+    stmt: Statement<'static>,
+    meta: Meta,
+}
+
+/// Prepared statements by SQL text.
+#[derive(Default)]
+pub struct StmtCache(HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>);
+
+impl StmtCache {
+    /// Prepares (or reuses) `sql`, binds `params` and starts it.
+    ///
+    /// # Safety
+    /// `conn` must stay at the same address and outlive this cache and the returned cursor.
+    /// The cursor must be dropped before this cache is used again (it points into an entry).
+    /// `SqliteConnection` guarantees both: the connection is boxed, and every operation
+    /// clears the cursor first.
+    pub unsafe fn open_cursor(
+        &mut self,
+        conn: &rusqlite::Connection,
+        sql: &str,
+        params: &[Value],
+    ) -> Result<Cursor, PluginError> {
+        let entry: *mut Entry = match self.0.get_mut(sql) {
+            Some(e) => &mut **e,
+            None => {
+                if self.0.len() >= CAPACITY {
+                    self.0.clear();
+                }
+                // SAFETY: see the function's contract: the connection outlives the cache.
+                let conn: &'static rusqlite::Connection =
+                    unsafe { &*(conn as *const rusqlite::Connection) };
+                let stmt = conn.prepare(sql).map_err(map)?;
+                let meta = Meta::of(&stmt);
+                // Insert first, then take the pointer: the Box must not move after it is taken.
+                let slot = self
+                    .0
+                    .entry(sql.into())
+                    .or_insert(Box::new(Entry { stmt, meta }));
+                &mut **slot
+            }
+        };
+        // SAFETY: entries are boxed (stable across rehashing) and live until the cache is
+        // cleared or dropped, which happens only after the cursor is gone (contract above).
+        let e: &'static mut Entry = unsafe { &mut *entry };
+        let expected = e.stmt.parameter_count();
+        if expected != params.len() {
+            return Err(PluginError::invalid(format!(
+                "statement takes {expected} parameter(s), {} given",
+                params.len()
+            )));
+        }
+        for (i, p) in params.iter().enumerate() {
+            e.stmt.raw_bind_parameter(i + 1, Bind(p)).map_err(map)?;
+        }
+        let rows = e.stmt.raw_query();
+        Ok(Cursor {
+            rows: ManuallyDrop::new(rows),
+            entry,
+            checked: false,
+        })
+    }
+
+    /// Drops every prepared statement.
+    pub fn clear(&mut self) {
+        self.0.clear();
     }
 }
 
 /// An open result: rows still to be read.
 pub struct Cursor {
     rows: ManuallyDrop<Rows<'static>>,
-    stmt: *mut CachedStatement<'static>,
-    kinds: Arc<[ReadKind]>,
+    entry: *mut Entry,
+    checked: bool,
 }
 
 impl Cursor {
-    /// Prepares (from the statement cache), binds and starts `sql`.
-    ///
-    /// # Safety
-    /// `conn` must stay at the same address and outlive the returned cursor, and must not be
-    /// closed while it exists. `SqliteConnection` guarantees this by boxing the connection and
-    /// dropping or closing the cursor first.
-    pub unsafe fn open(
-        conn: &rusqlite::Connection,
-        sql: &str,
-        params: &[Value],
-        cache: &mut MetaCache,
-    ) -> Result<(Cursor, Meta), PluginError> {
-        // SAFETY: see the function's contract: the connection outlives the cursor.
-        let conn: &'static rusqlite::Connection =
-            unsafe { &*(conn as *const rusqlite::Connection) };
-        let stmt = conn.prepare_cached(sql).map_err(map)?;
-        let meta = cache.get(sql, &stmt);
-        let stmt = Box::into_raw(Box::new(stmt));
-        // SAFETY: `stmt` is a fresh heap allocation owned by this cursor until `Drop`.
-        let stmt_ref: &'static mut CachedStatement<'static> = unsafe { &mut *stmt };
-        match stmt_ref.query(rusqlite::params_from_iter(params.iter().map(Bind))) {
-            Ok(rows) => Ok((
-                Cursor {
-                    rows: ManuallyDrop::new(rows),
-                    stmt,
-                    kinds: meta.kinds.clone(),
-                },
-                meta,
-            )),
-            Err(e) => {
-                // SAFETY: no `Rows` borrows the statement; free it exactly once.
-                drop(unsafe { Box::from_raw(stmt) });
-                Err(map(e))
-            }
-        }
+    /// The columns, valid once the first row (or the end) has been read.
+    pub fn columns(&self) -> RArc<RVec<ColumnMeta>> {
+        // SAFETY: the entry outlives the cursor (see `StmtCache::open_cursor`).
+        unsafe { (*self.entry).meta.columns.clone() }
     }
 
     /// Appends up to `max` rows to `out`; returns true when the result is exhausted.
     pub fn read_batch(&mut self, max: usize, out: &mut Vec<Value>) -> Result<bool, PluginError> {
-        let width = self.kinds.len();
         for _ in 0..max {
-            match self.rows.next().map_err(map)? {
-                None => return Ok(true),
-                Some(row) => {
-                    for (i, kind) in self.kinds.iter().enumerate().take(width) {
-                        out.push(read(row.get_ref(i).map_err(map)?, *kind)?);
-                    }
+            let row = self.rows.next().map_err(map)?;
+            if !self.checked {
+                self.checked = true;
+                // The first step is where SQLite re-prepares after a schema change.
+                // SAFETY: shared access to the entry while `rows` holds a shared borrow of
+                // its statement; the entry outlives the cursor.
+                let entry = unsafe { &mut *self.entry };
+                if entry.stmt.get_status(StatementStatus::RePrepare) != entry.meta.reprepares {
+                    entry.meta = Meta::of(&entry.stmt);
                 }
+            }
+            let Some(row) = row else { return Ok(true) };
+            // SAFETY: as above.
+            let kinds = unsafe { &(*self.entry).meta.kinds };
+            for (i, kind) in kinds.iter().enumerate() {
+                out.push(read(row.get_ref(i).map_err(map)?, *kind)?);
             }
         }
         Ok(false)
@@ -123,11 +190,7 @@ impl Cursor {
 
 impl Drop for Cursor {
     fn drop(&mut self) {
-        // SAFETY: the rows borrow the statement, so they go first; the statement was
-        // allocated by `Box::into_raw` in `open` and is freed only here.
-        unsafe {
-            ManuallyDrop::drop(&mut self.rows);
-            drop(Box::from_raw(self.stmt));
-        }
+        // SAFETY: dropped once, here; resets the statement, which stays in the cache.
+        unsafe { ManuallyDrop::drop(&mut self.rows) }
     }
 }
