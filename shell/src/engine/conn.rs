@@ -5,7 +5,8 @@ use super::row::Row;
 use super::value::{params, runtime, to_dynamic};
 use super::Context;
 use crate::interrupt;
-use myrmex_core::{DatabaseConnection, PooledConnection, Value};
+use myrmex_abi::{RArc, RVec};
+use myrmex_core::{ColumnMeta, DatabaseConnection, PooledConnection, Value};
 use rhai::{
     Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, INT,
 };
@@ -50,6 +51,9 @@ pub struct DbInner {
     handle: Handle,
     /// Bumped by every statement; a cursor opened earlier notices it was closed.
     generation: u64,
+    /// Column names of the last result, keyed by the plugin's shared column list (the same
+    /// `RArc` comes back for the same prepared statement), so repeated queries reuse them.
+    names: Option<(RArc<RVec<ColumnMeta>>, Rc<[ImmutableString]>)>,
     _cancel: Option<interrupt::Registration>,
 }
 
@@ -64,6 +68,7 @@ impl Db {
         Db(Rc::new(RefCell::new(DbInner {
             handle,
             generation: 0,
+            names: None,
             _cancel: cancel,
         })))
     }
@@ -89,7 +94,34 @@ impl Db {
     /// Runs a query and returns its rows (the engine of `query`).
     pub fn query_rows(&self, sql: &str, args: &[Value]) -> RhaiResult<Array> {
         let rs = self.with(|c| c.execute_query(sql, args))?;
-        Ok(rows_to_array(&rs))
+        let names = self.names_for(rs.columns_shared());
+        Ok(rs
+            .rows()
+            .map(|r| Dynamic::from(Row::new(names.clone(), r.iter().map(to_dynamic).collect())))
+            .collect())
+    }
+
+    /// The first row of a query, or `()` (the engine of `query_row`).
+    pub fn query_first(&self, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
+        let rs = self.with(|c| c.execute_query(sql, args))?;
+        let names = self.names_for(rs.columns_shared());
+        Ok(rs.row(0).map_or(Dynamic::UNIT, |r| {
+            Dynamic::from(Row::new(names, r.iter().map(to_dynamic).collect()))
+        }))
+    }
+
+    /// Shared column names for a result's columns: the plugin returns the same `RArc` for the
+    /// same prepared statement, so repeated queries reuse the names instead of rebuilding them.
+    fn names_for(&self, cols: RArc<RVec<ColumnMeta>>) -> Rc<[ImmutableString]> {
+        let mut inner = self.0.borrow_mut();
+        if let Some((last, names)) = &inner.names {
+            if std::ptr::eq::<RVec<ColumnMeta>>(&**last, &*cols) {
+                return names.clone();
+            }
+        }
+        let names = column_names(&cols);
+        inner.names = Some((cols, names.clone()));
+        names
     }
 
     /// The display form: `Connection(name, url)` with no password.
@@ -479,22 +511,12 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     });
     engine.register_fn(
         "query_row",
-        |db: &mut Db, sql: &str| -> RhaiResult<Dynamic> {
-            Ok(db
-                .query_rows(sql, &[])?
-                .into_iter()
-                .next()
-                .unwrap_or(Dynamic::UNIT))
-        },
+        |db: &mut Db, sql: &str| -> RhaiResult<Dynamic> { db.query_first(sql, &[]) },
     );
     engine.register_fn(
         "query_row",
         |db: &mut Db, sql: &str, args: Array| -> RhaiResult<Dynamic> {
-            Ok(db
-                .query_rows(sql, &params(&args)?)?
-                .into_iter()
-                .next()
-                .unwrap_or(Dynamic::UNIT))
+            db.query_first(sql, &params(&args)?)
         },
     );
     fn value(db: &Db, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
