@@ -365,7 +365,7 @@ fn describe_map(d: &myrmex_core::TableDetail) -> Map {
             cm.insert("type".into(), c.decl_type.as_str().into());
             cm.insert("nullable".into(), c.nullable.into());
             cm.insert(
-                "default".into(),
+                "default_value".into(),
                 c.default
                     .as_ref()
                     .map(|s| Dynamic::from(s.to_string()))

@@ -79,10 +79,22 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
             .unwrap_or(Dynamic::UNIT)
     });
     value::register(&mut engine);
+    let names: Rc<std::cell::OnceCell<rhai::Array>> = Rc::default();
+    let cache = names.clone();
+    engine.register_fn("functions", move || -> rhai::Array {
+        cache.get().cloned().unwrap_or_default()
+    });
+
     row::register(&mut engine);
     conn::register(&mut engine, ctx);
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
+    let _ = names.set(
+        function_names(&engine)
+            .into_iter()
+            .map(Dynamic::from)
+            .collect(),
+    );
     engine
 }
 
