@@ -46,6 +46,9 @@ impl DerefMut for Handle {
     }
 }
 
+/// A result's column list as the plugin shares it.
+type SharedColumns = RArc<RVec<ColumnMeta>>;
+
 /// State behind a script's connection value.
 pub struct DbInner {
     handle: Handle,
@@ -53,7 +56,7 @@ pub struct DbInner {
     generation: u64,
     /// Column names of the last result, keyed by the plugin's shared column list (the same
     /// `RArc` comes back for the same prepared statement), so repeated queries reuse them.
-    names: Option<(RArc<RVec<ColumnMeta>>, Rc<[ImmutableString]>)>,
+    names: Option<(SharedColumns, Rc<[ImmutableString]>)>,
     _cancel: Option<interrupt::Registration>,
 }
 
