@@ -1,0 +1,434 @@
+//! [`PgConnection`]: the `Connection` capability on one PostgreSQL session.
+
+use crate::error::{closed, error_chain, map};
+use crate::options::PgOptions;
+use crate::tls::{self, SslMode};
+use crate::types::{Param, PgValue};
+use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
+use myrmex_abi::{
+    guard, CancelHandle, CancelHandleBox, CancelHandle_TO, ColumnMeta, ConnectOptions, Connection,
+    ErrorKind, ExecResult, Nullability, PluginError, QueryStart, RArc, ROption, RResult, RSlice,
+    RStr, RVec, RowBatch, ServerInfo, TableDetail, TableRef, Value,
+};
+use postgres::fallible_iterator::FallibleIterator;
+use postgres::{Client, NoTls, RowIter, Statement};
+use std::collections::HashMap;
+use std::mem::ManuallyDrop;
+use std::time::Duration;
+use tokio_postgres_rustls::MakeRustlsConnect;
+
+/// Prepared statements kept per connection before the cache is emptied.
+const STATEMENT_CACHE: usize = 256;
+
+/// How the session was secured (cancel requests use the same).
+#[derive(Clone)]
+enum Tls {
+    Plain,
+    Rustls(MakeRustlsConnect),
+}
+
+struct Prepared {
+    stmt: Statement,
+    columns: RArc<RVec<ColumnMeta>>,
+}
+
+/// An open result streaming from the server (extended protocol; TCP back-pressure keeps
+/// memory bounded by the batch size).
+struct PgCursor {
+    rows: ManuallyDrop<RowIter<'static>>,
+    names: RArc<RVec<ColumnMeta>>,
+}
+
+impl PgCursor {
+    fn read_batch(&mut self, max: usize, out: &mut Vec<Value>) -> Result<bool, PluginError> {
+        let width = self.names.len();
+        for _ in 0..max {
+            let Some(row) = self.rows.next().map_err(map)? else {
+                return Ok(true);
+            };
+            for i in 0..width {
+                let v: PgValue = row.try_get(i).map_err(|e| {
+                    let col = &self.names[i];
+                    PluginError::new(
+                        ErrorKind::TYPE,
+                        format!(
+                            "column `{}` ({}): {}",
+                            col.name,
+                            col.decl_type,
+                            error_chain(&e)
+                        ),
+                    )
+                })?;
+                out.push(v.0);
+            }
+        }
+        Ok(false)
+    }
+}
+
+impl Drop for PgCursor {
+    fn drop(&mut self) {
+        // SAFETY: dropped exactly once, here, before the client it borrows (field order of
+        // `PgConnection` and every operation clearing the cursor first).
+        unsafe { ManuallyDrop::drop(&mut self.rows) }
+    }
+}
+
+/// One PostgreSQL session. Field order matters: the cursor borrows the boxed client.
+pub struct PgConnection {
+    cursor: Option<PgCursor>,
+    stmts: HashMap<(String, bool), Prepared>,
+    in_tx: bool,
+    cancel: postgres::CancelToken,
+    tls: Tls,
+    client: Option<Box<Client>>,
+}
+
+impl PgConnection {
+    /// Connects as `options` says.
+    pub fn open(o: &ConnectOptions) -> Result<Self, PluginError> {
+        let opts = PgOptions::parse(o)?;
+        let target = format!(
+            "postgres at {}:{}/{} as {}",
+            if o.host.is_empty() {
+                "localhost"
+            } else {
+                o.host.as_str()
+            },
+            if o.port == 0 { 5432 } else { o.port },
+            o.database,
+            if o.user.is_empty() {
+                "(default user)"
+            } else {
+                o.user.as_str()
+            }
+        );
+        let (client, tls) = if opts.ssl == SslMode::Disable {
+            (opts.config.connect(NoTls), Tls::Plain)
+        } else {
+            let mk =
+                MakeRustlsConnect::new(tls::client_config(opts.ssl, opts.root_cert.as_deref())?);
+            (opts.config.connect(mk.clone()), Tls::Rustls(mk))
+        };
+        let client = client.map_err(|e| {
+            let mut err = map(e);
+            err.kind = if err.kind == ErrorKind::PERMISSION {
+                ErrorKind::PERMISSION
+            } else {
+                ErrorKind::CONNECTION
+            };
+            err.message = format!("cannot connect to {target}: {}", err.message).into();
+            err
+        })?;
+        Ok(PgConnection {
+            cursor: None,
+            stmts: HashMap::new(),
+            in_tx: false,
+            cancel: client.cancel_token(),
+            tls,
+            client: Some(Box::new(client)),
+        })
+    }
+
+    fn client(&mut self) -> Result<&mut Client, PluginError> {
+        self.cursor = None;
+        self.client.as_deref_mut().ok_or_else(closed)
+    }
+
+    /// The prepared statement for `sql` with `n` parameters (`?` rewritten to `$n`).
+    fn prepare(
+        &mut self,
+        sql: &str,
+        n: usize,
+    ) -> Result<(Statement, RArc<RVec<ColumnMeta>>), PluginError> {
+        let key = (sql.to_string(), n > 0);
+        if let Some(p) = self.stmts.get(&key) {
+            return Ok((p.stmt.clone(), p.columns.clone()));
+        }
+        let text = crate::placeholders::rewrite(sql, n);
+        let stmt = self.client()?.prepare(&text).map_err(map)?;
+        if stmt.params().len() != n {
+            return Err(PluginError::invalid(format!(
+                "statement takes {} parameter(s), {n} given",
+                stmt.params().len()
+            )));
+        }
+        let columns: RArc<RVec<ColumnMeta>> = RArc::new(
+            stmt.columns()
+                .iter()
+                .map(|c| ColumnMeta {
+                    name: c.name().into(),
+                    decl_type: c.type_().name().into(),
+                    nullable: Nullability::Unknown,
+                })
+                .collect(),
+        );
+        if self.stmts.len() >= STATEMENT_CACHE {
+            self.stmts.clear();
+        }
+        self.stmts.insert(
+            key,
+            Prepared {
+                stmt: stmt.clone(),
+                columns: columns.clone(),
+            },
+        );
+        Ok((stmt, columns))
+    }
+
+    /// Runs `f` with a prepared statement; when the server says the cached plan no longer
+    /// fits (the schema changed under it), prepares again and retries once.
+    fn with_statement<T>(
+        &mut self,
+        sql: &str,
+        n: usize,
+        mut f: impl FnMut(&mut Self, Statement, RArc<RVec<ColumnMeta>>) -> Result<T, PluginError>,
+    ) -> Result<T, PluginError> {
+        let (stmt, cols) = self.prepare(sql, n)?;
+        match f(self, stmt, cols) {
+            Err(e)
+                if e.sqlstate.as_ref().map(|s| s.as_str())
+                    == ROption::RSome("0A000").as_ref().map(|s| *s)
+                    && e.message.contains("cached plan") =>
+            {
+                self.stmts.clear();
+                let (stmt, cols) = self.prepare(sql, n)?;
+                f(self, stmt, cols)
+            }
+            other => other,
+        }
+    }
+
+    fn track(&mut self, sql: &str) {
+        let kw: String = sql
+            .trim_start()
+            .chars()
+            .take_while(|c| c.is_ascii_alphabetic())
+            .collect::<String>()
+            .to_ascii_uppercase();
+        match kw.as_str() {
+            "BEGIN" | "START" => self.in_tx = true,
+            "COMMIT" | "END" | "ABORT" => self.in_tx = false,
+            "ROLLBACK" if !sql.to_ascii_uppercase().contains(" TO ") => self.in_tx = false,
+            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "COMMENT" => self.stmts.clear(),
+            _ => {}
+        }
+    }
+
+    fn simple(&mut self, sql: &str) -> RResult<(), PluginError> {
+        guard(|| {
+            self.client()?.batch_execute(sql).map_err(map)?;
+            self.track(sql);
+            Ok(())
+        })
+    }
+}
+
+fn quote_ident(name: &str) -> String {
+    format!("\"{}\"", name.replace('"', "\"\""))
+}
+
+impl Connection for PgConnection {
+    fn execute(
+        &mut self,
+        sql: RStr<'_>,
+        params: RSlice<'_, Value>,
+    ) -> RResult<ExecResult, PluginError> {
+        guard(|| {
+            let n = self.with_statement(sql.as_str(), params.len(), |me, stmt, _| {
+                let bound: Vec<Param<'_>> = params.iter().map(Param).collect();
+                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
+                    bound.iter().map(|p| p as _).collect();
+                me.client()?.execute(&stmt, &refs).map_err(map)
+            })?;
+            self.track(sql.as_str());
+            Ok(ExecResult {
+                rows_affected: n,
+                last_insert_id: ROption::RNone,
+            })
+        })
+    }
+
+    fn execute_batch(&mut self, sql: RStr<'_>) -> RResult<(), PluginError> {
+        guard(|| {
+            self.client()?.batch_execute(sql.as_str()).map_err(map)?;
+            for stmt in sql.as_str().split(';') {
+                self.track(stmt);
+            }
+            Ok(())
+        })
+    }
+
+    fn query(
+        &mut self,
+        sql: RStr<'_>,
+        params: RSlice<'_, Value>,
+        batch_size: u32,
+    ) -> RResult<QueryStart, PluginError> {
+        guard(|| {
+            let (mut cursor, columns) =
+                self.with_statement(sql.as_str(), params.len(), |me, stmt, columns| {
+                    let client: *mut Client = me.client()?;
+                    // SAFETY: the client is boxed (stable address) and owned by `self`; the cursor
+                    // that borrows it lives in `self.cursor`, which every operation clears before
+                    // touching the client, and which is dropped before it (field order).
+                    let client: &'static mut Client = unsafe { &mut *client };
+                    let rows = client
+                        .query_raw(&stmt, params.iter().map(Param))
+                        .map_err(map)?;
+                    Ok((
+                        PgCursor {
+                            rows: ManuallyDrop::new(rows),
+                            names: columns.clone(),
+                        },
+                        columns,
+                    ))
+                })?;
+            let mut values = Vec::new();
+            let done = cursor.read_batch(batch_size.max(1) as usize, &mut values)?;
+            if !done {
+                self.cursor = Some(cursor);
+            }
+            Ok(QueryStart {
+                columns,
+                first: RowBatch {
+                    values: values.into(),
+                    done,
+                },
+            })
+        })
+    }
+
+    fn fetch(&mut self, batch_size: u32) -> RResult<RowBatch, PluginError> {
+        guard(|| {
+            let Some(cursor) = self.cursor.as_mut() else {
+                return Ok(RowBatch {
+                    values: RVec::new(),
+                    done: true,
+                });
+            };
+            let mut values = Vec::with_capacity(batch_size as usize * cursor.names.len());
+            let result = cursor.read_batch(batch_size.max(1) as usize, &mut values);
+            match result {
+                Ok(done) => {
+                    if done {
+                        self.cursor = None;
+                    }
+                    Ok(RowBatch {
+                        values: values.into(),
+                        done,
+                    })
+                }
+                Err(e) => {
+                    self.cursor = None;
+                    Err(e)
+                }
+            }
+        })
+    }
+
+    fn close_cursor(&mut self) {
+        myrmex_abi::guard_unit(|| self.cursor = None)
+    }
+
+    fn begin(&mut self) -> RResult<(), PluginError> {
+        self.simple("BEGIN")
+    }
+
+    fn commit(&mut self) -> RResult<(), PluginError> {
+        self.simple("COMMIT")
+    }
+
+    fn rollback(&mut self) -> RResult<(), PluginError> {
+        self.simple("ROLLBACK")
+    }
+
+    fn savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.simple(&format!("SAVEPOINT {}", quote_ident(name.as_str())))
+    }
+
+    fn release_savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.simple(&format!("RELEASE SAVEPOINT {}", quote_ident(name.as_str())))
+    }
+
+    fn rollback_to_savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.simple(&format!(
+            "ROLLBACK TO SAVEPOINT {}",
+            quote_ident(name.as_str())
+        ))
+    }
+
+    fn in_transaction(&self) -> bool {
+        self.in_tx
+    }
+
+    fn tables(&mut self) -> RResult<RVec<TableRef>, PluginError> {
+        guard(|| crate::introspect::tables(self.client()?).map(Into::into))
+    }
+
+    fn describe(&mut self, schema: RStr<'_>, table: RStr<'_>) -> RResult<TableDetail, PluginError> {
+        guard(|| crate::introspect::describe(self.client()?, schema.as_str(), table.as_str()))
+    }
+
+    fn server_info(&mut self) -> RResult<ServerInfo, PluginError> {
+        guard(|| {
+            let row = self
+                .client()?
+                .query_one("SELECT current_setting('server_version')", &[])
+                .map_err(map)?;
+            Ok(ServerInfo {
+                engine: "postgres".into(),
+                version: row.get::<_, String>(0).into(),
+            })
+        })
+    }
+
+    fn ping(&mut self) -> RResult<(), PluginError> {
+        guard(|| {
+            self.client()?
+                .is_valid(Duration::from_secs(10))
+                .map_err(map)
+        })
+    }
+
+    fn cancel_handle(&self) -> RResult<CancelHandleBox, PluginError> {
+        guard(|| {
+            Ok(CancelHandle_TO::from_value(
+                PgCancel {
+                    token: self.cancel.clone(),
+                    tls: self.tls.clone(),
+                },
+                TD_Opaque,
+            ))
+        })
+    }
+
+    fn close(&mut self) -> RResult<(), PluginError> {
+        guard(|| {
+            self.cursor = None;
+            self.stmts.clear();
+            match self.client.take() {
+                Some(c) => (*c).close().map_err(map),
+                None => Ok(()),
+            }
+        })
+    }
+}
+
+/// Cancels through PostgreSQL's cancel request (a separate connection with the secret key).
+struct PgCancel {
+    token: postgres::CancelToken,
+    tls: Tls,
+}
+
+impl CancelHandle for PgCancel {
+    fn cancel(&self) -> RResult<(), PluginError> {
+        guard(|| {
+            match &self.tls {
+                Tls::Plain => self.token.cancel_query(NoTls),
+                Tls::Rustls(mk) => self.token.cancel_query(mk.clone()),
+            }
+            .map_err(map)
+        })
+    }
+}
