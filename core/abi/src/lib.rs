@@ -26,7 +26,9 @@ pub use abi_stable::std_types::{
     RArc, RBox, ROption, RResult, RSlice, RStr, RString, RVec, Tuple2,
 };
 
+pub mod canonical;
 mod capability;
+
 mod connect;
 mod driver;
 mod error;

@@ -93,7 +93,8 @@ mod tests {
         assert_eq!(decode(&enc(1, -1, 0x4000, 3, &[5000])).unwrap(), "-0.500");
         assert_eq!(decode(&enc(0, 0, 0, 2, &[])).unwrap(), "0.00");
         assert_eq!(decode(&enc(1, 1, 0, 0, &[1])).unwrap(), "10000");
-        assert_eq!(decode(&enc(1, -2, 0, 6, &[12])).unwrap(), "0.000012");
+        assert_eq!(decode(&enc(1, -2, 0, 6, &[1200])).unwrap(), "0.000012");
+        assert_eq!(decode(&enc(1, -2, 0, 8, &[12])).unwrap(), "0.00000012");
         assert_eq!(decode(&enc(0, 0, 0xC000, 0, &[])).unwrap(), "NaN");
     }
 }

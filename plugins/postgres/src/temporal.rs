@@ -1,25 +1,13 @@
 //! PostgreSQL's binary date/time values ⇄ the contract's canonical ISO text.
 //!
-//! Dates are days and timestamps microseconds since 2000-01-01; civil-date arithmetic uses
-//! Howard Hinnant's `days_from_civil` / `civil_from_days`, valid far beyond PostgreSQL's range.
+//! Dates are days and timestamps microseconds since 2000-01-01; the civil-date arithmetic is
+//! `myrmex_abi::canonical`'s.
 
 /// Days from 1970-01-01 to 2000-01-01.
 const PG_EPOCH_DAYS: i64 = 10_957;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-/// (year, month, day) of a day count since 1970-01-01.
-pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
-    let z = z + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let y = yoe + era * 400;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    (if m <= 2 { y + 1 } else { y }, m, d)
-}
+use myrmex_abi::canonical::civil_from_days;
 
 fn format_date(days_since_unix: i64) -> String {
     let (y, m, d) = civil_from_days(days_since_unix);
@@ -154,10 +142,10 @@ mod tests {
     fn dates_around_the_epochs() {
         assert_eq!(date(0), "2000-01-01");
         assert_eq!(date(-10_957), "1970-01-01");
-        assert_eq!(date(-36_525), "1900-01-01");
+        assert_eq!(date(-36_524), "1900-01-01");
         assert_eq!(date(14_669), "2040-02-29");
         assert_eq!(date(i32::MAX), "infinity");
-        assert_eq!(date(-730_485 - 366), "0001-01-01 BC");
+        assert_eq!(date(-730_485), "0001-01-01 BC");
     }
 
     #[test]

@@ -333,10 +333,19 @@ mod tests {
     #[test]
     fn params_pick_binary_only_for_exact_matches() {
         let v = Value::Int(5);
-        assert_eq!(Param(&v).encode_format(&Type::INT8), Format::Binary);
-        assert_eq!(Param(&v).encode_format(&Type::NUMERIC), Format::Text);
+        assert!(matches!(
+            Param(&v).encode_format(&Type::INT8),
+            Format::Binary
+        ));
+        assert!(matches!(
+            Param(&v).encode_format(&Type::NUMERIC),
+            Format::Text
+        ));
         let d = Value::Decimal("1.5".into());
-        assert_eq!(Param(&d).encode_format(&Type::NUMERIC), Format::Text);
+        assert!(matches!(
+            Param(&d).encode_format(&Type::NUMERIC),
+            Format::Text
+        ));
         let mut out = BytesMut::new();
         assert!(Param(&Value::Int(70_000))
             .to_sql(&Type::INT2, &mut out)

@@ -91,6 +91,11 @@ pub fn to_json(d: &Dynamic) -> String {
     if let Some(r) = d.read_lock::<super::row::Row>() {
         return r.to_json();
     }
+    if let Some(b) = d.read_lock::<Blob>() {
+        let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+        return json_string(&format!("\\x{hex}"));
+    }
+
     if d.is_unit() {
         return "null".into();
     }

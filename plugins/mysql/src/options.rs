@@ -1,0 +1,102 @@
+//! Connection options → `mysql::Opts`.
+
+use myrmex_abi::{ConnectOptions, PluginError};
+use mysql::{OptsBuilder, SslOpts};
+use std::time::Duration;
+
+const KNOWN: &str = "ssl-mode (or sslmode), ssl-ca, connect_timeout, socket";
+
+/// `ssl-mode` as the MySQL client spells it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SslMode {
+    Disabled,
+    Preferred,
+    Required,
+    VerifyCa,
+    VerifyIdentity,
+}
+
+/// Options for a connection, and how to retry without TLS when TLS was only preferred.
+pub struct MyOptions {
+    pub builder: OptsBuilder,
+    pub ssl: SslMode,
+    pub ssl_ca: Option<String>,
+}
+
+impl MyOptions {
+    /// Reads URL parts and options; unknown options are errors naming the key.
+    pub fn parse(o: &ConnectOptions) -> Result<Self, PluginError> {
+        let mut b = OptsBuilder::new()
+            .user(Some(if o.user.is_empty() {
+                "root"
+            } else {
+                o.user.as_str()
+            }))
+            .stmt_cache_size(256)
+            .init(vec!["SET time_zone = '+00:00'"]);
+        if !o.password.is_empty() {
+            b = b.pass(Some(o.password.as_str()));
+        }
+        if !o.database.is_empty() {
+            b = b.db_name(Some(o.database.as_str()));
+        }
+        let host = if o.host.is_empty() {
+            "localhost"
+        } else {
+            o.host.as_str()
+        };
+        b = if host.starts_with('/') {
+            b.socket(Some(host)).prefer_socket(true)
+        } else {
+            b.ip_or_hostname(Some(host))
+                .tcp_port(if o.port == 0 { 3306 } else { o.port })
+                .prefer_socket(false)
+        };
+        let mut ssl = SslMode::Preferred;
+        let mut ssl_ca = None;
+        for t in o.options.iter() {
+            let (k, v) = (t.0.as_str(), t.1.as_str());
+            match k {
+                "ssl-mode" | "sslmode" | "ssl_mode" => {
+                    ssl = match v.to_ascii_uppercase().replace('-', "_").as_str() {
+                        "DISABLED" | "DISABLE" => SslMode::Disabled,
+                        "PREFERRED" | "PREFER" => SslMode::Preferred,
+                        "REQUIRED" | "REQUIRE" => SslMode::Required,
+                        "VERIFY_CA" => SslMode::VerifyCa,
+                        "VERIFY_IDENTITY" | "VERIFY_FULL" => SslMode::VerifyIdentity,
+                        _ => return Err(PluginError::invalid(format!("ssl-mode={v} is not valid (expected DISABLED, PREFERRED, REQUIRED, VERIFY_CA or VERIFY_IDENTITY)"))),
+                    }
+                }
+                "ssl-ca" | "sslrootcert" => ssl_ca = Some(v.to_string()),
+                "connect_timeout" => {
+                    let secs: u64 = v.parse().map_err(|_| PluginError::invalid(format!("connect_timeout={v} is not a number of seconds")))?;
+                    b = b.tcp_connect_timeout(Some(Duration::from_secs(secs)));
+                }
+                "socket" => b = b.socket(Some(v)).prefer_socket(true),
+                _ => return Err(PluginError::invalid(format!("unknown mysql option `{k}` (known: {KNOWN})"))),
+            }
+        }
+        Ok(MyOptions {
+            builder: b,
+            ssl,
+            ssl_ca,
+        })
+    }
+
+    /// The options with TLS as `ssl-mode` asks (`None` for plain).
+    pub fn with_tls(&self, tls: bool) -> OptsBuilder {
+        if !tls || self.ssl == SslMode::Disabled {
+            return self.builder.clone().ssl_opts(None::<SslOpts>);
+        }
+        let mut s = SslOpts::default();
+        if let Some(ca) = &self.ssl_ca {
+            s = s.with_root_cert_path(Some(std::path::PathBuf::from(ca)));
+        }
+        s = match self.ssl {
+            SslMode::Preferred | SslMode::Required => s.with_danger_accept_invalid_certs(true),
+            SslMode::VerifyCa => s.with_danger_skip_domain_validation(true),
+            _ => s,
+        };
+        self.builder.clone().ssl_opts(Some(s))
+    }
+}
