@@ -1,0 +1,416 @@
+//! One driver conformance suite, run against every engine: SQLite (always), PostgreSQL and
+//! MySQL/MariaDB (through `MYRMEX_TEST_POSTGRES_URL` / `MYRMEX_TEST_MYSQL_URL`; skipped with a
+//! message when unset, a failure when `MYRMEX_REQUIRE_SERVERS=1`).
+
+use myrmex_abi::ErrorKind;
+use myrmex_core::{DatabaseConnection, Error, Value};
+use myrmex_tests::*;
+use std::time::{Duration, Instant};
+
+/// One engine under test.
+pub struct Engine {
+    name: &'static str,
+    url: String,
+}
+
+impl Engine {
+    fn sqlite() -> Option<Engine> {
+        let dir = temp_dir("conformance-sqlite");
+        Some(Engine {
+            name: "sqlite",
+            url: format!("sqlite://{}", dir.join("c.db").display()),
+        })
+    }
+    fn postgres() -> Option<Engine> {
+        server_url("MYRMEX_TEST_POSTGRES_URL").map(|url| Engine {
+            name: "postgres",
+            url,
+        })
+    }
+    fn mysql() -> Option<Engine> {
+        server_url("MYRMEX_TEST_MYSQL_URL").map(|url| Engine { name: "mysql", url })
+    }
+
+    fn connect(&self) -> DatabaseConnection {
+        let mut c = DatabaseConnection::from_url(self.name, &self.url).unwrap();
+        c.connect_with(&registry())
+            .unwrap_or_else(|e| panic!("connect to {}: {e}", self.name));
+        c
+    }
+
+    /// A fresh table `name` (dropped first) with `columns` written for this engine.
+    fn table(&self, c: &mut DatabaseConnection, name: &str, columns: &str) {
+        c.execute_batch(&format!("DROP TABLE IF EXISTS {name}"))
+            .unwrap();
+        c.execute_batch(&format!("CREATE TABLE {name} ({columns})"))
+            .unwrap();
+    }
+
+    fn pick<'a>(&self, sqlite: &'a str, postgres: &'a str, mysql: &'a str) -> &'a str {
+        match self.name {
+            "sqlite" => sqlite,
+            "postgres" => postgres,
+            _ => mysql,
+        }
+    }
+
+    fn autoinc(&self) -> &'static str {
+        match self.name {
+            "sqlite" => "INTEGER PRIMARY KEY",
+            "postgres" => "bigserial PRIMARY KEY",
+            _ => "bigint AUTO_INCREMENT PRIMARY KEY",
+        }
+    }
+}
+
+fn kind(e: &Error) -> ErrorKind {
+    e.plugin_error()
+        .map(|p| p.kind)
+        .unwrap_or(ErrorKind::INTERNAL)
+}
+
+mod cases {
+    use super::*;
+
+    pub fn server_info(e: &Engine) {
+        let mut c = e.connect();
+        let info = c.server_info().unwrap();
+        let expected: &[&str] = match e.name {
+            "mysql" => &["mysql", "mariadb"],
+            other => &[other],
+        };
+        assert!(expected.contains(&info.engine.as_str()), "{info:?}");
+        assert!(!info.version.is_empty());
+        c.ping().unwrap();
+    }
+
+    pub fn execute_and_query(e: &Engine) {
+        let mut c = e.connect();
+        let t = format!("cf_exec_{}", e.name);
+        e.table(
+            &mut c,
+            &t,
+            &format!(
+                "id {}, name varchar(50) NOT NULL, score double precision",
+                e.autoinc()
+            ),
+        );
+        let r = c
+            .execute(
+                &format!("INSERT INTO {t}(name, score) VALUES (?, ?), (?, ?)"),
+                &["ann".into(), 1.5.into(), "bob".into(), Value::Null],
+            )
+            .unwrap();
+        assert_eq!(r.rows_affected, 2);
+        let rs = c
+            .execute_query(
+                &format!("SELECT id, name, score FROM {t} WHERE name = ? ORDER BY id"),
+                &["ann".into()],
+            )
+            .unwrap();
+        assert_eq!(rs.column_names(), ["id", "name", "score"]);
+        assert_eq!(rs.len(), 1);
+        assert_eq!(rs.row(0).unwrap()[1], Value::Text("ann".into()));
+        assert_eq!(rs.row(0).unwrap()[2], Value::Float(1.5));
+        let rs = c
+            .execute_query(
+                &format!("SELECT score FROM {t} WHERE name = ?"),
+                &["bob".into()],
+            )
+            .unwrap();
+        assert_eq!(rs.row(0).unwrap()[0], Value::Null);
+        let r = c
+            .execute(
+                &format!("UPDATE {t} SET score = ? WHERE score IS NULL"),
+                &[2.0.into()],
+            )
+            .unwrap();
+        assert_eq!(r.rows_affected, 1);
+        let none = c
+            .execute_query(&format!("SELECT * FROM {t} WHERE 1 = 0"), &[])
+            .unwrap();
+        assert!(none.is_empty());
+        assert_eq!(
+            none.columns().len(),
+            3,
+            "columns are known even without rows"
+        );
+    }
+
+    pub fn placeholders_are_portable(e: &Engine) {
+        let mut c = e.connect();
+        let rs = c
+            .execute_query(
+                "SELECT '?' AS q, ? + 0 AS p, /* ? */ 'it''s ?' AS s -- ?\n",
+                &[Value::Int(41)],
+            )
+            .unwrap();
+        assert_eq!(
+            rs.row(0).unwrap(),
+            [
+                Value::Text("?".into()),
+                Value::Int(41),
+                Value::Text("it's ?".into())
+            ]
+        );
+        // A placeholder without a value is an error on every engine (on PostgreSQL a
+        // statement run without parameters is sent as written, so the server rejects `?`).
+        assert!(c.execute_query("SELECT ? + 0", &[]).is_err());
+        assert!(c
+            .execute_query("SELECT ? + 0", &[Value::Int(1), Value::Int(2)])
+            .is_err());
+    }
+
+    pub fn streaming_in_batches(e: &Engine) {
+        let mut c = e.connect();
+        let n = 5_000i64;
+        // Portable row generator (MariaDB caps recursive CTEs at 1000 iterations by default).
+        let digits = "(SELECT 0 AS d UNION ALL SELECT 1 UNION ALL SELECT 2 UNION ALL SELECT 3 UNION ALL SELECT 4 UNION ALL SELECT 5 UNION ALL SELECT 6 UNION ALL SELECT 7 UNION ALL SELECT 8 UNION ALL SELECT 9)";
+        let sql = format!(
+            "SELECT a.d + 10 * b.d + 100 * c.d + 1000 * d.d + 1 AS i, 'row' AS label FROM {digits} a, {digits} b, {digits} c, {digits} d ORDER BY i LIMIT ?"
+        );
+        let sql = sql.as_str();
+        let mut stream = c.query_stream(sql, &[Value::Int(n)]).unwrap();
+        let mut count = 0;
+        while let Some(row) = stream.next_row().unwrap() {
+            count += 1;
+            assert_eq!(row[0], Value::Int(count));
+        }
+        assert_eq!(count, n);
+        drop(stream);
+        // Abandoning a stream early leaves the connection usable.
+        let mut s = c.query_stream(sql, &[Value::Int(n)]).unwrap();
+        s.next_row().unwrap();
+        drop(s);
+        assert_eq!(
+            c.execute_query("SELECT 7", &[]).unwrap().row(0).unwrap()[0],
+            Value::Int(7)
+        );
+    }
+
+    pub fn transactions_and_savepoints(e: &Engine) {
+        let mut c = e.connect();
+        let t = format!("cf_tx_{}", e.name);
+        e.table(&mut c, &t, "x integer");
+        c.transaction(|tx| {
+            tx.execute(&format!("INSERT INTO {t} VALUES (1)"), &[])
+                .map(|_| ())
+        })
+        .unwrap();
+        let failed: Result<(), Error> = c.transaction(|tx| {
+            tx.execute(&format!("INSERT INTO {t} VALUES (2)"), &[])?;
+            tx.execute("INSERT INTO cf_no_such_table VALUES (3)", &[])?;
+            Ok(())
+        });
+        assert!(failed.is_err());
+        c.begin().unwrap();
+        assert!(c.in_transaction());
+        c.execute(&format!("INSERT INTO {t} VALUES (4)"), &[])
+            .unwrap();
+        c.savepoint("sp1").unwrap();
+        c.execute(&format!("INSERT INTO {t} VALUES (5)"), &[])
+            .unwrap();
+        c.rollback_to_savepoint("sp1").unwrap();
+        c.release_savepoint("sp1").unwrap();
+        c.commit().unwrap();
+        assert!(!c.in_transaction());
+        let rs = c
+            .execute_query(&format!("SELECT x FROM {t} ORDER BY x"), &[])
+            .unwrap();
+        let xs: Vec<Value> = rs.rows().map(|r| r[0].clone()).collect();
+        assert_eq!(xs, [Value::Int(1), Value::Int(4)]);
+    }
+
+    pub fn errors_are_classified_and_named(e: &Engine) {
+        let mut c = e.connect();
+        let err = c.execute_query("SELEC 1", &[]).unwrap_err();
+        assert_eq!(kind(&err), ErrorKind::SYNTAX, "{err}");
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("{}: ", e.name)) && text.contains("[statement: SELEC 1]"),
+            "{text}"
+        );
+        let err = c
+            .execute_query("SELECT * FROM cf_missing_table", &[])
+            .unwrap_err();
+        assert_eq!(kind(&err), ErrorKind::NOT_FOUND, "{err}");
+        let t = format!("cf_err_{}", e.name);
+        e.table(&mut c, &t, "id integer PRIMARY KEY");
+        c.execute(&format!("INSERT INTO {t} VALUES (1)"), &[])
+            .unwrap();
+        let err = c
+            .execute(&format!("INSERT INTO {t} VALUES (1)"), &[])
+            .unwrap_err();
+        assert_eq!(kind(&err), ErrorKind::CONSTRAINT, "{err}");
+        if e.name != "sqlite" {
+            assert_eq!(
+                err.plugin_error()
+                    .unwrap()
+                    .sqlstate
+                    .as_ref()
+                    .map(|s| s.as_str())
+                    .into_option(),
+                Some("23505")
+                    .filter(|_| e.name == "postgres")
+                    .or(Some("23000"))
+            );
+        }
+        // The connection is still usable after errors.
+        assert_eq!(c.execute_query("SELECT 1", &[]).unwrap().len(), 1);
+    }
+
+    pub fn introspection(e: &Engine) {
+        let mut c = e.connect();
+        let (p, ch) = (
+            format!("cf_parent_{}", e.name),
+            format!("cf_child_{}", e.name),
+        );
+        c.execute_batch(&format!("DROP TABLE IF EXISTS {ch}"))
+            .unwrap();
+        e.table(
+            &mut c,
+            &p,
+            "id integer PRIMARY KEY, code varchar(10) NOT NULL UNIQUE",
+        );
+        e.table(
+            &mut c,
+            &ch,
+            &format!("id integer NOT NULL, parent_id integer, note varchar(20) DEFAULT 'none', PRIMARY KEY (id), FOREIGN KEY (parent_id) REFERENCES {p}(id) ON DELETE CASCADE"),
+        );
+        c.execute_batch(&format!("CREATE INDEX cf_idx_{ch} ON {ch}(note)"))
+            .unwrap();
+        let names: Vec<String> = c
+            .tables()
+            .unwrap()
+            .iter()
+            .map(|t| t.name.to_string())
+            .collect();
+        assert!(names.contains(&p) && names.contains(&ch), "{names:?}");
+        let d = c.describe(&ch).unwrap();
+        let cols: Vec<(&str, bool)> = d
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.nullable))
+            .collect();
+        assert_eq!(cols, [("id", false), ("parent_id", true), ("note", true)]);
+        assert!(
+            d.columns[2]
+                .default
+                .as_ref()
+                .map(|s| s.as_str())
+                .into_option()
+                .is_some_and(|s| s.contains("none")),
+            "{:?}",
+            d.columns[2]
+        );
+        assert_eq!(
+            d.primary_key.iter().map(|s| s.as_str()).collect::<Vec<_>>(),
+            ["id"]
+        );
+        assert_eq!(d.foreign_keys.len(), 1);
+        let fk = &d.foreign_keys[0];
+        assert_eq!(
+            (
+                fk.ref_table.as_str(),
+                fk.columns[0].as_str(),
+                fk.ref_columns[0].as_str(),
+                fk.on_delete.as_str()
+            ),
+            (p.as_str(), "parent_id", "id", "CASCADE")
+        );
+        assert!(
+            d.indexes
+                .iter()
+                .any(|i| i.name.as_str() == format!("cf_idx_{ch}")
+                    && i.columns[0].as_str() == "note"
+                    && !i.unique),
+            "{:?}",
+            d.indexes
+        );
+        let parent = c.describe(&p).unwrap();
+        assert!(
+            parent
+                .indexes
+                .iter()
+                .any(|i| i.unique && !i.primary && i.columns[0].as_str() == "code"),
+            "{:?}",
+            parent.indexes
+        );
+        let missing = c.describe("cf_nope").unwrap_err();
+        assert_eq!(kind(&missing), ErrorKind::NOT_FOUND);
+    }
+
+    pub fn cancel_a_running_statement(e: &Engine) {
+        let mut c = e.connect();
+        let token = c.cancel_token().expect("cancel supported");
+        let sql = e.pick(
+            "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s) SELECT count(*) FROM s",
+            "SELECT pg_sleep(60)",
+                        // SLEEP() and BENCHMARK() return normally when killed; a big join fails with 1317.
+            "SELECT count(*) FROM information_schema.collations a, information_schema.collations b, information_schema.collations c, information_schema.collations d",
+        );
+        let started = Instant::now();
+        let t = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(500));
+            token.cancel().unwrap();
+        });
+        let err = c.execute_query(sql, &[]).unwrap_err();
+        t.join().unwrap();
+        assert_eq!(kind(&err), ErrorKind::CANCELLED, "{err}");
+        assert!(started.elapsed() < Duration::from_secs(20));
+        assert_eq!(
+            c.execute_query("SELECT 1", &[]).unwrap().len(),
+            1,
+            "usable after cancel"
+        );
+    }
+
+    pub fn unicode_and_empty_text(e: &Engine) {
+        let mut c = e.connect();
+        let t = format!("cf_text_{}", e.name);
+        e.table(
+            &mut c,
+            &t,
+            e.pick("s TEXT", "s text", "s mediumtext CHARACTER SET utf8mb4"),
+        );
+
+        for s in ["", "ünïcödé 漢字 🐜", "a'b\"c\\d", &"x".repeat(70_000)] {
+            c.execute(&format!("DELETE FROM {t}"), &[]).unwrap();
+            c.execute(&format!("INSERT INTO {t} VALUES (?)"), &[s.into()])
+                .unwrap();
+            let rs = c.execute_query(&format!("SELECT s FROM {t}"), &[]).unwrap();
+            assert_eq!(
+                rs.row(0).unwrap()[0],
+                Value::Text(s.into()),
+                "{}",
+                &s[..s.len().min(20)]
+            );
+        }
+    }
+}
+
+macro_rules! per_engine {
+    ($($case:ident),* $(,)?) => {
+        mod sqlite {
+            $( #[test] fn $case() { if let Some(e) = super::Engine::sqlite() { super::cases::$case(&e) } } )*
+        }
+        mod postgres {
+            $( #[test] fn $case() { if let Some(e) = super::Engine::postgres() { super::cases::$case(&e) } } )*
+        }
+        mod mysql {
+            $( #[test] fn $case() { if let Some(e) = super::Engine::mysql() { super::cases::$case(&e) } } )*
+        }
+    };
+}
+
+per_engine!(
+    server_info,
+    execute_and_query,
+    placeholders_are_portable,
+    streaming_in_batches,
+    transactions_and_savepoints,
+    errors_are_classified_and_named,
+    introspection,
+    cancel_a_running_statement,
+    unicode_and_empty_text,
+);
