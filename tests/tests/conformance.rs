@@ -414,3 +414,15 @@ per_engine!(
     cancel_a_running_statement,
     unicode_and_empty_text,
 );
+
+#[test]
+fn a_failing_statement_anywhere_in_a_batch_is_an_error() {
+    for e in [Engine::sqlite(), Engine::postgres(), Engine::mysql()]
+        .into_iter()
+        .flatten()
+    {
+        let mut c = e.connect();
+        let err = c.execute_batch("SELECT 1; SELEC 2; SELECT 3").unwrap_err();
+        assert_eq!(kind(&err), ErrorKind::SYNTAX, "{}: {err}", e.name);
+    }
+}

@@ -248,7 +248,15 @@ impl Connection for MyConnection {
 
     fn execute_batch(&mut self, sql: RStr<'_>) -> RResult<(), PluginError> {
         guard(|| {
-            self.conn()?.query_drop(sql.as_str()).map_err(map)?;
+            // Walk every result set: an error in a later statement surfaces only there.
+            let mut result = self.conn()?.query_iter(sql.as_str()).map_err(map)?;
+            while let Some(set) = result.iter() {
+                for row in set {
+                    row.map_err(map)?;
+                }
+            }
+            drop(result);
+
             for stmt in sql.as_str().split(';') {
                 self.track(stmt);
             }
