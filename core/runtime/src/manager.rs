@@ -3,7 +3,7 @@
 use crate::config::{Config, PoolConfig};
 use crate::plugin::Registry;
 use crate::{DatabaseConnection, Error, Result, ResultSet};
-use myrmex_abi::{ConnectOptions, ExecResult, Value};
+use myrmex_abi::{ConnectOptions, ErrorKind, ExecResult, Value};
 use scheduled_thread_pool::ScheduledThreadPool;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -234,9 +234,34 @@ impl DatabaseManager {
     }
 
     /// Borrows a connection from the pool `name`, waiting up to its `timeout_ms`.
+    ///
+    /// While the pool holds no connection at all, one direct attempt comes first, so that a
+    /// permanent failure (wrong password, unknown database, bad option) is reported at once
+    /// instead of after the pool's timeout of retries.
     pub fn get(&self, name: &str) -> Result<PooledConnection> {
         let pool = self.pool(name)?;
+        if pool.state().connections == 0 {
+            let e = self.entry(name)?;
+            let probe = PluginConnector {
+                name: name.to_string(),
+                options: e.options.clone(),
+                registry: self.registry.clone(),
+            };
+            if let Err(err) = r2d2::ManageConnection::connect(&probe) {
+                let permanent = err.plugin_error().is_some_and(|p| {
+                    matches!(
+                        p.kind,
+                        ErrorKind::PERMISSION | ErrorKind::NOT_FOUND | ErrorKind::INVALID_INPUT
+                    ) || p.message.contains("password")
+                        || p.message.contains("Access denied")
+                }) || matches!(err, Error::NoDriver { .. } | Error::Url { .. });
+                if permanent {
+                    return Err(err);
+                }
+            }
+        }
         let started = Instant::now();
+
         pool.get().map_err(|e| {
             // r2d2 reports the last connection error, if any, in its message.
             let detail = e.to_string();
