@@ -187,3 +187,51 @@ fn history_keeps_whole_statements_and_no_secrets() {
     );
     assert!(history.contains("let multi = [1,"), "{history}");
 }
+
+#[test]
+fn switching_among_engines_with_backslash_c() {
+    let (Some(pg), Some(my)) = (
+        server_url("MYRMEX_TEST_POSTGRES_URL"),
+        server_url("MYRMEX_TEST_MYSQL_URL"),
+    ) else {
+        return;
+    };
+    let dir = temp_dir("repl-engines");
+    std::fs::write(dir.join("myrmex.toml"), format!("[connections.pg]\nurl = \"{pg}\"\n[connections.my]\nurl = \"{my}\"\n[connections.lite]\nurl = \"sqlite://lite.db\"\n")).unwrap();
+    for url in [&pg, &my] {
+        let out = run(myrmex().args(["-e", &format!(r#"let d = connect("{url}"); d.execute("DROP TABLE IF EXISTS repl_engines"); d.execute("CREATE TABLE repl_engines(id integer PRIMARY KEY, label varchar(10) NOT NULL)")"#)]));
+        assert_eq!(out.code, 0, "{}", out.stderr);
+    }
+    let mut p = start(&dir);
+    say(&mut p, "myrmex> ", "\\c pg");
+    p.exp_string("connected to pg (postgres://").unwrap();
+    say(&mut p, "myrmex(pg)> ", "\\dt");
+    p.exp_regex(r"public\s+\|\s+repl_engines\s+\|\s+table")
+        .unwrap();
+    say(&mut p, "myrmex(pg)> ", "\\d repl_engines");
+    p.exp_string("Table \"public.repl_engines\"").unwrap();
+    p.exp_string("character varying(10)").unwrap();
+    say(&mut p, "myrmex(pg)> ", "\\sql");
+    say(
+        &mut p,
+        "pg=# ",
+        "SELECT current_database() IS NOT NULL AS ok, 40 + 2 AS answer;",
+    );
+    p.exp_string("42").unwrap();
+    say(&mut p, "pg=# ", "\\c my");
+    p.exp_string("connected to my (mysql://").unwrap();
+    say(&mut p, "my=# ", "\\dt");
+    p.exp_regex(r"\|\s+repl_engines\s+\|\s+table").unwrap();
+    say(&mut p, "my=# ", "\\d repl_engines");
+    p.exp_string("varchar(10)").unwrap();
+    say(
+        &mut p,
+        "my=# ",
+        "SELECT VERSION() LIKE '%' AS ok, 6 * 7 AS answer;",
+    );
+    p.exp_string("42").unwrap();
+    say(&mut p, "my=# ", "\\c lite");
+    p.exp_string("connected to lite (sqlite://").unwrap();
+    say(&mut p, "lite=# ", "\\q");
+    p.exp_eof().unwrap();
+}

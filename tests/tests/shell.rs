@@ -249,13 +249,13 @@ fn every_script_in_scripts_runs() {
         }
         let out = run(&mut cmd);
         assert_eq!(out.code, 0, "{name}: {}\n{}", out.stdout, out.stderr);
-        check_script_output(&name, &out.stdout, &dir);
+        check_script_output(&name, &out.stdout, &dir, true);
         ran.push(name);
     }
     assert!(ran.len() >= 3, "{ran:?}");
 }
 
-fn check_script_output(name: &str, stdout: &str, dir: &Path) {
+fn check_script_output(name: &str, stdout: &str, dir: &Path, sqlite: bool) {
     match name {
         "quickstart.rhai" => {
             assert!(
@@ -266,7 +266,8 @@ fn check_script_output(name: &str, stdout: &str, dir: &Path) {
                 stdout.contains("reactivated: 1") && stdout.ends_with("active now: 3\n"),
                 "{stdout}"
             );
-            assert!(dir.join("quickstart.db").exists());
+            assert!(stdout.contains("users table listed: true"), "{stdout}");
+            assert_eq!(dir.join("quickstart.db").exists(), sqlite);
         }
         "chinook_report.rhai" => {
             assert!(stdout.starts_with("11 tables, 3503 tracks\n"), "{stdout}");
@@ -344,4 +345,45 @@ fn piped_stdin_runs_as_a_script() {
         .unwrap();
     let out = child.wait_with_output().unwrap();
     assert_eq!(String::from_utf8_lossy(&out.stdout), "42\n");
+}
+
+/// The engine-independent scripts, run on PostgreSQL and MySQL/MariaDB too.
+#[test]
+fn portable_scripts_run_on_every_engine() {
+    let urls: Vec<(&str, String)> = [
+        ("postgres", "MYRMEX_TEST_POSTGRES_URL"),
+        ("mysql", "MYRMEX_TEST_MYSQL_URL"),
+    ]
+    .into_iter()
+    .filter_map(|(n, var)| server_url(var).map(|u| (n, u)))
+    .collect();
+    let quickstart = workspace_root().join("scripts/quickstart.rhai");
+    for (name, url) in &urls {
+        let dir = temp_dir("portable");
+        let out = run(myrmex()
+            .current_dir(&dir)
+            .arg("run")
+            .arg(&quickstart)
+            .arg(url));
+        assert_eq!(out.code, 0, "{name}: {}\n{}", out.stdout, out.stderr);
+        check_script_output("quickstart.rhai", &out.stdout, &dir, false);
+    }
+    // health_check.rhai over a config holding every engine at once.
+    let dir = temp_dir("portable-health");
+    let mut config = String::from("[connections.lite]\nurl = \"sqlite://lite.db\"\n");
+    for (name, url) in &urls {
+        config.push_str(&format!("[connections.{name}]\nurl = \"{url}\"\n"));
+    }
+    std::fs::write(dir.join("myrmex.toml"), config).unwrap();
+    let out = run(myrmex()
+        .current_dir(&dir)
+        .arg("run")
+        .arg(workspace_root().join("scripts/health_check.rhai")));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout.lines().filter(|l| l.starts_with("ok ")).count(),
+        1 + urls.len(),
+        "{}",
+        out.stdout
+    );
 }
