@@ -11,6 +11,7 @@ use myrmex_abi::{
 };
 use mysql::prelude::Queryable;
 use mysql::{Binary, Column, Conn, Opts, Params, QueryResult};
+use std::collections::HashMap;
 use std::mem::ManuallyDrop;
 
 /// Column metadata of the last result, reused while the next result has the same columns.
@@ -84,6 +85,8 @@ impl Drop for MyCursor {
 pub struct MyConnection {
     cursor: Option<MyCursor>,
     last: Option<Meta>,
+    /// Prepared statements with their result metadata, by SQL text.
+    stmts: HashMap<String, (mysql::Statement, Meta)>,
     in_tx: bool,
     opts: Opts,
     conn: Option<Box<Conn>>,
@@ -140,6 +143,7 @@ impl MyConnection {
         Ok(MyConnection {
             cursor: None,
             last: None,
+            stmts: HashMap::new(),
             in_tx: false,
             opts: used,
             conn: Some(Box::new(conn)),
@@ -173,8 +177,11 @@ impl MyConnection {
             "BEGIN" | "START" => self.in_tx = true,
             "COMMIT" => self.in_tx = false,
             "ROLLBACK" if !sql.to_ascii_uppercase().contains(" TO ") => self.in_tx = false,
-            // DDL commits an open transaction implicitly in MySQL.
-            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "RENAME" => self.in_tx = false,
+            // DDL commits an open transaction implicitly in MySQL, and may change result shapes.
+            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "RENAME" => {
+                self.in_tx = false;
+                self.stmts.clear();
+            }
             _ => {}
         }
     }
@@ -272,22 +279,43 @@ impl Connection for MyConnection {
     ) -> RResult<QueryStart, PluginError> {
         guard(|| {
             let p = params(&values)?;
+            if !self.stmts.contains_key(sql.as_str()) {
+                match self.conn()?.prep(sql.as_str()).map_err(map) {
+                    Ok(stmt) => {
+                        let meta = Meta::of(&stmt.columns());
+                        if self.stmts.len() >= 256 {
+                            self.stmts.clear();
+                        }
+                        self.stmts.insert(sql.to_string(), (stmt, meta));
+                    }
+                    Err(e) if not_preparable(&e) && values.is_empty() => {
+                        return Err(PluginError::unsupported(format!(
+                            "{} (run it with execute, or as a script with execute_batch)",
+                            e.message
+                        )))
+                    }
+                    Err(e) => return Err(e),
+                }
+            }
+            let (stmt, cached) = self
+                .stmts
+                .get(sql.as_str())
+                .cloned()
+                .expect("prepared above");
             let conn: *mut Conn = self.conn()?;
             // SAFETY: the connection is boxed (stable address) and owned by `self`; the result
             // that borrows it lives in `self.cursor`, which every operation clears before
             // touching the connection, and which is dropped before it (field order).
             let conn: &'static mut Conn = unsafe { &mut *conn };
-            let result = match conn.exec_iter(sql.as_str(), p).map_err(map) {
-                Ok(r) => r,
-                Err(e) if not_preparable(&e) && values.is_empty() => {
-                    return Err(PluginError::unsupported(format!(
-                        "{} (run it with execute, or as a script with execute_batch)",
-                        e.message
-                    )))
-                }
-                Err(e) => return Err(e),
+            let result = conn.exec_iter(&stmt, p).map_err(map)?;
+            // The server re-prepares after schema changes made elsewhere; trust the result's
+            // own columns when their count differs from the statement's.
+            let meta = if result.columns().as_ref().len() == cached.kinds.len() {
+                cached
+            } else {
+                self.meta(&result.columns().as_ref().to_vec())
             };
-            let meta = self.meta(&result.columns().as_ref().to_vec());
+
             let mut cursor = MyCursor {
                 result: ManuallyDrop::new(result),
                 meta,

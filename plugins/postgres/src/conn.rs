@@ -77,7 +77,9 @@ impl Drop for PgCursor {
 /// One PostgreSQL session. Field order matters: the cursor borrows the boxed client.
 pub struct PgConnection {
     cursor: Option<PgCursor>,
-    stmts: HashMap<(String, bool), Prepared>,
+    /// Prepared statements by SQL text: `[without parameters, with parameters]` (the `?`
+    /// rewrite applies only to the second).
+    stmts: [HashMap<String, Prepared>; 2],
     in_tx: bool,
     cancel: postgres::CancelToken,
     tls: Tls,
@@ -122,7 +124,7 @@ impl PgConnection {
         })?;
         Ok(PgConnection {
             cursor: None,
-            stmts: HashMap::new(),
+            stmts: Default::default(),
             in_tx: false,
             cancel: client.cancel_token(),
             tls,
@@ -141,8 +143,8 @@ impl PgConnection {
         sql: &str,
         n: usize,
     ) -> Result<(Statement, RArc<RVec<ColumnMeta>>), PluginError> {
-        let key = (sql.to_string(), n > 0);
-        if let Some(p) = self.stmts.get(&key) {
+        let slot = usize::from(n > 0);
+        if let Some(p) = self.stmts[slot].get(sql) {
             return Ok((p.stmt.clone(), p.columns.clone()));
         }
         let text = crate::placeholders::rewrite(sql, n);
@@ -163,16 +165,17 @@ impl PgConnection {
                 })
                 .collect(),
         );
-        if self.stmts.len() >= STATEMENT_CACHE {
-            self.stmts.clear();
+        if self.stmts[slot].len() >= STATEMENT_CACHE {
+            self.stmts[slot].clear();
         }
-        self.stmts.insert(
-            key,
+        self.stmts[slot].insert(
+            sql.to_string(),
             Prepared {
                 stmt: stmt.clone(),
                 columns: columns.clone(),
             },
         );
+
         Ok((stmt, columns))
     }
 
@@ -191,7 +194,7 @@ impl PgConnection {
                     == ROption::RSome("0A000").as_ref().map(|s| *s)
                     && e.message.contains("cached plan") =>
             {
-                self.stmts.clear();
+                self.stmts.iter_mut().for_each(HashMap::clear);
                 let (stmt, cols) = self.prepare(sql, n)?;
                 f(self, stmt, cols)
             }
@@ -210,7 +213,9 @@ impl PgConnection {
             "BEGIN" | "START" => self.in_tx = true,
             "COMMIT" | "END" | "ABORT" => self.in_tx = false,
             "ROLLBACK" if !sql.to_ascii_uppercase().contains(" TO ") => self.in_tx = false,
-            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "COMMENT" => self.stmts.clear(),
+            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "COMMENT" => {
+                self.stmts.iter_mut().for_each(HashMap::clear)
+            }
             _ => {}
         }
     }
@@ -406,7 +411,7 @@ impl Connection for PgConnection {
     fn close(&mut self) -> RResult<(), PluginError> {
         guard(|| {
             self.cursor = None;
-            self.stmts.clear();
+            self.stmts.iter_mut().for_each(HashMap::clear);
             match self.client.take() {
                 Some(c) => (*c).close().map_err(map),
                 None => Ok(()),

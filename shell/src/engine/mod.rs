@@ -1,6 +1,7 @@
 //! The Rhai engine with the myrmex API registered (see `docs/rhai-api.md`).
 
 pub mod conn;
+pub mod copy_out;
 pub mod manager;
 pub mod plugins;
 pub mod row;
@@ -87,6 +88,7 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
 
     row::register(&mut engine);
     conn::register(&mut engine, ctx);
+    copy_out::register(&mut engine);
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
     let _ = names.set(

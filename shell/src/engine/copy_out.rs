@@ -1,0 +1,222 @@
+//! `db.copy_out(sql, path[, params][, options])`: stream a query's rows to a file or standard
+//! output without building them as script values, in bounded memory.
+//!
+//! Formats: `csv` (default; RFC 4180, header line), `text` (PostgreSQL COPY text format: tab
+//! separated, `\N` for NULL, backslash escapes; no header), `jsonl` (one JSON object per line).
+
+use super::conn::Db;
+use super::value::{json_string, params, runtime};
+use myrmex_core::{DatabaseConnection, Value, DEFAULT_BATCH_ROWS};
+use rhai::{Array, Engine, EvalAltResult, Map, INT};
+use std::fmt::Write as _;
+use std::io::{BufWriter, Write};
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Format {
+    Csv,
+    Text,
+    JsonLines,
+}
+
+struct Options {
+    format: Format,
+    header: bool,
+}
+
+fn options(map: &Map) -> RhaiResult<Options> {
+    let mut o = Options {
+        format: Format::Csv,
+        header: true,
+    };
+    for (k, v) in map {
+        match k.as_str() {
+            "format" => {
+                o.format = match v.to_string().as_str() {
+                    "csv" => Format::Csv,
+                    "text" | "tsv" => Format::Text,
+                    "jsonl" | "json" => Format::JsonLines,
+                    other => {
+                        return Err(runtime(format!(
+                            "copy_out(): format `{other}` is not one of csv, text, jsonl"
+                        )))
+                    }
+                }
+            }
+            "header" => {
+                o.header = v
+                    .as_bool()
+                    .map_err(|_| runtime("copy_out(): `header` must be true or false"))?
+            }
+            other => {
+                return Err(runtime(format!(
+                    "copy_out(): unknown option `{other}` (known: format, header)"
+                )))
+            }
+        }
+    }
+    if o.format == Format::Text {
+        o.header = false;
+    }
+    Ok(o)
+}
+
+/// Appends one value in COPY text format.
+fn copy_text(out: &mut String, v: &Value) {
+    if v.is_null() {
+        out.push_str("\\N");
+        return;
+    }
+    let start = out.len();
+    let _ = write!(out, "{v}");
+    if out[start..].contains(['\\', '\t', '\n', '\r']) {
+        let raw: String = out[start..].to_string();
+        out.truncate(start);
+        for c in raw.chars() {
+            match c {
+                '\\' => out.push_str("\\\\"),
+                '\t' => out.push_str("\\t"),
+                '\n' => out.push_str("\\n"),
+                '\r' => out.push_str("\\r"),
+                c => out.push(c),
+            }
+        }
+    }
+}
+
+fn csv_field(out: &mut String, v: &Value) {
+    if v.is_null() {
+        return;
+    }
+    let start = out.len();
+    let _ = write!(out, "{v}");
+    if out[start..].contains([',', '"', '\n', '\r']) {
+        let raw: String = out[start..].to_string();
+        out.truncate(start);
+        out.push('"');
+        out.push_str(&raw.replace('"', "\"\""));
+        out.push('"');
+    }
+}
+
+fn json_field(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => out.push_str("null"),
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) if f.is_finite() => {
+            let _ = write!(out, "{f}");
+        }
+        Value::Json(j) => out.push_str(j),
+        other => out.push_str(&json_string(&other.to_string())),
+    }
+}
+
+fn run_export(
+    c: &mut DatabaseConnection,
+    sql: &str,
+    args: &[Value],
+    sink: &mut dyn Write,
+    o: &Options,
+) -> Result<INT, String> {
+    let (cols, first) = c
+        .query_start(sql, args, DEFAULT_BATCH_ROWS)
+        .map_err(|e| e.to_string())?;
+    let names: Vec<String> = cols.iter().map(|c| c.name.to_string()).collect();
+    let width = names.len().max(1);
+    let mut line = String::with_capacity(256);
+    if o.header && o.format == Format::Csv {
+        for (i, n) in names.iter().enumerate() {
+            if i > 0 {
+                line.push(',');
+            }
+            csv_field(&mut line, &Value::Text(n.as_str().into()));
+        }
+        line.push('\n');
+    }
+    let mut rows: INT = 0;
+    let mut batch = first;
+    loop {
+        for row in batch.values.chunks(width) {
+            match o.format {
+                Format::Csv | Format::Text => {
+                    for (i, v) in row.iter().enumerate() {
+                        if i > 0 {
+                            line.push(if o.format == Format::Csv { ',' } else { '\t' });
+                        }
+                        if o.format == Format::Csv {
+                            csv_field(&mut line, v)
+                        } else {
+                            copy_text(&mut line, v)
+                        }
+                    }
+                }
+                Format::JsonLines => {
+                    line.push('{');
+                    for (i, v) in row.iter().enumerate() {
+                        if i > 0 {
+                            line.push(',');
+                        }
+                        line.push_str(&json_string(&names[i]));
+                        line.push(':');
+                        json_field(&mut line, v);
+                    }
+                    line.push('}');
+                }
+            }
+            line.push('\n');
+            rows += 1;
+            if line.len() > 32 * 1024 {
+                sink.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
+                line.clear();
+            }
+        }
+        if batch.done {
+            break;
+        }
+        batch = c.fetch(DEFAULT_BATCH_ROWS).map_err(|e| e.to_string())?;
+    }
+    sink.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
+    sink.flush().map_err(|e| e.to_string())?;
+    Ok(rows)
+}
+
+fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> RhaiResult<INT> {
+    let mut sink: Box<dyn Write> = if path == "-" {
+        Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+    } else {
+        let f = std::fs::File::create(path)
+            .map_err(|e| runtime(format!("copy_out(): cannot create {path}: {e}")))?;
+        Box::new(BufWriter::with_capacity(1 << 16, f))
+    };
+    let mut failure = None;
+    let rows = db.with(|c| {
+        Ok(run_export(c, sql, args, &mut sink, o).unwrap_or_else(|e| {
+            failure = Some(e);
+            0
+        }))
+    })?;
+    match failure {
+        Some(e) => Err(runtime(format!("copy_out to {path}: {e}"))),
+        None => Ok(rows),
+    }
+}
+
+/// Registers `copy_out`.
+pub fn register(engine: &mut Engine) {
+    engine.register_fn("copy_out", |db: &mut Db, sql: &str, path: &str| {
+        copy_out(db, sql, &[], path, &options(&Map::new())?)
+    });
+    engine.register_fn("copy_out", |db: &mut Db, sql: &str, path: &str, o: Map| {
+        copy_out(db, sql, &[], path, &options(&o)?)
+    });
+    engine.register_fn(
+        "copy_out",
+        |db: &mut Db, sql: &str, args: Array, path: &str, o: Map| {
+            copy_out(db, sql, &params(&args)?, path, &options(&o)?)
+        },
+    );
+}
