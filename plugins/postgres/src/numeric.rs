@@ -23,41 +23,45 @@ pub fn decode(raw: &[u8]) -> Option<String> {
     if raw.len() < 8 + 2 * ndigits {
         return None;
     }
-    let digits: Vec<i16> = (0..ndigits).map(|i| be16(8 + 2 * i)).collect();
-    let mut int_part = String::new();
-    for pos in 0..=weight.max(-1) {
-        let d = digits.get(pos as usize).copied().unwrap_or(0);
-        if int_part.is_empty() {
-            if d != 0 {
-                int_part = d.to_string();
-            }
-        } else {
-            int_part.push_str(&format!("{d:04}"));
-        }
-    }
-    if int_part.is_empty() {
-        int_part.push('0');
-    }
-    let mut frac = String::new();
-    let mut pos = weight + 1;
-    while frac.len() < dscale {
-        let d = if pos < 0 {
+    let digit = |pos: i32| -> i16 {
+        if pos < 0 || pos as usize >= ndigits {
             0
         } else {
-            digits.get(pos as usize).copied().unwrap_or(0)
-        };
-        frac.push_str(&format!("{d:04}"));
-        pos += 1;
-    }
-    frac.truncate(dscale);
-    let mut s = String::new();
+            be16(8 + 2 * pos as usize)
+        }
+    };
+    // Written digit by digit into one buffer: this runs for every numeric of a large result.
+    let mut s = String::with_capacity(4 * (ndigits + 2) + dscale + 2);
     if sign == 0x4000 {
         s.push('-');
     }
-    s.push_str(&int_part);
+    let push4 = |s: &mut String, d: i16, skip_leading: bool| {
+        let d = d.max(0) as u16;
+        let mut started = !skip_leading;
+        for div in [1000u16, 100, 10, 1] {
+            let x = (d / div) % 10;
+            if started || x != 0 || div == 1 {
+                s.push(char::from(b'0' + x as u8));
+                started = true;
+            }
+        }
+    };
+    if weight < 0 {
+        s.push('0');
+    } else {
+        for pos in 0..=weight {
+            push4(&mut s, digit(pos), pos == 0);
+        }
+    }
     if dscale > 0 {
         s.push('.');
-        s.push_str(&frac);
+        let start = s.len();
+        let mut pos = weight + 1;
+        while s.len() - start < dscale {
+            push4(&mut s, digit(pos), false);
+            pos += 1;
+        }
+        s.truncate(start + dscale);
     }
     Some(s)
 }

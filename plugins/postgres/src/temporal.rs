@@ -9,6 +9,54 @@ const MICROS_PER_DAY: i64 = 86_400_000_000;
 
 use myrmex_abi::canonical::civil_from_days;
 
+/// Pushes `n` as exactly `width` digits.
+fn push_num(s: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut v = n;
+    while v > 0 || i == buf.len() {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+    }
+    for _ in (buf.len() - i)..width {
+        s.push('0');
+    }
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}
+
+/// `YYYY-MM-DD HH:MM:SS[.ffffff]` for a year from 1 to 9999, without `format!` (this runs for
+/// every timestamp of a large result).
+fn fast_timestamp(days_since_unix: i64, micros: i64, tz_suffix: &str) -> Option<String> {
+    let (y, m, d) = civil_from_days(days_since_unix);
+    if !(1..=9999).contains(&y) {
+        return None;
+    }
+    let mut s = String::with_capacity(32);
+    push_num(&mut s, y as u64, 4);
+    s.push('-');
+    push_num(&mut s, u64::from(m), 2);
+    s.push('-');
+    push_num(&mut s, u64::from(d), 2);
+    s.push(' ');
+    let secs = (micros / 1_000_000) as u64;
+    push_num(&mut s, secs / 3600, 2);
+    s.push(':');
+    push_num(&mut s, (secs / 60) % 60, 2);
+    s.push(':');
+    push_num(&mut s, secs % 60, 2);
+    let frac = (micros % 1_000_000) as u64;
+    if frac != 0 {
+        s.push('.');
+        push_num(&mut s, frac, 6);
+        while s.ends_with('0') {
+            s.pop();
+        }
+    }
+    s.push_str(tz_suffix);
+    Some(s)
+}
+
 fn format_date(days_since_unix: i64) -> String {
     let (y, m, d) = civil_from_days(days_since_unix);
     if y <= 0 {
@@ -55,6 +103,9 @@ pub fn timestamp(pg_micros: i64) -> String {
         t => {
             let days = t.div_euclid(MICROS_PER_DAY);
             let rest = t.rem_euclid(MICROS_PER_DAY);
+            if let Some(s) = fast_timestamp(days + PG_EPOCH_DAYS, rest, "") {
+                return s;
+            }
             let date = format_date(days + PG_EPOCH_DAYS);
             match date.strip_suffix(" BC") {
                 Some(d) => format!("{d} {} BC", time(rest)),
@@ -69,6 +120,10 @@ pub fn timestamptz(pg_micros: i64) -> String {
     match pg_micros {
         i64::MAX | i64::MIN => timestamp(pg_micros),
         t => {
+            let (days, rest) = (t.div_euclid(MICROS_PER_DAY), t.rem_euclid(MICROS_PER_DAY));
+            if let Some(s) = fast_timestamp(days + PG_EPOCH_DAYS, rest, "+00:00") {
+                return s;
+            }
             let ts = timestamp(t);
             match ts.strip_suffix(" BC") {
                 Some(base) => format!("{base}+00:00 BC"),

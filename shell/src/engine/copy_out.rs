@@ -62,6 +62,38 @@ fn options(map: &Map) -> RhaiResult<Options> {
     Ok(o)
 }
 
+/// Appends a value's cell text (as `Display` would) without the formatting machinery for the
+/// common types: this runs once per value of an export.
+fn push_value(out: &mut String, v: &Value) {
+    match v {
+        Value::Null => {}
+        Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
+        Value::Int(i) => {
+            let mut buf = [0u8; 20];
+            let mut n = i.unsigned_abs();
+            let mut pos = buf.len();
+            loop {
+                pos -= 1;
+                buf[pos] = b'0' + (n % 10) as u8;
+                n /= 10;
+                if n == 0 {
+                    break;
+                }
+            }
+            if *i < 0 {
+                out.push('-');
+            }
+            out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or("0"));
+        }
+        other => match other.as_text() {
+            Some(s) => out.push_str(s),
+            None => {
+                let _ = write!(out, "{other}");
+            }
+        },
+    }
+}
+
 /// Appends one value in COPY text format.
 fn copy_text(out: &mut String, v: &Value) {
     if v.is_null() {
@@ -69,7 +101,7 @@ fn copy_text(out: &mut String, v: &Value) {
         return;
     }
     let start = out.len();
-    let _ = write!(out, "{v}");
+    push_value(out, v);
     if out[start..].contains(['\\', '\t', '\n', '\r']) {
         let raw: String = out[start..].to_string();
         out.truncate(start);
@@ -90,7 +122,7 @@ fn csv_field(out: &mut String, v: &Value) {
         return;
     }
     let start = out.len();
-    let _ = write!(out, "{v}");
+    push_value(out, v);
     if out[start..].contains([',', '"', '\n', '\r']) {
         let raw: String = out[start..].to_string();
         out.truncate(start);
