@@ -30,7 +30,7 @@ fn round_trip(c: &mut DatabaseConnection, table: &str, col: &str, input: Value, 
     c.execute(&format!("DELETE FROM {table}"), &[]).unwrap();
     c.execute(
         &format!("INSERT INTO {table}(id, {col}) VALUES (1, ?)"),
-        &[input.clone()],
+        std::slice::from_ref(&input),
     )
     .unwrap_or_else(|e| panic!("insert {input:?} into {col}: {e}"));
     let rs = c

@@ -313,7 +313,7 @@ impl Connection for MyConnection {
             let meta = if result.columns().as_ref().len() == cached.kinds.len() {
                 cached
             } else {
-                self.meta(&result.columns().as_ref().to_vec())
+                self.meta(result.columns().as_ref())
             };
 
             let mut cursor = MyCursor {
