@@ -151,26 +151,24 @@ impl Config {
             }
         })?;
         for (name, c) in &config.connections {
-            if c.url.is_none() && c.db_type.is_none() {
+            let problem = if c.url.is_none() && c.db_type.is_none() {
+                Some(format!("connection `{name}` needs `url` or `db_type`"))
+            } else if c.pool.max_size == 0 || c.pool.min_idle > c.pool.max_size {
+                Some(format!(
+                    "connection `{name}`: pool needs 1 <= max_size and min_idle <= max_size"
+                ))
+            } else {
+                None
+            };
+            if let Some(message) = problem {
+                // Point at the connection's table header.
                 let offset = text.find(&format!("connections.{name}")).unwrap_or(0);
                 let (line, column) = line_col(text, offset);
                 return Err(Error::Config {
                     path: path.to_path_buf(),
                     line,
                     column,
-                    message: format!("connection `{name}` needs `url` or `db_type`"),
-                });
-            }
-            if c.pool.max_size == 0 || c.pool.min_idle > c.pool.max_size {
-                let offset = text.find(&format!("connections.{name}")).unwrap_or(0);
-                let (line, column) = line_col(text, offset);
-                return Err(Error::Config {
-                    path: path.to_path_buf(),
-                    line,
-                    column,
-                    message: format!(
-                        "connection `{name}`: pool needs 1 <= max_size and min_idle <= max_size"
-                    ),
+                    message,
                 });
             }
         }
