@@ -6,12 +6,18 @@
 
 use super::conn::Db;
 use super::value::{json_string, params, runtime};
-use myrmex_core::{DatabaseConnection, Value, DEFAULT_BATCH_ROWS};
+use myrmex_core::{DatabaseConnection, Value};
 use rhai::{Array, Engine, EvalAltResult, Map, INT};
 use std::fmt::Write as _;
-use std::io::{BufWriter, Write};
+use std::io::Write;
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// Rows per fetch: exports read whole batches, so larger ones mean fewer calls.
+const EXPORT_BATCH_ROWS: u32 = 5000;
+
+/// Bytes gathered before a write.
+const FLUSH_BYTES: usize = 64 * 1024;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Format {
@@ -155,11 +161,11 @@ fn run_export(
     o: &Options,
 ) -> Result<INT, String> {
     let (cols, first) = c
-        .query_start(sql, args, DEFAULT_BATCH_ROWS)
+        .query_start(sql, args, EXPORT_BATCH_ROWS)
         .map_err(|e| e.to_string())?;
     let names: Vec<String> = cols.iter().map(|c| c.name.to_string()).collect();
     let width = names.len().max(1);
-    let mut line = String::with_capacity(256);
+    let mut line = String::with_capacity(FLUSH_BYTES + 4096);
     if o.header && o.format == Format::Csv {
         for (i, n) in names.iter().enumerate() {
             if i > 0 {
@@ -201,7 +207,7 @@ fn run_export(
             }
             line.push('\n');
             rows += 1;
-            if line.len() > 32 * 1024 {
+            if line.len() > FLUSH_BYTES {
                 sink.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
                 line.clear();
             }
@@ -209,7 +215,7 @@ fn run_export(
         if batch.done {
             break;
         }
-        batch = c.fetch(DEFAULT_BATCH_ROWS).map_err(|e| e.to_string())?;
+        batch = c.fetch(EXPORT_BATCH_ROWS).map_err(|e| e.to_string())?;
     }
     sink.write_all(line.as_bytes()).map_err(|e| e.to_string())?;
     sink.flush().map_err(|e| e.to_string())?;
@@ -217,13 +223,17 @@ fn run_export(
 }
 
 fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> RhaiResult<INT> {
+    // Lines are gathered in `run_export`'s own buffer and written in large chunks, so the
+    // sink needs no second buffer.
     let mut sink: Box<dyn Write> = if path == "-" {
-        Box::new(BufWriter::with_capacity(1 << 16, std::io::stdout().lock()))
+        Box::new(std::io::stdout().lock())
     } else {
-        let f = std::fs::File::create(path)
-            .map_err(|e| runtime(format!("copy_out(): cannot create {path}: {e}")))?;
-        Box::new(BufWriter::with_capacity(1 << 16, f))
+        Box::new(
+            std::fs::File::create(path)
+                .map_err(|e| runtime(format!("copy_out(): cannot create {path}: {e}")))?,
+        )
     };
+
     let mut failure = None;
     let rows = db.with(|c| {
         Ok(run_export(c, sql, args, &mut sink, o).unwrap_or_else(|e| {
