@@ -157,14 +157,6 @@ pub fn column_names(cols: &[myrmex_core::ColumnMeta]) -> Rc<[ImmutableString]> {
         .collect()
 }
 
-/// A result as an array of [`Row`]s.
-pub fn rows_to_array(rs: &myrmex_core::ResultSet) -> Array {
-    let cols = column_names(rs.columns());
-    rs.rows()
-        .map(|r| Dynamic::from(Row::new(cols.clone(), r.iter().map(to_dynamic).collect())))
-        .collect()
-}
-
 /// Rows of `db.cursor(sql)`, fetched in batches as the loop advances.
 pub struct Cursor {
     db: Db,

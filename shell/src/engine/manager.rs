@@ -3,7 +3,8 @@
 //! Connections from a config file are pools; a connection added with `mgr.add(db)` is used
 //! as it is (so an in-memory SQLite database stays the same database).
 
-use super::conn::{rows_to_array, Db, Handle};
+use super::conn::{Db, Handle};
+
 use super::value::{params, runtime};
 use super::Context;
 use myrmex_core::{Config, DatabaseManager, Value};
@@ -105,9 +106,7 @@ fn health(mgr: &Mgr) -> Array {
 }
 
 fn on(mgr: &Mgr, name: &str, sql: &str, args: &[Value]) -> RhaiResult<Array> {
-    let db = mgr.get(name)?;
-    let rs = db.with(|c| c.execute_query(sql, args))?;
-    Ok(rows_to_array(&rs))
+    mgr.get(name)?.query_rows(sql, args)
 }
 
 fn exec(mgr: &Mgr, name: &str, sql: &str, args: &[Value]) -> RhaiResult<INT> {

@@ -80,10 +80,13 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
             .unwrap_or(Dynamic::UNIT)
     });
     value::register(&mut engine);
-    let names: Rc<std::cell::OnceCell<rhai::Array>> = Rc::default();
-    let cache = names.clone();
+    // Listed on demand, from an engine built the same way: nothing added to start-up.
+    let c = ctx.clone();
     engine.register_fn("functions", move || -> rhai::Array {
-        cache.get().cloned().unwrap_or_default()
+        function_names(&build(&c))
+            .into_iter()
+            .map(Dynamic::from)
+            .collect()
     });
 
     row::register(&mut engine);
@@ -91,12 +94,6 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
     copy_out::register(&mut engine);
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
-    let _ = names.set(
-        function_names(&engine)
-            .into_iter()
-            .map(Dynamic::from)
-            .collect(),
-    );
     engine
 }
 
