@@ -131,22 +131,64 @@ pub fn format_date(days: i64) -> String {
     format!("{y:04}-{m:02}-{d:02}")
 }
 
-/// `HH:MM:SS[.ffffff]` (trailing zeros of the fraction dropped).
-pub fn format_time(micros: i64) -> String {
-    let secs = micros / 1_000_000;
-    let frac = micros % 1_000_000;
-    let mut s = format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    );
+/// Appends `n` in decimal, zero-padded to at least `width` digits, without `format!`
+/// (drivers call this for every temporal value of a large result).
+///
+/// ```
+/// let mut s = String::new();
+/// myrmex_abi::canonical::push_digits(&mut s, 7, 3);
+/// myrmex_abi::canonical::push_digits(&mut s, 1234, 2);
+/// assert_eq!(s, "0071234");
+/// ```
+pub fn push_digits(s: &mut String, n: u64, width: usize) {
+    let mut buf = [b'0'; 20];
+    let mut i = buf.len();
+    let mut v = n;
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    for _ in (buf.len() - i)..width {
+        s.push('0');
+    }
+    for b in &buf[i..] {
+        s.push(char::from(*b));
+    }
+}
+
+/// Appends `HH:MM:SS[.ffffff]` for a non-negative number of microseconds (trailing zeros of
+/// the fraction dropped; hours are not wrapped at 24).
+pub fn push_time(s: &mut String, micros: i64) {
+    let m = micros.unsigned_abs();
+    let secs = m / 1_000_000;
+    push_digits(s, secs / 3600, 2);
+    s.push(':');
+    push_digits(s, (secs / 60) % 60, 2);
+    s.push(':');
+    push_digits(s, secs % 60, 2);
+    let frac = m % 1_000_000;
     if frac != 0 {
-        s.push_str(&format!(".{frac:06}"));
+        s.push('.');
+        push_digits(s, frac, 6);
         while s.ends_with('0') {
             s.pop();
         }
     }
+}
+
+/// `HH:MM:SS[.ffffff]` (trailing zeros of the fraction dropped).
+///
+/// ```
+/// assert_eq!(myrmex_abi::canonical::format_time(45_296_000_001), "12:34:56.000001");
+/// assert_eq!(myrmex_abi::canonical::format_time(0), "00:00:00");
+/// ```
+pub fn format_time(micros: i64) -> String {
+    let mut s = String::with_capacity(15);
+    push_time(&mut s, micros);
     s
 }
 

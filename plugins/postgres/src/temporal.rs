@@ -7,23 +7,7 @@
 const PG_EPOCH_DAYS: i64 = 10_957;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-use myrmex_abi::canonical::civil_from_days;
-
-/// Pushes `n` as exactly `width` digits.
-fn push_num(s: &mut String, n: u64, width: usize) {
-    let mut buf = [b'0'; 20];
-    let mut i = buf.len();
-    let mut v = n;
-    while v > 0 || i == buf.len() {
-        i -= 1;
-        buf[i] = b'0' + (v % 10) as u8;
-        v /= 10;
-    }
-    for _ in (buf.len() - i)..width {
-        s.push('0');
-    }
-    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
-}
+use myrmex_abi::canonical::{civil_from_days, push_digits, push_time};
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` for a year from 1 to 9999, without `format!` (this runs for
 /// every timestamp of a large result).
@@ -33,26 +17,13 @@ fn fast_timestamp(days_since_unix: i64, micros: i64, tz_suffix: &str) -> Option<
         return None;
     }
     let mut s = String::with_capacity(32);
-    push_num(&mut s, y as u64, 4);
+    push_digits(&mut s, y as u64, 4);
     s.push('-');
-    push_num(&mut s, u64::from(m), 2);
+    push_digits(&mut s, u64::from(m), 2);
     s.push('-');
-    push_num(&mut s, u64::from(d), 2);
+    push_digits(&mut s, u64::from(d), 2);
     s.push(' ');
-    let secs = (micros / 1_000_000) as u64;
-    push_num(&mut s, secs / 3600, 2);
-    s.push(':');
-    push_num(&mut s, (secs / 60) % 60, 2);
-    s.push(':');
-    push_num(&mut s, secs % 60, 2);
-    let frac = (micros % 1_000_000) as u64;
-    if frac != 0 {
-        s.push('.');
-        push_num(&mut s, frac, 6);
-        while s.ends_with('0') {
-            s.pop();
-        }
-    }
+    push_time(&mut s, micros);
     s.push_str(tz_suffix);
     Some(s)
 }
@@ -78,21 +49,7 @@ pub fn date(pg_days: i32) -> String {
 
 /// A time of day in microseconds.
 pub fn time(micros: i64) -> String {
-    let secs = micros / 1_000_000;
-    let frac = micros % 1_000_000;
-    let mut s = format!(
-        "{:02}:{:02}:{:02}",
-        secs / 3600,
-        (secs / 60) % 60,
-        secs % 60
-    );
-    if frac != 0 {
-        s.push_str(&format!(".{frac:06}"));
-        while s.ends_with('0') {
-            s.pop();
-        }
-    }
-    s
+    myrmex_abi::canonical::format_time(micros)
 }
 
 /// A `timestamp` value (microseconds since 2000-01-01 00:00:00).

@@ -75,22 +75,12 @@ fn push_value(out: &mut String, v: &Value) {
         Value::Null => {}
         Value::Bool(b) => out.push_str(if *b { "true" } else { "false" }),
         Value::Int(i) => {
-            let mut buf = [0u8; 20];
-            let mut n = i.unsigned_abs();
-            let mut pos = buf.len();
-            loop {
-                pos -= 1;
-                buf[pos] = b'0' + (n % 10) as u8;
-                n /= 10;
-                if n == 0 {
-                    break;
-                }
-            }
             if *i < 0 {
                 out.push('-');
             }
-            out.push_str(std::str::from_utf8(&buf[pos..]).unwrap_or("0"));
+            myrmex_abi::canonical::push_digits(out, i.unsigned_abs(), 1);
         }
+
         other => match other.as_text() {
             Some(s) => out.push_str(s),
             None => {
