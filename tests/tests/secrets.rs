@@ -32,13 +32,22 @@ fn postgres_urls_with_passwords_never_leak() {
         1,
     );
     assert_ne!(with_pw, url, "test URL has the expected form");
+    // The same server and password, a database that does not exist.
+    let p = myrmex_core::url::parse(&url).unwrap();
+    let missing_db = format!(
+        "postgres://postgres:{SECRET}@{}:{}/myrmex_no_such_db_{}",
+        p.host,
+        if p.port == 0 { 5432 } else { p.port },
+        std::process::id()
+    );
     let script = format!(
         r#"
         let db = connect("{with_pw}");
         print(db); debug(db); print(db.url);
         try {{ db.query("SELEC 1") }} catch (e) {{ print(e) }}
         try {{ connect("postgres://postgres:{SECRET}@127.0.0.1:1/nope?connect_timeout=2") }} catch (e) {{ print(e) }}
-        try {{ connect("{with_pw}".replace("/myrmex", "/myrmex_no_such_db")) }} catch (e) {{ print(e) }}
+                try {{ connect("{missing_db}") }} catch (e) {{ print("refused: " + e) }}
+
         let m = manager(); m.add(db);
         print(m.health());
         print(db.query_value("SELECT 1"));
@@ -51,6 +60,12 @@ fn postgres_urls_with_passwords_never_leak() {
         "{}",
         out.stdout
     );
+    assert!(
+        out.stdout.contains("refused: ") && out.stdout.contains("does not exist"),
+        "the missing database was tried: {}",
+        out.stdout
+    );
+
     assert!(
         out.stderr.contains("connected"),
         "trace logging was on: {}",

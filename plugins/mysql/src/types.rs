@@ -5,7 +5,7 @@
 //! Writing sends exact text for decimals and temporal values (the server parses it), converts
 //! a timestamp with an offset to UTC, and refuses NaN and ±Infinity, which MySQL cannot store.
 
-use myrmex_abi::canonical::{format_date, format_time, parse_timestamp, to_utc};
+use myrmex_abi::canonical::{format_time, parse_timestamp, to_utc};
 use myrmex_abi::{ErrorKind, PluginError, Value};
 use mysql::consts::{ColumnFlags, ColumnType};
 use mysql::Column;
@@ -189,10 +189,6 @@ pub fn bind(v: &Value, index: usize) -> Result<mysql::Value, PluginError> {
         Value::TimestampTz(t) => {
             let ts = parse_timestamp(t).ok_or_else(|| PluginError::new(ErrorKind::TYPE, format!("parameter {index}: `{t}` is not a timestamp")))?;
             M::Bytes(to_utc(&ts).into_bytes())
-        }
-        Value::Date(d) if parse_timestamp(d).is_some() => {
-            let ts = parse_timestamp(d).expect("checked");
-            M::Bytes(format_date(ts.days).into_bytes())
         }
         other => M::Bytes(other.as_text().unwrap_or_default().as_bytes().to_vec()),
     })

@@ -190,8 +190,7 @@ impl PgConnection {
         let (stmt, cols) = self.prepare(sql, n)?;
         match f(self, stmt, cols) {
             Err(e)
-                if e.sqlstate.as_ref().map(|s| s.as_str())
-                    == ROption::RSome("0A000").as_ref().map(|s| *s)
+                if matches!(&e.sqlstate, ROption::RSome(s) if s.as_str() == "0A000")
                     && e.message.contains("cached plan") =>
             {
                 self.stmts.iter_mut().for_each(HashMap::clear);
