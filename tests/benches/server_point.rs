@@ -36,6 +36,21 @@ fn plugin(c: &mut DatabaseConnection) -> i64 {
     sum
 }
 
+/// Checks both sides compute the same, then times them alternately and reports.
+fn compare(label: &str, mut raw: impl FnMut() -> i64, mut ours: impl FnMut() -> i64) {
+    assert_eq!(raw(), ours(), "{label}: both sides read the same rows");
+    let (mut a, mut b) = (Vec::new(), Vec::new());
+    for _ in 0..ROUNDS {
+        let s = Instant::now();
+        std::hint::black_box(raw());
+        a.push(s.elapsed());
+        let s = Instant::now();
+        std::hint::black_box(ours());
+        b.push(s.elapsed());
+    }
+    report(label, a, b);
+}
+
 fn report(label: &str, raw: Vec<Duration>, ours: Vec<Duration>) {
     let (r, o) = (median(raw), median(ours));
     println!("{label}: {QUERIES} point queries, median of {ROUNDS}");
@@ -79,17 +94,11 @@ fn postgres(url: &str) {
         }
         sum
     };
-    assert_eq!(raw_run(&mut raw), plugin(&mut ours));
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        let s = Instant::now();
-        std::hint::black_box(raw_run(&mut raw));
-        a.push(s.elapsed());
-        let s = Instant::now();
-        std::hint::black_box(plugin(&mut ours));
-        b.push(s.elapsed());
-    }
-    report("postgres (rust-postgres 0.19)", a, b);
+    compare(
+        "postgres (rust-postgres 0.19)",
+        || raw_run(&mut raw),
+        || plugin(&mut ours),
+    );
 }
 
 fn mysql(url: &str) {
@@ -140,17 +149,11 @@ fn mysql(url: &str) {
         }
         sum
     };
-    assert_eq!(raw_run(&mut raw), plugin(&mut ours));
-    let (mut a, mut b) = (Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        let s = Instant::now();
-        std::hint::black_box(raw_run(&mut raw));
-        a.push(s.elapsed());
-        let s = Instant::now();
-        std::hint::black_box(plugin(&mut ours));
-        b.push(s.elapsed());
-    }
-    report("mysql (mysql crate 28, MariaDB)", a, b);
+    compare(
+        "mysql (mysql crate 28, MariaDB)",
+        || raw_run(&mut raw),
+        || plugin(&mut ours),
+    );
 }
 
 fn main() {
