@@ -54,6 +54,12 @@ pub enum Error {
         /// The plugin's error.
         source: Box<PluginError>,
     },
+    /// A schema definition is invalid or cannot be expressed in a dialect.
+    #[error(transparent)]
+    SchemaDefinition(#[from] myrmex_schema::SchemaError),
+    /// A live schema could not be read.
+    #[error("{0}")]
+    Schema(String),
     /// A connection was used after its plugin panicked.
     #[error("{connection}: connection is unusable after a plugin panic; open a new one")]
     Poisoned {

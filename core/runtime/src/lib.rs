@@ -29,6 +29,7 @@ mod error;
 mod manager;
 pub mod plugin;
 mod result;
+mod schema;
 mod secret;
 pub mod sql;
 pub mod url;
@@ -41,6 +42,10 @@ pub use manager::{
 };
 pub use myrmex_abi::{
     ColumnMeta, ExecResult, PluginError, ServerInfo, TableDetail, TableRef, Value,
+};
+pub use myrmex_schema::{
+    self as schema_def, diff, generate_schema, lint, Dialect, SchemaDefinition, SchemaError,
+    SchemaGenerator,
 };
 pub use result::ResultSet;
 pub use secret::Secret;
