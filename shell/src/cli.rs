@@ -22,7 +22,8 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Output format of tabular results.
+    /// Output format: table, json or csv for results; text, json or sarif for `schema lint`;
+    /// toml or json for `schema inspect`.
     #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     pub format: Format,
 
@@ -59,4 +60,7 @@ pub enum Command {
     },
     /// List plugins: file, version, capabilities (and refused libraries on stderr).
     Plugins,
+    /// Schema definitions: generate DDL, inspect a database, diff, lint.
+    #[command(subcommand)]
+    Schema(crate::schema_cmd::SchemaCommand),
 }

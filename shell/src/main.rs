@@ -5,6 +5,7 @@ mod engine;
 mod interrupt;
 mod output;
 mod repl;
+mod schema_cmd;
 mod script;
 
 use clap::Parser;
@@ -111,6 +112,14 @@ fn main() -> ExitCode {
         interrupt::install();
     }
 
+    let schema_command = matches!(cli.command, Some(Command::Schema(_)));
+    if !cli.format.is_tabular() && !schema_command {
+        eprintln!(
+            "myrmex: --format {:?} is for `myrmex schema`; results print as table, json or csv",
+            cli.format
+        );
+        return ExitCode::from(script::EXIT_USAGE);
+    }
     let code = match (&cli.eval, &cli.command) {
         (Some(_), Some(_)) => {
             eprintln!("myrmex: -e cannot be combined with a command");
@@ -120,6 +129,7 @@ fn main() -> ExitCode {
             script::eval(&ctx, "-e", code, &mut rhai::Scope::new(), cli.format, true)
         }
         (None, Some(Command::Run { file, args })) => script::run_file(&ctx, file, args, cli.format),
+        (None, Some(Command::Schema(cmd))) => schema_cmd::run(&ctx, cmd, cli.format),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",

@@ -15,6 +15,19 @@ pub enum Format {
     Json,
     /// CSV with a header line.
     Csv,
+    /// Plain text report (`myrmex schema lint`).
+    Text,
+    /// TOML (`myrmex schema inspect`).
+    Toml,
+    /// SARIF 2.1.0 (`myrmex schema lint`, for code-scanning tools).
+    Sarif,
+}
+
+impl Format {
+    /// Whether tabular results (query output, `plugins`) can be printed this way.
+    pub fn is_tabular(self) -> bool {
+        matches!(self, Format::Table | Format::Json | Format::Csv)
+    }
 }
 
 /// A result ready to print.
@@ -82,6 +95,7 @@ impl Tabular {
             Format::Table => self.table(),
             Format::Json => self.json(),
             Format::Csv => self.csv(),
+            Format::Text | Format::Toml | Format::Sarif => self.table(),
         }
     }
 

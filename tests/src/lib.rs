@@ -167,3 +167,71 @@ pub fn registry() -> myrmex_core::plugin::Registry {
     s.extend([ensure_built().to_path_buf()]);
     myrmex_core::plugin::Registry::load(s)
 }
+
+/// A database created for one test on a server (dropped when this is dropped), so tests that
+/// create whole schemas never collide with each other or with other runs.
+pub struct ScratchDb {
+    /// URL of the new database.
+    pub url: String,
+    admin_url: String,
+    name: String,
+    engine: &'static str,
+}
+
+impl ScratchDb {
+    /// Creates `myrmex_<label>_<pid>_<n>` next to the database of `server_url` (`postgres`
+    /// or `mysql` engine).
+    pub fn create(server_url: &str, engine: &'static str, label: &str) -> ScratchDb {
+        static N: AtomicU32 = AtomicU32::new(0);
+        let name = format!(
+            "myrmex_{}_{}_{}",
+            label.replace('-', "_"),
+            std::process::id(),
+            N.fetch_add(1, Ordering::Relaxed)
+        );
+        let mut admin = myrmex_core::DatabaseConnection::from_url("admin", server_url).unwrap();
+        admin.connect_with(&registry()).unwrap();
+        admin
+            .execute_batch(&format!("CREATE DATABASE {name}"))
+            .unwrap_or_else(|e| panic!("create scratch database {name}: {e}"));
+        ScratchDb {
+            url: with_database(server_url, &name),
+            admin_url: server_url.to_string(),
+            name,
+            engine,
+        }
+    }
+
+    /// A connection to the scratch database.
+    pub fn connect(&self) -> myrmex_core::DatabaseConnection {
+        let mut c = myrmex_core::DatabaseConnection::from_url(self.engine, &self.url).unwrap();
+        c.connect_with(&registry()).unwrap();
+        c
+    }
+}
+
+impl Drop for ScratchDb {
+    fn drop(&mut self) {
+        if let Ok(mut admin) = myrmex_core::DatabaseConnection::from_url("admin", &self.admin_url) {
+            if admin.connect_with(&registry()).is_ok() {
+                let sql = if self.engine == "postgres" {
+                    format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name)
+                } else {
+                    format!("DROP DATABASE IF EXISTS {}", self.name)
+                };
+                let _ = admin.execute_batch(&sql);
+            }
+        }
+    }
+}
+
+/// `url` with its database replaced by `db` (query string kept).
+pub fn with_database(url: &str, db: &str) -> String {
+    let start = url.find("://").map_or(0, |i| i + 3);
+    let (head, query) = match url[start..].find('?') {
+        Some(q) => (&url[..start + q], &url[start + q..]),
+        None => (url, ""),
+    };
+    let host_end = head[start..].find('/').map_or(head.len(), |i| start + i);
+    format!("{}/{db}{query}", &head[..host_end])
+}

@@ -61,10 +61,22 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                     p(at.clone(), "an identity column cannot have a default".into());
                 }
             }
-            if let Some(DefaultValue::Expr { expr }) = &c.default {
-                if expr.trim().is_empty() {
+            match (&c.default, &c.ty) {
+                (Some(DefaultValue::Expr { expr }), _) if expr.trim().is_empty() => {
                     p(at.clone(), "default expression is empty".into());
                 }
+                (Some(DefaultValue::Text(s)), ColumnType::Char(n) | ColumnType::Varchar(n))
+                    if s.chars().count() > *n as usize =>
+                {
+                    p(
+                        at.clone(),
+                        format!("default '{s}' is longer than the column's {n} characters"),
+                    );
+                }
+                (Some(DefaultValue::Bool(_)), ty) if *ty != ColumnType::Bool => {
+                    p(at.clone(), format!("boolean default on a {ty} column"));
+                }
+                _ => {}
             }
             if let (Some(d), ColumnType::Raw(m)) = (dialect, &c.ty) {
                 let has = m.contains_key(d.name()) || (d == Dialect::Mariadb && m.contains_key("mysql"));

@@ -5,6 +5,7 @@ pub mod copy_out;
 pub mod manager;
 pub mod plugins;
 pub mod row;
+pub mod schema;
 pub mod value;
 
 use crate::interrupt;
@@ -92,6 +93,7 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
     row::register(&mut engine);
     conn::register(&mut engine, ctx);
     copy_out::register(&mut engine);
+    schema::register(&mut engine);
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
     engine

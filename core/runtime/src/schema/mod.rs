@@ -79,3 +79,17 @@ pub(crate) fn boolean(v: &Value) -> bool {
 pub(crate) fn string_list(v: &Value) -> Vec<String> {
     serde_json::from_str::<Vec<String>>(&text(v)).unwrap_or_default()
 }
+
+impl DatabaseConnection {
+    /// Creates the tables of `def` in this database: the DDL of [`myrmex_schema::generate_schema`]
+    /// for this engine, one statement at a time, so an error names the statement that failed.
+    /// Returns the number of statements run.
+    pub fn apply_schema(&mut self, def: &SchemaDefinition) -> Result<usize> {
+        let dialect = self.dialect()?;
+        let stmts = myrmex_schema::SchemaGenerator::new(dialect).statements(def)?;
+        for s in &stmts {
+            self.execute(s, &[])?;
+        }
+        Ok(stmts.len())
+    }
+}
