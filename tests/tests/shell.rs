@@ -281,6 +281,16 @@ fn check_script_output(name: &str, stdout: &str, dir: &Path, sqlite: bool) {
             );
         }
         "health_check.rhai" => assert!(stdout.starts_with("ok   local  sqlite"), "{stdout}"),
+        "schema_apply.rhai" => {
+            assert!(stdout.contains(" change(s) applied\npending after apply: 0\n"), "{stdout}");
+            assert!(
+                stdout.contains("error[float-for-money] library_book.price:"),
+                "{stdout}"
+            );
+            if sqlite {
+                assert!(dir.join("library.db").exists());
+            }
+        }
         other => panic!("add expectations for scripts/{other}"),
     }
 }
@@ -357,16 +367,14 @@ fn portable_scripts_run_on_every_engine() {
     .into_iter()
     .filter_map(|(n, var)| server_url(var).map(|u| (n, u)))
     .collect();
-    let quickstart = workspace_root().join("scripts/quickstart.rhai");
-    for (name, url) in &urls {
-        let dir = temp_dir("portable");
-        let out = run(myrmex()
-            .current_dir(&dir)
-            .arg("run")
-            .arg(&quickstart)
-            .arg(url));
-        assert_eq!(out.code, 0, "{name}: {}\n{}", out.stdout, out.stderr);
-        check_script_output("quickstart.rhai", &out.stdout, &dir, false);
+    for script in ["quickstart.rhai", "schema_apply.rhai"] {
+        let path = workspace_root().join("scripts").join(script);
+        for (name, url) in &urls {
+            let dir = temp_dir("portable");
+            let out = run(myrmex().current_dir(&dir).arg("run").arg(&path).arg(url));
+            assert_eq!(out.code, 0, "{script} on {name}: {}\n{}", out.stdout, out.stderr);
+            check_script_output(script, &out.stdout, &dir, false);
+        }
     }
     // health_check.rhai over a config holding every engine at once.
     let dir = temp_dir("portable-health");

@@ -53,8 +53,8 @@ pub struct Column {
     /// NULL allowed (default true, as in SQL).
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub nullable: bool,
-    /// Default value.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Default value (`default_value` is accepted too: `default` is reserved in Rhai).
+    #[serde(default, alias = "default_value", skip_serializing_if = "Option::is_none")]
     pub default: Option<DefaultValue>,
     /// Identity / auto-increment.
     #[serde(default, skip_serializing_if = "is_false")]
