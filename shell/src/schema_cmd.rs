@@ -84,7 +84,11 @@ fn is_database(ctx: &Context, s: &str) -> bool {
 }
 
 fn open(ctx: &Context, s: &str) -> Result<DatabaseConnection, Failure> {
-    let mut conn = match ctx.config.as_ref().filter(|c| c.connections.contains_key(s)) {
+    let mut conn = match ctx
+        .config
+        .as_ref()
+        .filter(|c| c.connections.contains_key(s))
+    {
         Some(c) => c.connection(s)?,
         None => DatabaseConnection::from_url("schema", s)?,
     };
@@ -123,7 +127,11 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
                 other => return Err(usage(format!("inspect prints toml or json, not {other:?}"))),
             }
         }
-        SchemaCommand::Diff { from, to, dialect: d } => {
+        SchemaCommand::Diff {
+            from,
+            to,
+            dialect: d,
+        } => {
             let (a, da) = source(ctx, from)?;
             let (b, db) = source(ctx, to)?;
             let d = match d {
@@ -152,7 +160,10 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
                 }
             }
         }
-        SchemaCommand::Lint { source: s, dialect: d } => {
+        SchemaCommand::Lint {
+            source: s,
+            dialect: d,
+        } => {
             let (def, db_dialect) = source(ctx, s)?;
             let d = match d {
                 Some(d) => Some(dialect(d)?),
@@ -163,7 +174,11 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
                 Format::Json => println!("{}", lint::to_json(&findings)),
                 Format::Sarif => println!("{}", lint::to_sarif(&findings, s)),
                 Format::Table | Format::Text => print!("{}", lint::to_text(&findings)),
-                other => return Err(usage(format!("lint prints text, json or sarif, not {other:?}"))),
+                other => {
+                    return Err(usage(format!(
+                        "lint prints text, json or sarif, not {other:?}"
+                    )))
+                }
             }
             if findings.iter().any(|f| f.severity == Severity::Error) {
                 return Ok(EXIT_ERROR);

@@ -31,10 +31,17 @@ fn targets(label: &str) -> Vec<Target> {
         url: format!("sqlite://{}", dir.join("s.db").display()),
         _scratch: None,
     }];
-    for (var, engine) in [("MYRMEX_TEST_POSTGRES_URL", "postgres"), ("MYRMEX_TEST_MYSQL_URL", "mysql")] {
+    for (var, engine) in [
+        ("MYRMEX_TEST_POSTGRES_URL", "postgres"),
+        ("MYRMEX_TEST_MYSQL_URL", "mysql"),
+    ] {
         if let Some(url) = server_url(var) {
             let s = ScratchDb::create(&url, engine, label);
-            out.push(Target { engine, url: s.url.clone(), _scratch: Some(s) });
+            out.push(Target {
+                engine,
+                url: s.url.clone(),
+                _scratch: Some(s),
+            });
         }
     }
     out
@@ -46,7 +53,11 @@ fn fixture(name: &str) -> SchemaDefinition {
 
 fn assert_same(want: &SchemaDefinition, got: &SchemaDefinition, d: Dialect, what: &str) {
     let diffs = differences(want, got, d);
-    assert!(diffs.is_empty(), "{what} on {d}: introspection differs:\n{}", diffs.join("\n"));
+    assert!(
+        diffs.is_empty(),
+        "{what} on {d}: introspection differs:\n{}",
+        diffs.join("\n")
+    );
 }
 
 #[test]
@@ -59,8 +70,13 @@ fn fixture_round_trips_on_every_engine() {
         c.apply_schema(&full).unwrap_or_else(|e| panic!("{d}: {e}"));
         let mut want = full.clone();
         if d.is_mysql_family() {
-            let err = schema_def::generate_schema(&partial, d).unwrap_err().to_string();
-            assert!(err.contains("job_pending_idx") && err.contains("no partial indexes"), "{err}");
+            let err = schema_def::generate_schema(&partial, d)
+                .unwrap_err()
+                .to_string();
+            assert!(
+                err.contains("job_pending_idx") && err.contains("no partial indexes"),
+                "{err}"
+            );
         } else {
             c.apply_schema(&partial).unwrap();
             want.tables.extend(partial.tables.clone());
@@ -83,7 +99,11 @@ fn mysql_args(url: &str) -> Vec<String> {
     let db = db.split('?').next().unwrap();
     let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
     let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
-    let mut args = vec![format!("--host={host}"), format!("--port={port}"), format!("--user={user}")];
+    let mut args = vec![
+        format!("--host={host}"),
+        format!("--port={port}"),
+        format!("--user={user}"),
+    ];
     if !pass.is_empty() {
         args.push(format!("--password={pass}"));
     }
@@ -118,14 +138,22 @@ fn engines_own_clients_accept_the_generated_ddl() {
                 cmd
             }
         };
-        let out = cmd.stdin(stdin).output().unwrap_or_else(|e| panic!("{}: cannot run its client: {e}", t.engine));
+        let out = cmd
+            .stdin(stdin)
+            .output()
+            .unwrap_or_else(|e| panic!("{}: cannot run its client: {e}", t.engine));
         assert!(
             out.status.success(),
             "{}'s own client refused the DDL: {}\n{ddl}",
             t.engine,
             String::from_utf8_lossy(&out.stderr)
         );
-        assert_same(&full, &c.schema().unwrap(), d, "DDL applied by the engine's client");
+        assert_same(
+            &full,
+            &c.schema().unwrap(),
+            d,
+            "DDL applied by the engine's client",
+        );
     }
 }
 
@@ -153,7 +181,10 @@ fn version_two(v1: &SchemaDefinition) -> SchemaDefinition {
         unique: false,
         predicate: None,
     }];
-    customer.checks.push(schema_def::Check { name: Some("customer_ltv_check".into()), expr: "lifetime_value >= 0".into() });
+    customer.checks.push(schema_def::Check {
+        name: Some("customer_ltv_check".into()),
+        expr: "lifetime_value >= 0".into(),
+    });
     let team = v2.tables.iter_mut().find(|t| t.name == "team").unwrap();
     team.foreign_keys.clear();
     team.indexes.clear();
@@ -191,26 +222,60 @@ fn diff_reaches_the_target_and_keeps_the_data() {
             .unwrap();
             c.execute(
                 &format!("INSERT INTO {order} (customer_id, placed, total) VALUES (?, ?, ?)"),
-                &[i.into(), Value::Timestamp("2024-05-01 10:00:00".into()), Value::Decimal("9.99".into())],
+                &[
+                    i.into(),
+                    Value::Timestamp("2024-05-01 10:00:00".into()),
+                    Value::Decimal("9.99".into()),
+                ],
             )
             .unwrap();
         }
         let changes = schema_def::diff(&c.schema().unwrap(), &v2, d).unwrap();
-        let destructive: Vec<&str> = changes.iter().filter(|c| c.destructive).map(|c| c.description.as_str()).collect();
-        assert!(destructive.iter().any(|s| s.contains("employee")), "{d}: dropping a table is destructive: {destructive:?}");
-        assert!(destructive.iter().any(|s| s.contains("avatar")), "{d}: dropping a column is destructive: {destructive:?}");
-        assert!(!changes.iter().any(|c| c.destructive && c.description.contains("display_name")), "{d}: widening is not destructive");
+        let destructive: Vec<&str> = changes
+            .iter()
+            .filter(|c| c.destructive)
+            .map(|c| c.description.as_str())
+            .collect();
+        assert!(
+            destructive.iter().any(|s| s.contains("employee")),
+            "{d}: dropping a table is destructive: {destructive:?}"
+        );
+        assert!(
+            destructive.iter().any(|s| s.contains("avatar")),
+            "{d}: dropping a column is destructive: {destructive:?}"
+        );
+        assert!(
+            !changes
+                .iter()
+                .any(|c| c.destructive && c.description.contains("display_name")),
+            "{d}: widening is not destructive"
+        );
         for ch in &changes {
-            c.execute(&ch.sql, &[]).unwrap_or_else(|e| panic!("{d}: {} failed: {e}", ch.sql));
+            c.execute(&ch.sql, &[])
+                .unwrap_or_else(|e| panic!("{d}: {} failed: {e}", ch.sql));
         }
         assert_same(&v2, &c.schema().unwrap(), d, "after the diff");
         let rows = c
             .execute_query(&format!("SELECT count(*) FROM customer c JOIN {order} o ON o.customer_id = c.id WHERE c.display_name LIKE 'Customer %' AND c.nickname = 'none'"), &[])
             .unwrap();
-        assert_eq!(rows.row(0).unwrap()[0], Value::Int(20), "{d}: rows lost or changed by the diff");
-        let ltv = c.execute_query("SELECT lifetime_value FROM customer WHERE email = 'c7@example.com'", &[]).unwrap();
+        assert_eq!(
+            rows.row(0).unwrap()[0],
+            Value::Int(20),
+            "{d}: rows lost or changed by the diff"
+        );
+        let ltv = c
+            .execute_query(
+                "SELECT lifetime_value FROM customer WHERE email = 'c7@example.com'",
+                &[],
+            )
+            .unwrap();
         assert_eq!(ltv.row(0).unwrap()[0], Value::Decimal("7.50".into()), "{d}");
-        assert!(schema_def::diff(&c.schema().unwrap(), &v2, d).unwrap().is_empty(), "{d}: a second diff is not empty");
+        assert!(
+            schema_def::diff(&c.schema().unwrap(), &v2, d)
+                .unwrap()
+                .is_empty(),
+            "{d}: a second diff is not empty"
+        );
     }
 }
 
@@ -232,14 +297,28 @@ impl Rng {
     }
 }
 
-const NAMES: &[&str] = &["alpha", "Beta", "order", "select", "user", "value", "Mixed Case", "x1", "group", "data"];
+const NAMES: &[&str] = &[
+    "alpha",
+    "Beta",
+    "order",
+    "select",
+    "user",
+    "value",
+    "Mixed Case",
+    "x1",
+    "group",
+    "data",
+];
 
 fn random_type(r: &mut Rng) -> ColumnType {
     match r.below(15) {
         0 => ColumnType::SmallInt,
         1 => ColumnType::Int,
         2 => ColumnType::BigInt,
-        3 => ColumnType::Decimal { precision: 1 + r.below(30) as u32 + 8, scale: r.below(8) as u32 },
+        3 => ColumnType::Decimal {
+            precision: 1 + r.below(30) as u32 + 8,
+            scale: r.below(8) as u32,
+        },
         4 => ColumnType::Real,
         5 => ColumnType::Double,
         6 => ColumnType::Bool,
@@ -260,13 +339,17 @@ fn random_default(r: &mut Rng, ty: &ColumnType) -> Option<schema_def::DefaultVal
         return None;
     }
     Some(match ty {
-        ColumnType::SmallInt | ColumnType::Int | ColumnType::BigInt => D::Int(r.below(100) as i64 - 50),
+        ColumnType::SmallInt | ColumnType::Int | ColumnType::BigInt => {
+            D::Int(r.below(100) as i64 - 50)
+        }
         ColumnType::Decimal { .. } => D::Int(r.below(100) as i64),
         ColumnType::Real | ColumnType::Double => D::Float(0.5),
         ColumnType::Bool => D::Bool(r.chance(50)),
         ColumnType::Char(n) | ColumnType::Varchar(n) if *n >= 3 => D::Text("d'q".into()),
         ColumnType::Date => D::Text("2001-02-03".into()),
-        ColumnType::Timestamp | ColumnType::TimestampTz => D::Expr { expr: "CURRENT_TIMESTAMP".into() },
+        ColumnType::Timestamp | ColumnType::TimestampTz => D::Expr {
+            expr: "CURRENT_TIMESTAMP".into(),
+        },
         _ => return None,
     })
 }
@@ -276,7 +359,10 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
     let tables = 1 + r.below(4);
     for ti in 0..tables {
         let name = format!("{}_{ti}", NAMES[r.below(NAMES.len())]);
-        let mut t = schema_def::Table { name: name.clone(), ..Default::default() };
+        let mut t = schema_def::Table {
+            name: name.clone(),
+            ..Default::default()
+        };
         let identity = r.chance(50);
         let mut id = schema_def::Column::new("id", ColumnType::BigInt);
         id.identity = identity;
@@ -284,7 +370,10 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
         t.primary_key = vec!["id".into()];
         for ci in 0..1 + r.below(6) {
             let ty = random_type(r);
-            let mut c = schema_def::Column::new(&format!("{}_{ci}", NAMES[r.below(NAMES.len())]), ty.clone());
+            let mut c = schema_def::Column::new(
+                &format!("{}_{ci}", NAMES[r.below(NAMES.len())]),
+                ty.clone(),
+            );
             c.nullable = r.chance(60);
             c.default = random_default(r, &ty);
             if r.chance(20) {
@@ -292,20 +381,47 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
             }
             t.columns.push(c);
         }
-        let cols: Vec<(String, ColumnType)> = t.columns.iter().skip(1).map(|c| (c.name.clone(), c.ty.clone())).collect();
-        if let Some((c, _)) = cols.iter().find(|(_, ty)| matches!(ty, ColumnType::Varchar(n) if *n < 190)) {
+        let cols: Vec<(String, ColumnType)> = t
+            .columns
+            .iter()
+            .skip(1)
+            .map(|c| (c.name.clone(), c.ty.clone()))
+            .collect();
+        if let Some((c, _)) = cols
+            .iter()
+            .find(|(_, ty)| matches!(ty, ColumnType::Varchar(n) if *n < 190))
+        {
             if r.chance(50) {
-                t.unique.push(schema_def::Unique { name: Some(format!("u_{ti}")), columns: vec![c.clone()] });
+                t.unique.push(schema_def::Unique {
+                    name: Some(format!("u_{ti}")),
+                    columns: vec![c.clone()],
+                });
             }
         }
-        if let Some((c, _)) = cols.iter().find(|(_, ty)| ty.is_integer() || matches!(ty, ColumnType::Decimal { .. })) {
+        if let Some((c, _)) = cols
+            .iter()
+            .find(|(_, ty)| ty.is_integer() || matches!(ty, ColumnType::Decimal { .. }))
+        {
             if r.chance(50) {
-                t.checks.push(schema_def::Check { name: Some(format!("ck_{ti}")), expr: format!("{} >= 0", Dialect::Postgres.quote(c).replace('"', "\u{1}")) });
+                t.checks.push(schema_def::Check {
+                    name: Some(format!("ck_{ti}")),
+                    expr: format!("{} >= 0", Dialect::Postgres.quote(c).replace('"', "\u{1}")),
+                });
             }
         }
-        if let Some((c, _)) = cols.iter().find(|(_, ty)| !matches!(ty, ColumnType::Text | ColumnType::Blob | ColumnType::Varchar(191..))) {
+        if let Some((c, _)) = cols.iter().find(|(_, ty)| {
+            !matches!(
+                ty,
+                ColumnType::Text | ColumnType::Blob | ColumnType::Varchar(191..)
+            )
+        }) {
             if r.chance(60) {
-                t.indexes.push(schema_def::Index { name: Some(format!("ix_{ti}")), columns: vec![c.clone()], unique: r.chance(30), predicate: None });
+                t.indexes.push(schema_def::Index {
+                    name: Some(format!("ix_{ti}")),
+                    columns: vec![c.clone()],
+                    unique: r.chance(30),
+                    predicate: None,
+                });
             }
         }
         if ti > 0 && r.chance(70) {
@@ -313,7 +429,11 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
             let mut fkc = schema_def::Column::new(&format!("ref_{ti}"), ColumnType::BigInt);
             fkc.nullable = true;
             t.columns.push(fkc);
-            let actions = [schema_def::FkAction::NoAction, schema_def::FkAction::Cascade, schema_def::FkAction::SetNull];
+            let actions = [
+                schema_def::FkAction::NoAction,
+                schema_def::FkAction::Cascade,
+                schema_def::FkAction::SetNull,
+            ];
             t.foreign_keys.push(schema_def::ForeignKey {
                 name: Some(format!("fk_{ti}")),
                 columns: vec![format!("ref_{ti}")],
@@ -322,7 +442,12 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
                 on_delete: actions[r.below(3)],
                 on_update: schema_def::FkAction::NoAction,
             });
-            t.indexes.push(schema_def::Index { name: Some(format!("fkix_{ti}")), columns: vec![format!("ref_{ti}")], unique: false, predicate: None });
+            t.indexes.push(schema_def::Index {
+                name: Some(format!("fkix_{ti}")),
+                columns: vec![format!("ref_{ti}")],
+                unique: false,
+                predicate: None,
+            });
         }
         if r.chance(25) {
             t.comment = Some(format!("table {ti}"));
@@ -343,8 +468,17 @@ fn random_definitions_apply_and_round_trip_on_every_engine() {
     let seed: u64 = std::env::var("MYRMEX_SCHEMA_SEED")
         .ok()
         .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() as u64 | 1);
-    let cases: usize = std::env::var("MYRMEX_SCHEMA_CASES").ok().and_then(|s| s.parse().ok()).unwrap_or(12);
+        .unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos() as u64
+                | 1
+        });
+    let cases: usize = std::env::var("MYRMEX_SCHEMA_CASES")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(12);
     let mut r = Rng(seed);
     for case in 0..cases {
         let def = random_schema(&mut r);
@@ -362,8 +496,16 @@ fn random_definitions_apply_and_round_trip_on_every_engine() {
             }
             let ctx = format!("seed {seed} (MYRMEX_SCHEMA_SEED), case {case}, {d}");
             let problems = schema_def::problems(&def, Some(d));
-            assert!(problems.is_empty(), "{ctx}: generator made an invalid definition: {problems:?}");
-            c.apply_schema(&def).unwrap_or_else(|e| panic!("{ctx}: {e}\n{}", schema_def::generate_schema(&def, d).unwrap()));
+            assert!(
+                problems.is_empty(),
+                "{ctx}: generator made an invalid definition: {problems:?}"
+            );
+            c.apply_schema(&def).unwrap_or_else(|e| {
+                panic!(
+                    "{ctx}: {e}\n{}",
+                    schema_def::generate_schema(&def, d).unwrap()
+                )
+            });
             assert_same(&def, &c.schema().unwrap(), d, &ctx);
         }
     }
@@ -374,56 +516,130 @@ fn schema_subcommands_for_cron_and_ci() {
     let dir = temp_dir("schema-cmd");
     let full = workspace_root().join("tests/data/schema/full.toml");
     // generate
-    let out = run(myrmex().args(["schema", "generate"]).arg(&full).args(["--dialect", "postgres"]));
+    let out = run(myrmex()
+        .args(["schema", "generate"])
+        .arg(&full)
+        .args(["--dialect", "postgres"]));
     assert_eq!(out.code, 0, "{}", out.stderr);
-    assert!(out.stdout.contains("CREATE TABLE \"Order\" (") && out.stdout.contains("GENERATED BY DEFAULT AS IDENTITY"));
-    let out = run(myrmex().args(["schema", "generate"]).arg(&full).args(["--dialect", "oracle"]));
+    assert!(
+        out.stdout.contains("CREATE TABLE \"Order\" (")
+            && out.stdout.contains("GENERATED BY DEFAULT AS IDENTITY")
+    );
+    let out = run(myrmex()
+        .args(["schema", "generate"])
+        .arg(&full)
+        .args(["--dialect", "oracle"]));
     assert_eq!(out.code, 2, "{}", out.stderr);
-    assert!(out.stderr.contains("unknown dialect `oracle`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("unknown dialect `oracle`"),
+        "{}",
+        out.stderr
+    );
     // a bad definition names the file, line and problem
     let bad = dir.join("bad.toml");
-    std::fs::write(&bad, "[[tables]]\nname = \"t\"\ncolumns = [{ name = \"a\", type = \"integr\" }]\n").unwrap();
-    let out = run(myrmex().args(["schema", "generate"]).arg(&bad).args(["--dialect", "sqlite"]));
+    std::fs::write(
+        &bad,
+        "[[tables]]\nname = \"t\"\ncolumns = [{ name = \"a\", type = \"integr\" }]\n",
+    )
+    .unwrap();
+    let out = run(myrmex()
+        .args(["schema", "generate"])
+        .arg(&bad)
+        .args(["--dialect", "sqlite"]));
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("bad.toml: line 3") && out.stderr.contains("unknown type `integr`"), "{}", out.stderr);
+    assert!(
+        out.stderr.contains("bad.toml: line 3") && out.stderr.contains("unknown type `integr`"),
+        "{}",
+        out.stderr
+    );
     let invalid = dir.join("invalid.toml");
     std::fs::write(&invalid, "[[tables]]\nname = \"t\"\ncolumns = [{ name = \"a\", type = \"int\" }]\nforeign_keys = [{ columns = [\"a\"], ref_table = \"nope\" }]\n").unwrap();
-    let out = run(myrmex().args(["schema", "generate"]).arg(&invalid).args(["--dialect", "sqlite"]));
+    let out = run(myrmex()
+        .args(["schema", "generate"])
+        .arg(&invalid)
+        .args(["--dialect", "sqlite"]));
     assert_eq!(out.code, 1);
-    assert!(out.stderr.contains("table `t`, foreign key `t_a_fkey`: references unknown table `nope`"), "{}", out.stderr);
+    assert!(
+        out.stderr
+            .contains("table `t`, foreign key `t_a_fkey`: references unknown table `nope`"),
+        "{}",
+        out.stderr
+    );
     // apply with sqlite3, then inspect, diff and lint the live database
     let db = dir.join("app.db");
-    let ddl = run(myrmex().args(["schema", "generate"]).arg(&full).args(["--dialect", "sqlite"])).stdout;
-    let st = std::process::Command::new("sqlite3").arg(&db).arg(&ddl).status().unwrap();
+    let ddl = run(myrmex()
+        .args(["schema", "generate"])
+        .arg(&full)
+        .args(["--dialect", "sqlite"]))
+    .stdout;
+    let st = std::process::Command::new("sqlite3")
+        .arg(&db)
+        .arg(&ddl)
+        .status()
+        .unwrap();
     assert!(st.success());
     let url = format!("sqlite://{}", db.display());
     let out = run(myrmex().args(["schema", "inspect", "--db", &url]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     let back = SchemaDefinition::from_toml_str(&out.stdout, "inspect output").unwrap();
-    assert_same(&fixture("full.toml"), &back, Dialect::Sqlite, "inspect TOML");
+    assert_same(
+        &fixture("full.toml"),
+        &back,
+        Dialect::Sqlite,
+        "inspect TOML",
+    );
     let out = run(myrmex().args(["--format", "json", "schema", "inspect", "--db", &url]));
-    assert!(SchemaDefinition::from_json_str(&out.stdout, "json").is_ok(), "{}", out.stdout);
+    assert!(
+        SchemaDefinition::from_json_str(&out.stdout, "json").is_ok(),
+        "{}",
+        out.stdout
+    );
     let out = run(myrmex().args(["schema", "diff", &url]).arg(&full));
-    assert_eq!((out.code, out.stdout.as_str()), (0, "-- no changes\n"), "{}", out.stderr);
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "-- no changes\n"),
+        "{}",
+        out.stderr
+    );
     let v2 = dir.join("v2.json");
     std::fs::write(&v2, version_two(&fixture("full.toml")).to_json()).unwrap();
     let out = run(myrmex().args(["schema", "diff", &url]).arg(&v2));
-    assert!(out.stdout.contains("-- drop table employee [DESTRUCTIVE]\nDROP TABLE employee;"), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("-- drop table employee [DESTRUCTIVE]\nDROP TABLE employee;"),
+        "{}",
+        out.stdout
+    );
     let out = run(myrmex().args(["schema", "diff"]).arg(&full).arg(&v2));
     assert_eq!(out.code, 2, "two files need --dialect: {}", out.stderr);
     // lint: exit 1 on errors, SARIF for code scanning
     let money = dir.join("money.toml");
-    std::fs::write(&money, "[[tables]]\nname = \"invoice\"\ncolumns = [{ name = \"amount\", type = \"double\" }]\n").unwrap();
+    std::fs::write(
+        &money,
+        "[[tables]]\nname = \"invoice\"\ncolumns = [{ name = \"amount\", type = \"double\" }]\n",
+    )
+    .unwrap();
     let out = run(myrmex().args(["schema", "lint"]).arg(&money));
     assert_eq!(out.code, 1, "{}", out.stdout);
-    assert!(out.stdout.contains("error[missing-primary-key] invoice") && out.stdout.contains("error[float-for-money] invoice.amount"), "{}", out.stdout);
-    let out = run(myrmex().args(["--format", "sarif", "schema", "lint"]).arg(&money));
+    assert!(
+        out.stdout.contains("error[missing-primary-key] invoice")
+            && out.stdout.contains("error[float-for-money] invoice.amount"),
+        "{}",
+        out.stdout
+    );
+    let out = run(myrmex()
+        .args(["--format", "sarif", "schema", "lint"])
+        .arg(&money));
     let sarif: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
     assert_eq!(sarif["version"], "2.1.0");
     assert_eq!(sarif["runs"][0]["results"][0]["level"], "error");
     let out = run(myrmex().args(["schema", "lint", &url]));
     assert_eq!(out.code, 0, "{}", out.stdout);
-    assert!(out.stdout.contains("warning[reserved-word] Order"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("warning[reserved-word] Order"),
+        "{}",
+        out.stdout
+    );
     let out = run(myrmex().args(["--format", "sarif", "-e", "1"]));
     assert_eq!(out.code, 2, "sarif is for schema commands only");
 }

@@ -282,7 +282,10 @@ fn check_script_output(name: &str, stdout: &str, dir: &Path, sqlite: bool) {
         }
         "health_check.rhai" => assert!(stdout.starts_with("ok   local  sqlite"), "{stdout}"),
         "schema_apply.rhai" => {
-            assert!(stdout.contains(" change(s) applied\npending after apply: 0\n"), "{stdout}");
+            assert!(
+                stdout.contains(" change(s) applied\npending after apply: 0\n"),
+                "{stdout}"
+            );
             assert!(
                 stdout.contains("error[float-for-money] library_book.price:"),
                 "{stdout}"
@@ -372,7 +375,11 @@ fn portable_scripts_run_on_every_engine() {
         for (name, url) in &urls {
             let dir = temp_dir("portable");
             let out = run(myrmex().current_dir(&dir).arg("run").arg(&path).arg(url));
-            assert_eq!(out.code, 0, "{script} on {name}: {}\n{}", out.stdout, out.stderr);
+            assert_eq!(
+                out.code, 0,
+                "{script} on {name}: {}\n{}",
+                out.stdout, out.stderr
+            );
             check_script_output(script, &out.stdout, &dir, false);
         }
     }

@@ -54,7 +54,11 @@ pub struct Column {
     #[serde(default = "yes", skip_serializing_if = "is_true")]
     pub nullable: bool,
     /// Default value (`default_value` is accepted too: `default` is reserved in Rhai).
-    #[serde(default, alias = "default_value", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        default,
+        alias = "default_value",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub default: Option<DefaultValue>,
     /// Identity / auto-increment.
     #[serde(default, skip_serializing_if = "is_false")]
@@ -241,7 +245,8 @@ impl SchemaDefinition {
                     .get_or_insert_with(|| format!("{table}_{}_fkey", f.columns.join("_")));
             }
             for (i, c) in t.checks.iter_mut().enumerate() {
-                c.name.get_or_insert_with(|| format!("{table}_check{}", i + 1));
+                c.name
+                    .get_or_insert_with(|| format!("{table}_check{}", i + 1));
             }
             for ix in &mut t.indexes {
                 ix.name

@@ -173,12 +173,15 @@ impl Plan {
                 ),
             };
             if old.is_some() || d == Dialect::Postgres {
-                self.adds.push(change(sql, format!("comment on table {}", t.name), false));
+                self.adds
+                    .push(change(sql, format!("comment on table {}", t.name), false));
             }
         }
         if d == Dialect::Postgres {
             for c in &t.columns {
-                let before = old.and_then(|o| o.column(&c.name)).and_then(|c| c.comment.clone());
+                let before = old
+                    .and_then(|o| o.column(&c.name))
+                    .and_then(|c| c.comment.clone());
                 if before != c.comment {
                     self.adds.push(change(
                         format!(
@@ -236,7 +239,11 @@ impl Plan {
 
     fn add_fk(&self, t: &Table, f: &ForeignKey) -> Change {
         change(
-            format!("ALTER TABLE {} ADD {}", self.q(&t.name), self.g.foreign_key(f)),
+            format!(
+                "ALTER TABLE {} ADD {}",
+                self.q(&t.name),
+                self.g.foreign_key(f)
+            ),
             format!("add foreign key {}.{}", t.name, fk_name(f)),
             false,
         )
@@ -244,9 +251,17 @@ impl Plan {
 
     fn drop_constraint(&self, t: &Table, name: &str, unique: bool) -> Change {
         let sql = if unique && self.d.is_mysql_family() {
-            format!("ALTER TABLE {} DROP INDEX {}", self.q(&t.name), self.q(name))
+            format!(
+                "ALTER TABLE {} DROP INDEX {}",
+                self.q(&t.name),
+                self.q(name)
+            )
         } else {
-            format!("ALTER TABLE {} DROP CONSTRAINT {}", self.q(&t.name), self.q(name))
+            format!(
+                "ALTER TABLE {} DROP CONSTRAINT {}",
+                self.q(&t.name),
+                self.q(name)
+            )
         };
         change(sql, format!("drop constraint {}.{name}", t.name), false)
     }
@@ -264,12 +279,20 @@ impl Plan {
         }
         for u in &a.unique {
             if !b.unique.contains(u) {
-                self.drops.push(self.drop_constraint(a, u.name.as_deref().unwrap_or_default(), true));
+                self.drops.push(self.drop_constraint(
+                    a,
+                    u.name.as_deref().unwrap_or_default(),
+                    true,
+                ));
             }
         }
         for c in &a.checks {
             if !b.checks.iter().any(|d| same_check(c, d)) {
-                self.drops.push(self.drop_constraint(a, c.name.as_deref().unwrap_or_default(), false));
+                self.drops.push(self.drop_constraint(
+                    a,
+                    c.name.as_deref().unwrap_or_default(),
+                    false,
+                ));
             }
         }
         for ix in &a.indexes {
@@ -287,19 +310,25 @@ impl Plan {
                 ),
                 _ => format!("ALTER TABLE {} DROP PRIMARY KEY", self.q(t)),
             };
-            self.drops.push(change(sql, format!("drop primary key of {t}"), false));
+            self.drops
+                .push(change(sql, format!("drop primary key of {t}"), false));
         }
         // Columns.
         for (i, c) in b.columns.iter().enumerate() {
             if a.column(&c.name).is_none() {
-                let mut sql = format!("ALTER TABLE {} ADD COLUMN {}", self.q(t), self.g.column_def(b, c)?);
+                let mut sql = format!(
+                    "ALTER TABLE {} ADD COLUMN {}",
+                    self.q(t),
+                    self.g.column_def(b, c)?
+                );
                 if self.d.is_mysql_family() {
                     match i {
                         0 => sql.push_str(" FIRST"),
                         _ => sql.push_str(&format!(" AFTER {}", self.q(&b.columns[i - 1].name))),
                     }
                 }
-                self.columns.push(change(sql, format!("add column {t}.{}", c.name), false));
+                self.columns
+                    .push(change(sql, format!("add column {t}.{}", c.name), false));
             }
         }
         for c in &b.columns {
@@ -321,7 +350,11 @@ impl Plan {
         if pk_changed && !b.primary_key.is_empty() {
             let cols: Vec<String> = b.primary_key.iter().map(|c| self.q(c)).collect();
             self.adds.push(change(
-                format!("ALTER TABLE {} ADD PRIMARY KEY ({})", self.q(t), cols.join(", ")),
+                format!(
+                    "ALTER TABLE {} ADD PRIMARY KEY ({})",
+                    self.q(t),
+                    cols.join(", ")
+                ),
                 format!("add primary key of {t}"),
                 false,
             ));
@@ -364,7 +397,11 @@ impl Plan {
         let narrowing = !old.ty.widens_to(&new.ty);
         if d.is_mysql_family() {
             self.columns.push(change(
-                format!("ALTER TABLE {} MODIFY COLUMN {}", self.q(tn), self.g.column_def(t, new)?),
+                format!(
+                    "ALTER TABLE {} MODIFY COLUMN {}",
+                    self.q(tn),
+                    self.g.column_def(t, new)?
+                ),
                 format!("change column {tn}.{} ({} → {})", new.name, old.ty, new.ty),
                 narrowing,
             ));
@@ -373,7 +410,11 @@ impl Plan {
         let col = self.q(&new.name);
         let pre = format!("ALTER TABLE {} ALTER COLUMN {col}", self.q(tn));
         if old.identity && !new.identity {
-            self.columns.push(change(format!("{pre} DROP IDENTITY"), format!("drop identity {tn}.{}", new.name), false));
+            self.columns.push(change(
+                format!("{pre} DROP IDENTITY"),
+                format!("drop identity {tn}.{}", new.name),
+                false,
+            ));
         }
         if old.ty != new.ty {
             let ty = d.type_sql(&new.ty, tn, &new.name)?;
@@ -388,7 +429,11 @@ impl Plan {
                 Some(v) => format!("{pre} SET DEFAULT {}", d.default_sql(new, v)),
                 None => format!("{pre} DROP DEFAULT"),
             };
-            self.columns.push(change(sql, format!("change default of {tn}.{}", new.name), false));
+            self.columns.push(change(
+                sql,
+                format!("change default of {tn}.{}", new.name),
+                false,
+            ));
         }
         if old.nullable != new.nullable {
             let sql = if new.nullable {
@@ -396,7 +441,11 @@ impl Plan {
             } else {
                 format!("{pre} SET NOT NULL")
             };
-            self.columns.push(change(sql, format!("change nullability of {tn}.{}", new.name), false));
+            self.columns.push(change(
+                sql,
+                format!("change nullability of {tn}.{}", new.name),
+                false,
+            ));
         }
         if !old.identity && new.identity {
             self.columns.push(change(
@@ -410,10 +459,20 @@ impl Plan {
 
     /// SQLite: index changes and simple added columns in place, anything else by rebuilding.
     fn alter_sqlite(&mut self, a: &Table, b: &Table) -> Result<(), SchemaError> {
-        let added: Vec<&Column> = b.columns.iter().filter(|c| a.column(&c.name).is_none()).collect();
-        let kept_same = a.columns.iter().all(|c| b.column(&c.name).is_some_and(|n| same_column(c, n)));
+        let added: Vec<&Column> = b
+            .columns
+            .iter()
+            .filter(|c| a.column(&c.name).is_none())
+            .collect();
+        let kept_same = a
+            .columns
+            .iter()
+            .all(|c| b.column(&c.name).is_some_and(|n| same_column(c, n)));
         let prefix = b.columns.len() >= a.columns.len()
-            && a.columns.iter().zip(&b.columns).all(|(x, y)| x.name == y.name);
+            && a.columns
+                .iter()
+                .zip(&b.columns)
+                .all(|(x, y)| x.name == y.name);
         let simple_add = added.iter().all(|c| {
             !b.primary_key.contains(&c.name)
                 && !c.identity
@@ -425,9 +484,13 @@ impl Plan {
         let constraints_same = a.primary_key == b.primary_key
             && a.unique == b.unique
             && a.checks.len() == b.checks.len()
-            && a.checks.iter().all(|c| b.checks.iter().any(|d| same_check(c, d)))
+            && a.checks
+                .iter()
+                .all(|c| b.checks.iter().any(|d| same_check(c, d)))
             && a.foreign_keys.len() == b.foreign_keys.len()
-            && a.foreign_keys.iter().all(|f| b.foreign_keys.iter().any(|g| same_fk(f, g)))
+            && a.foreign_keys
+                .iter()
+                .all(|f| b.foreign_keys.iter().any(|g| same_fk(f, g)))
             && a.comment == b.comment;
         if kept_same && prefix && simple_add && constraints_same {
             for ix in &a.indexes {
@@ -437,7 +500,11 @@ impl Plan {
             }
             for c in added {
                 self.columns.push(change(
-                    format!("ALTER TABLE {} ADD COLUMN {}", self.q(&b.name), self.g.column_def(b, c)?),
+                    format!(
+                        "ALTER TABLE {} ADD COLUMN {}",
+                        self.q(&b.name),
+                        self.g.column_def(b, c)?
+                    ),
                     format!("add column {}.{}", b.name, c.name),
                     false,
                 ));
@@ -463,10 +530,10 @@ impl Plan {
             .filter(|c| b.column(&c.name).is_none())
             .map(|c| c.name.as_str())
             .collect();
-        let narrowed = b.columns.iter().any(|c| {
-            a.column(&c.name)
-                .is_some_and(|o| !o.ty.widens_to(&c.ty))
-        });
+        let narrowed = b
+            .columns
+            .iter()
+            .any(|c| a.column(&c.name).is_some_and(|o| !o.ty.widens_to(&c.ty)));
         let common: Vec<String> = b
             .columns
             .iter()
@@ -520,4 +587,3 @@ fn same_index(a: &Index, b: &Index) -> bool {
         && a.unique == b.unique
         && a.predicate.as_deref().map(expr_key) == b.predicate.as_deref().map(expr_key)
 }
-

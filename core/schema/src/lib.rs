@@ -73,7 +73,10 @@ impl SchemaDefinition {
             source_name: name.clone(),
             message: e.to_string(),
         })?;
-        if path.extension().is_some_and(|e| e.eq_ignore_ascii_case("json")) {
+        if path
+            .extension()
+            .is_some_and(|e| e.eq_ignore_ascii_case("json"))
+        {
             Self::from_json_str(&text, &name)
         } else {
             Self::from_toml_str(&text, &name)
@@ -119,12 +122,10 @@ mod tests {
         .to_string();
         assert!(err.starts_with("s.toml: line 3"), "{err}");
         assert!(err.contains("unknown type `integr`"), "{err}");
-        let err = SchemaDefinition::from_toml_str(
-            "[[tables]]\nname = \"t\"\ncolums = []\n",
-            "s.toml",
-        )
-        .unwrap_err()
-        .to_string();
+        let err =
+            SchemaDefinition::from_toml_str("[[tables]]\nname = \"t\"\ncolums = []\n", "s.toml")
+                .unwrap_err()
+                .to_string();
         assert!(err.contains("line 3") && err.contains("colums"), "{err}");
     }
 }

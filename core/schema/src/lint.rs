@@ -120,14 +120,26 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
             })
         };
         if t.primary_key.is_empty() {
-            add("missing-primary-key", None, "table has no primary key".into());
+            add(
+                "missing-primary-key",
+                None,
+                "table has no primary key".into(),
+            );
         }
         for name in std::iter::once(&t.name).chain(t.columns.iter().map(|c| &c.name)) {
             let item = (name != &t.name).then_some(name.as_str());
             if is_reserved(name) {
-                add("reserved-word", item, format!("`{name}` is a reserved word"));
+                add(
+                    "reserved-word",
+                    item,
+                    format!("`{name}` is a reserved word"),
+                );
             } else if Dialect::Postgres.quote(name) != *name {
-                add("mixed-case-identifier", item, format!("`{name}` needs quoting"));
+                add(
+                    "mixed-case-identifier",
+                    item,
+                    format!("`{name}` needs quoting"),
+                );
             }
         }
         for c in &t.columns {
@@ -138,14 +150,23 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                 add(
                     "float-for-money",
                     Some(&c.name),
-                    format!("money-like column is {}; use decimal(19,4) or similar", c.ty),
+                    format!(
+                        "money-like column is {}; use decimal(19,4) or similar",
+                        c.ty
+                    ),
                 );
             }
             if c.identity && matches!(c.ty, ColumnType::SmallInt | ColumnType::Int) {
-                add("small-identity", Some(&c.name), format!("identity column is {}; use bigint", c.ty));
+                add(
+                    "small-identity",
+                    Some(&c.name),
+                    format!("identity column is {}; use bigint", c.ty),
+                );
             }
             if c.ty == ColumnType::Timestamp
-                && (lname.ends_with("_at") || lname.contains("created") || lname.contains("updated"))
+                && (lname.ends_with("_at")
+                    || lname.contains("created")
+                    || lname.contains("updated"))
             {
                 add(
                     "timestamp-without-time-zone",
@@ -160,18 +181,28 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                     add(
                         "nullable-unique",
                         Some(col),
-                        format!("nullable column in unique `{}`", u.name.as_deref().unwrap_or_default()),
+                        format!(
+                            "nullable column in unique `{}`",
+                            u.name.as_deref().unwrap_or_default()
+                        ),
                     );
                 }
             }
         }
-        for ix in t.indexes.iter().filter(|i| i.unique && i.predicate.is_none()) {
+        for ix in t
+            .indexes
+            .iter()
+            .filter(|i| i.unique && i.predicate.is_none())
+        {
             for col in &ix.columns {
                 if t.column(col).is_some_and(|c| c.nullable) {
                     add(
                         "nullable-unique",
                         Some(col),
-                        format!("nullable column in unique index `{}`", ix.name.as_deref().unwrap_or_default()),
+                        format!(
+                            "nullable column in unique index `{}`",
+                            ix.name.as_deref().unwrap_or_default()
+                        ),
                     );
                 }
             }
@@ -195,7 +226,10 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                 add(
                     "duplicate-foreign-key",
                     Some(f.name.as_deref().unwrap_or_default()),
-                    format!("another foreign key already covers ({})", f.columns.join(", ")),
+                    format!(
+                        "another foreign key already covers ({})",
+                        f.columns.join(", ")
+                    ),
                 );
             }
         }
@@ -207,9 +241,18 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                 .any(|(_, cols)| cols.len() > ix.columns.len() && cols.starts_with(&ix.columns))
                 || (!ix.unique
                     && ix.predicate.is_none()
-                    && keys(t).iter().any(|(other, cols)| *other != name && *cols == ix.columns));
+                    && keys(t)
+                        .iter()
+                        .any(|(other, cols)| *other != name && *cols == ix.columns));
             if covered && ix.predicate.is_none() && !ix.unique {
-                add("redundant-index", Some(name), format!("({}) already leads another index or key", ix.columns.join(", ")));
+                add(
+                    "redundant-index",
+                    Some(name),
+                    format!(
+                        "({}) already leads another index or key",
+                        ix.columns.join(", ")
+                    ),
+                );
             }
         }
         if dialect.is_none_or(Dialect::is_mysql_family) {
@@ -219,19 +262,29 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                 for c in cols.iter().filter_map(|c| t.column(c)) {
                     match c.ty {
                         ColumnType::Varchar(n) | ColumnType::Char(n) => bytes += 4 * n as u64,
-                        ColumnType::Text | ColumnType::Blob | ColumnType::Json => unbounded = Some(c.name.clone()),
+                        ColumnType::Text | ColumnType::Blob | ColumnType::Json => {
+                            unbounded = Some(c.name.clone())
+                        }
                         _ => bytes += 8,
                     }
                 }
                 if let Some(col) = unbounded {
                     add("mysql-index-too-wide", Some(&name), format!("indexes {col} (text/blob/json): MySQL needs a prefix length or a varchar"));
                 } else if bytes > 3072 {
-                    add("mysql-index-too-wide", Some(&name), format!("key is up to {bytes} bytes in utf8mb4; InnoDB allows 3072"));
+                    add(
+                        "mysql-index-too-wide",
+                        Some(&name),
+                        format!("key is up to {bytes} bytes in utf8mb4; InnoDB allows 3072"),
+                    );
                 }
             }
         }
     }
-    out.sort_by(|a, b| b.severity.cmp(&a.severity).then_with(|| a.table.cmp(&b.table)));
+    out.sort_by(|a, b| {
+        b.severity
+            .cmp(&a.severity)
+            .then_with(|| a.table.cmp(&b.table))
+    });
     out
 }
 
@@ -251,7 +304,9 @@ fn keys(t: &Table) -> Vec<(String, Vec<String>)> {
 }
 
 fn leads_index(t: &Table, cols: &[String]) -> bool {
-    keys(t).iter().any(|(_, k)| k.len() >= cols.len() && k[..cols.len()] == *cols)
+    keys(t)
+        .iter()
+        .any(|(_, k)| k.len() >= cols.len() && k[..cols.len()] == *cols)
 }
 
 /// The findings as text, one per line, with a summary.
@@ -356,7 +411,10 @@ mod tests {
         )
         .unwrap();
         let f = lint(&def, Some(Dialect::Mysql));
-        let has = |rule: &str, item: &str| f.iter().any(|x| x.rule == rule && x.item.as_deref().unwrap_or(&x.table) == item);
+        let has = |rule: &str, item: &str| {
+            f.iter()
+                .any(|x| x.rule == rule && x.item.as_deref().unwrap_or(&x.table) == item)
+        };
         assert!(has("mysql-index-too-wide", "customer_email_key"), "{f:#?}");
         assert!(has("nullable-unique", "email"));
         assert!(has("small-identity", "id"));
@@ -367,7 +425,10 @@ mod tests {
         assert!(!f.iter().any(|x| x.rule == "missing-primary-key"));
         let sarif: serde_json::Value = serde_json::from_str(&to_sarif(&f, "t.toml")).unwrap();
         assert_eq!(sarif["version"], "2.1.0");
-        assert_eq!(sarif["runs"][0]["results"].as_array().unwrap().len(), f.len());
+        assert_eq!(
+            sarif["runs"][0]["results"].as_array().unwrap().len(),
+            f.len()
+        );
         assert_eq!(f[0].severity, Severity::Error);
     }
 }

@@ -56,9 +56,32 @@ pub fn normalized(def: &SchemaDefinition, dialect: Dialect) -> SchemaDefinition 
 
 /// Words that may follow `::` in a PostgreSQL cast.
 const CAST_WORDS: &[&str] = &[
-    "bigint", "boolean", "bpchar", "bytea", "character", "date", "double", "integer", "interval",
-    "json", "jsonb", "numeric", "precision", "real", "regclass", "smallint", "text", "time",
-    "timestamp", "timestamptz", "uuid", "varchar", "varying", "with", "without", "zone",
+    "bigint",
+    "boolean",
+    "bpchar",
+    "bytea",
+    "character",
+    "date",
+    "double",
+    "integer",
+    "interval",
+    "json",
+    "jsonb",
+    "numeric",
+    "precision",
+    "real",
+    "regclass",
+    "smallint",
+    "text",
+    "time",
+    "timestamp",
+    "timestamptz",
+    "uuid",
+    "varchar",
+    "varying",
+    "with",
+    "without",
+    "zone",
 ];
 
 /// The comparison key of an SQL expression: lower case, without quotes, parentheses,
@@ -155,7 +178,11 @@ fn canonical_number(s: &str) -> String {
     let s = s.trim();
     if let Some((int, frac)) = s.split_once('.') {
         let frac = frac.trim_end_matches('0');
-        let int = if int.is_empty() || int == "-" { format!("{int}0") } else { int.to_string() };
+        let int = if int.is_empty() || int == "-" {
+            format!("{int}0")
+        } else {
+            int.to_string()
+        };
         if frac.is_empty() {
             return if int == "-0" { "0".into() } else { int };
         }
@@ -187,7 +214,9 @@ pub fn parse_default(raw: &str, ty: &ColumnType) -> Option<DefaultValue> {
     if lit.len() >= 2 && lit.starts_with('\'') && lit.ends_with('\'') {
         let inner = &lit[1..lit.len() - 1];
         if !inner.replace("''", "").contains('\'') {
-            return Some(DefaultValue::Text(inner.replace("''", "'").replace("\\\\", "\\")));
+            return Some(DefaultValue::Text(
+                inner.replace("''", "'").replace("\\\\", "\\"),
+            ));
         }
     }
     let unparen = s.trim_start_matches('(').trim_end_matches(')');
@@ -206,7 +235,9 @@ pub fn parse_default(raw: &str, ty: &ColumnType) -> Option<DefaultValue> {
     }
     if unparen.parse::<f64>().is_ok() && !unparen.is_empty() {
         return Some(match ty {
-            ColumnType::Real | ColumnType::Double => DefaultValue::Float(unparen.parse().unwrap_or(0.0)),
+            ColumnType::Real | ColumnType::Double => {
+                DefaultValue::Float(unparen.parse().unwrap_or(0.0))
+            }
             _ => DefaultValue::Text(unparen.to_string()),
         });
     }
@@ -269,10 +300,21 @@ fn table_differences(a: &Table, b: &Table, out: &mut Vec<String>) {
         ));
     }
     if a.comment != b.comment {
-        out.push(format!("table `{t}`: comment {:?} vs {:?}", a.comment, b.comment));
+        out.push(format!(
+            "table `{t}`: comment {:?} vs {:?}",
+            a.comment, b.comment
+        ));
     }
-    let mut ua: Vec<_> = a.unique.iter().map(|u| format!("{:?} {:?}", u.name, u.columns)).collect();
-    let mut ub: Vec<_> = b.unique.iter().map(|u| format!("{:?} {:?}", u.name, u.columns)).collect();
+    let mut ua: Vec<_> = a
+        .unique
+        .iter()
+        .map(|u| format!("{:?} {:?}", u.name, u.columns))
+        .collect();
+    let mut ub: Vec<_> = b
+        .unique
+        .iter()
+        .map(|u| format!("{:?} {:?}", u.name, u.columns))
+        .collect();
     ua.sort();
     ub.sort();
     if ua != ub {
@@ -344,8 +386,17 @@ mod tests {
             Some(DefaultValue::Text("it's".into()))
         );
         assert_eq!(parse_default("NULL", &text), None);
-        assert_eq!(parse_default("1", &ColumnType::Bool), Some(DefaultValue::Bool(true)));
-        let mut c = Column::new("p", ColumnType::Decimal { precision: 10, scale: 2 });
+        assert_eq!(
+            parse_default("1", &ColumnType::Bool),
+            Some(DefaultValue::Bool(true))
+        );
+        let mut c = Column::new(
+            "p",
+            ColumnType::Decimal {
+                precision: 10,
+                scale: 2,
+            },
+        );
         c.default = parse_default("0.00", &c.ty);
         let mut d = c.clone();
         d.default = Some(DefaultValue::Int(0));

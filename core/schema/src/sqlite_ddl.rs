@@ -38,19 +38,33 @@ pub fn table_items(sql: &str) -> Option<(Option<String>, Vec<Item>)> {
             }
             '/' if b.get(i + 1) == Some(&b'*') => {
                 let end = sql[i + 2..].find("*/").map_or(b.len(), |n| i + 2 + n + 2);
-                let body = sql[i + 2..end.saturating_sub(2).max(i + 2)].trim().to_string();
+                let body = sql[i + 2..end.saturating_sub(2).max(i + 2)]
+                    .trim()
+                    .to_string();
                 comments.push((text.trim().is_empty(), body));
                 i = end;
                 continue;
             }
             '(' => depth += 1,
             ')' if depth == 0 => {
-                finish(&mut items, &mut text, &mut comments, &mut table_comment, &mut first);
+                finish(
+                    &mut items,
+                    &mut text,
+                    &mut comments,
+                    &mut table_comment,
+                    &mut first,
+                );
                 return Some((table_comment, items));
             }
             ')' => depth -= 1,
             ',' if depth == 0 => {
-                finish(&mut items, &mut text, &mut comments, &mut table_comment, &mut first);
+                finish(
+                    &mut items,
+                    &mut text,
+                    &mut comments,
+                    &mut table_comment,
+                    &mut first,
+                );
                 i += 1;
                 continue;
             }
@@ -157,15 +171,18 @@ pub struct ConstraintItem {
 /// Reads `item` as a table constraint (`None` for a column definition).
 pub fn constraint(item: &str) -> Option<ConstraintItem> {
     let (word, rest) = leading_ident(item)?;
-    let (name, kind, rest) = if word.eq_ignore_ascii_case("CONSTRAINT") && !item.trim_start().starts_with('"') {
-        let (name, rest) = leading_ident(rest)?;
-        let (kind, rest) = leading_ident(rest)?;
-        (Some(name), kind, rest)
-    } else {
-        (None, word, rest)
-    };
+    let (name, kind, rest) =
+        if word.eq_ignore_ascii_case("CONSTRAINT") && !item.trim_start().starts_with('"') {
+            let (name, rest) = leading_ident(rest)?;
+            let (kind, rest) = leading_ident(rest)?;
+            (Some(name), kind, rest)
+        } else {
+            (None, word, rest)
+        };
     let kind = kind.to_ascii_uppercase();
-    if !matches!(kind.as_str(), "CHECK" | "UNIQUE" | "PRIMARY" | "FOREIGN") || item.trim_start().starts_with(['"', '`', '[']) {
+    if !matches!(kind.as_str(), "CHECK" | "UNIQUE" | "PRIMARY" | "FOREIGN")
+        || item.trim_start().starts_with(['"', '`', '['])
+    {
         return None;
     }
     Some(ConstraintItem {
@@ -218,7 +235,8 @@ pub fn index_predicate(sql: &str) -> Option<String> {
                 && sql[i..].len() >= 5
                 && sql[i..i + 5].eq_ignore_ascii_case("where")
                 && (i == 0 || !b[i - 1].is_ascii_alphanumeric())
-                && b.get(i + 5).is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'_') =>
+                && b.get(i + 5)
+                    .is_none_or(|c| !c.is_ascii_alphanumeric() && *c != b'_') =>
             {
                 return Some(sql[i + 5..].trim().to_string());
             }

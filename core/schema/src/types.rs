@@ -77,7 +77,10 @@ impl ColumnType {
             } else if n == 0 {
                 Err(format!("type `{s}` takes no arguments"))
             } else {
-                Err(format!("type `{s}` needs {n} argument(s), as in `{base}({})`", if n == 1 { "80" } else { "12,2" }))
+                Err(format!(
+                    "type `{s}` needs {n} argument(s), as in `{base}({})`",
+                    if n == 1 { "80" } else { "12,2" }
+                ))
             }
         };
         let ty = match base.as_str() {
@@ -252,17 +255,39 @@ mod tests {
     #[test]
     fn parses_and_prints_portable_types() {
         for s in [
-            "smallint", "int", "bigint", "decimal(12,2)", "real", "double", "bool", "char(3)",
-            "varchar(80)", "text", "blob", "date", "time", "timestamp", "timestamptz", "json",
+            "smallint",
+            "int",
+            "bigint",
+            "decimal(12,2)",
+            "real",
+            "double",
+            "bool",
+            "char(3)",
+            "varchar(80)",
+            "text",
+            "blob",
+            "date",
+            "time",
+            "timestamp",
+            "timestamptz",
+            "json",
             "uuid",
         ] {
             assert_eq!(ColumnType::parse(s).unwrap().to_string(), s);
         }
         assert_eq!(ColumnType::parse("INTEGER").unwrap(), ColumnType::Int);
-        assert!(ColumnType::parse("decimal").unwrap_err().contains("needs 2"));
-        assert!(ColumnType::parse("float").unwrap_err().contains("ambiguous"));
-        assert!(ColumnType::parse("varchar(x)").unwrap_err().contains("whole numbers"));
-        assert!(ColumnType::parse("geometry").unwrap_err().contains("unknown type"));
+        assert!(ColumnType::parse("decimal")
+            .unwrap_err()
+            .contains("needs 2"));
+        assert!(ColumnType::parse("float")
+            .unwrap_err()
+            .contains("ambiguous"));
+        assert!(ColumnType::parse("varchar(x)")
+            .unwrap_err()
+            .contains("whole numbers"));
+        assert!(ColumnType::parse("geometry")
+            .unwrap_err()
+            .contains("unknown type"));
     }
 
     #[test]

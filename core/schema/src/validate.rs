@@ -58,7 +58,10 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                     );
                 }
                 if c.default.is_some() {
-                    p(at.clone(), "an identity column cannot have a default".into());
+                    p(
+                        at.clone(),
+                        "an identity column cannot have a default".into(),
+                    );
                 }
             }
             match (&c.default, &c.ty) {
@@ -79,7 +82,8 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                 _ => {}
             }
             if let (Some(d), ColumnType::Raw(m)) = (dialect, &c.ty) {
-                let has = m.contains_key(d.name()) || (d == Dialect::Mariadb && m.contains_key("mysql"));
+                let has =
+                    m.contains_key(d.name()) || (d == Dialect::Mariadb && m.contains_key("mysql"));
                 if !has {
                     p(at.clone(), format!("raw type has no `{}` entry", d.name()));
                 }
@@ -177,13 +181,19 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                 if action == FkAction::SetNull {
                     for c in &fk.columns {
                         if t.column(c).is_some_and(|c| !c.nullable) || t.primary_key.contains(c) {
-                            p(at.clone(), format!("{which} SET NULL on NOT NULL column `{c}`"));
+                            p(
+                                at.clone(),
+                                format!("{which} SET NULL on NOT NULL column `{c}`"),
+                            );
                         }
                     }
                 }
             }
             let Some(rt) = named.table(&fk.ref_table) else {
-                p(at.clone(), format!("references unknown table `{}`", fk.ref_table));
+                p(
+                    at.clone(),
+                    format!("references unknown table `{}`", fk.ref_table),
+                );
                 continue;
             };
             let rcols = if fk.ref_columns.is_empty() {
@@ -254,13 +264,10 @@ pub fn validate(def: &SchemaDefinition, dialect: Option<Dialect>) -> Result<(), 
 
 /// True when `cols` (as a set) is the primary key or a unique constraint/index of `t`.
 pub(crate) fn is_key(t: &Table, cols: &[String]) -> bool {
-    let same = |k: &[String]| {
-        k.len() == cols.len() && k.iter().all(|c| cols.contains(c))
-    };
+    let same = |k: &[String]| k.len() == cols.len() && k.iter().all(|c| cols.contains(c));
     same(&t.primary_key)
         || t.unique.iter().any(|u| same(&u.columns))
-        || t
-            .indexes
+        || t.indexes
             .iter()
             .any(|i| i.unique && i.predicate.is_none() && same(&i.columns))
 }
@@ -281,10 +288,7 @@ fn check_ident(
             if name.len() > max {
                 p(
                     at.clone(),
-                    format!(
-                        "{what} `{name}` is {} bytes; {d} allows {max}",
-                        name.len()
-                    ),
+                    format!("{what} `{name}` is {} bytes; {d} allows {max}", name.len()),
                 );
                 return;
             }
@@ -332,24 +336,45 @@ mod tests {
         "#);
         let p = problems(&d, None);
         let text: Vec<String> = p.iter().map(|p| p.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("table `orders`, column `id`: duplicate column name")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("references unknown table `customers`")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("index `orders_nope_idx`: unknown column `nope`")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("table `orders`, column `id`: duplicate column name")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("references unknown table `customers`")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter()
+                .any(|t| t.contains("index `orders_nope_idx`: unknown column `nope`")),
+            "{text:?}"
+        );
     }
 
     #[test]
     fn dialect_limits() {
         let long = "x".repeat(70);
-        let d = def(&format!(r#"
+        let d = def(&format!(
+            r#"
             [[tables]]
             name = "t"
             columns = [{{ name = "{long}", type = "int" }}, {{ name = "a", type = "int" }}]
             indexes = [{{ columns = ["a"], where = "a > 0" }}]
-        "#));
+        "#
+        ));
         let p = problems(&d, Some(Dialect::Mysql));
         let text: Vec<String> = p.iter().map(|p| p.to_string()).collect();
-        assert!(text.iter().any(|t| t.contains("is 70 bytes; mysql allows 64")), "{text:?}");
-        assert!(text.iter().any(|t| t.contains("no partial indexes")), "{text:?}");
+        assert!(
+            text.iter()
+                .any(|t| t.contains("is 70 bytes; mysql allows 64")),
+            "{text:?}"
+        );
+        assert!(
+            text.iter().any(|t| t.contains("no partial indexes")),
+            "{text:?}"
+        );
         assert!(problems(&d, Some(Dialect::Sqlite)).is_empty());
     }
 }

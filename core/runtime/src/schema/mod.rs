@@ -16,10 +16,12 @@ impl DatabaseConnection {
     /// The dialect of the connected engine (`mariadb` for a MariaDB server).
     pub fn dialect(&mut self) -> Result<Dialect> {
         let info = self.server_info()?;
-        info.engine
-            .as_str()
-            .parse()
-            .map_err(|_| Error::Schema(format!("{}: no schema dialect for engine `{}`", self.name, info.engine)))
+        info.engine.as_str().parse().map_err(|_| {
+            Error::Schema(format!(
+                "{}: no schema dialect for engine `{}`",
+                self.name, info.engine
+            ))
+        })
     }
 
     /// Reads the tables of the current schema (PostgreSQL `current_schema()`, the MySQL
@@ -35,7 +37,11 @@ impl DatabaseConnection {
 }
 
 /// Rows of a catalog query as owned values.
-pub(crate) fn rows(db: &mut DatabaseConnection, sql: &str, params: &[Value]) -> Result<Vec<Vec<Value>>> {
+pub(crate) fn rows(
+    db: &mut DatabaseConnection,
+    sql: &str,
+    params: &[Value],
+) -> Result<Vec<Vec<Value>>> {
     let rs = db.execute_query(sql, params)?;
     Ok(rs.rows().map(|r| r.to_vec()).collect())
 }
@@ -47,7 +53,10 @@ pub(crate) fn text(v: &Value) -> String {
         Value::Int(i) => i.to_string(),
         Value::Bool(b) => b.to_string(),
         Value::Blob(b) => String::from_utf8_lossy(b).into_owned(),
-        other => other.as_text().map(str::to_string).unwrap_or_else(|| other.to_string()),
+        other => other
+            .as_text()
+            .map(str::to_string)
+            .unwrap_or_else(|| other.to_string()),
     }
 }
 
@@ -71,7 +80,10 @@ pub(crate) fn boolean(v: &Value) -> bool {
     match v {
         Value::Bool(b) => *b,
         Value::Int(i) => *i != 0,
-        other => matches!(text(other).to_ascii_lowercase().as_str(), "t" | "true" | "yes" | "1"),
+        other => matches!(
+            text(other).to_ascii_lowercase().as_str(),
+            "t" | "true" | "yes" | "1"
+        ),
     }
 }
 

@@ -12,7 +12,8 @@ use std::collections::BTreeMap;
 const TABLES: &str = "SELECT TABLE_NAME, TABLE_COMMENT FROM information_schema.TABLES \
     WHERE TABLE_SCHEMA = DATABASE() AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME";
 
-const COLUMNS: &str = "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, \
+const COLUMNS: &str =
+    "SELECT TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, COLUMN_DEFAULT, EXTRA, \
     COLUMN_COMMENT FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() \
     ORDER BY TABLE_NAME, ORDINAL_POSITION";
 
@@ -47,11 +48,17 @@ pub(super) fn inspect(db: &mut DatabaseConnection, dialect: Dialect) -> Result<S
         let name = text(&r[0]);
         tables.insert(
             name.clone(),
-            Table { name, comment: opt_text(&r[1]), ..Table::default() },
+            Table {
+                name,
+                comment: opt_text(&r[1]),
+                ..Table::default()
+            },
         );
     }
     for r in rows(db, COLUMNS, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         let mut c = Column::new(&text(&r[1]), portable_type(&text(&r[2])));
         c.nullable = text(&r[3]).eq_ignore_ascii_case("YES");
         let extra = text(&r[5]).to_ascii_lowercase();
@@ -71,13 +78,21 @@ pub(super) fn inspect(db: &mut DatabaseConnection, dialect: Dialect) -> Result<S
         c.comment = opt_text(&r[6]);
         t.columns.push(c);
     }
-    let checks = if dialect == Dialect::Mariadb { CHECKS_MARIADB } else { CHECKS_MYSQL };
+    let checks = if dialect == Dialect::Mariadb {
+        CHECKS_MARIADB
+    } else {
+        CHECKS_MYSQL
+    };
     for r in rows(db, checks, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         let name = text(&r[1]);
         let clause = text(&r[2]);
         // MariaDB's JSON is LONGTEXT with a column-level json_valid() check.
-        if text(&r[3]).eq_ignore_ascii_case("column") && clause.to_ascii_lowercase().starts_with("json_valid(") {
+        if text(&r[3]).eq_ignore_ascii_case("column")
+            && clause.to_ascii_lowercase().starts_with("json_valid(")
+        {
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == name) {
                 if c.ty == ColumnType::Text {
                     c.ty = ColumnType::Json;
@@ -85,28 +100,42 @@ pub(super) fn inspect(db: &mut DatabaseConnection, dialect: Dialect) -> Result<S
                 }
             }
         }
-        t.checks.push(Check { name: Some(name), expr: clause });
+        t.checks.push(Check {
+            name: Some(name),
+            expr: clause,
+        });
     }
     let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
     for r in rows(db, KEYS, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         let name = text(&r[1]);
         let col = text(&r[3]);
         match text(&r[2]).as_str() {
             "PRIMARY KEY" => t.primary_key.push(col),
-            "UNIQUE" => match t.unique.iter_mut().find(|u| u.name.as_deref() == Some(&name)) {
+            "UNIQUE" => match t
+                .unique
+                .iter_mut()
+                .find(|u| u.name.as_deref() == Some(&name))
+            {
                 Some(u) => u.columns.push(col),
-                None => t.unique.push(Unique { name: Some(name), columns: vec![col] }),
+                None => t.unique.push(Unique {
+                    name: Some(name),
+                    columns: vec![col],
+                }),
             },
             "FOREIGN KEY" => {
-                let fk = fks.entry((t.name.clone(), name.clone())).or_insert_with(|| ForeignKey {
-                    name: Some(name),
-                    columns: Vec::new(),
-                    ref_table: text(&r[4]),
-                    ref_columns: Vec::new(),
-                    on_delete: FkAction::NoAction,
-                    on_update: FkAction::NoAction,
-                });
+                let fk = fks
+                    .entry((t.name.clone(), name.clone()))
+                    .or_insert_with(|| ForeignKey {
+                        name: Some(name),
+                        columns: Vec::new(),
+                        ref_table: text(&r[4]),
+                        ref_columns: Vec::new(),
+                        on_delete: FkAction::NoAction,
+                        on_update: FkAction::NoAction,
+                    });
                 fk.columns.push(col);
                 fk.ref_columns.push(text(&r[5]));
             }
@@ -125,24 +154,41 @@ pub(super) fn inspect(db: &mut DatabaseConnection, dialect: Dialect) -> Result<S
         }
     }
     for r in rows(db, INDEXES, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         let name = text(&r[1]);
         if t.unique.iter().any(|u| u.name.as_deref() == Some(&name)) {
             continue;
         }
         let unique = !boolean(&r[2]) && int(&r[2]) == 0;
-        match t.indexes.iter_mut().find(|i| i.name.as_deref() == Some(&name)) {
+        match t
+            .indexes
+            .iter_mut()
+            .find(|i| i.name.as_deref() == Some(&name))
+        {
             Some(i) => i.columns.push(text(&r[3])),
-            None => t.indexes.push(Index { name: Some(name), columns: vec![text(&r[3])], unique, predicate: None }),
+            None => t.indexes.push(Index {
+                name: Some(name),
+                columns: vec![text(&r[3])],
+                unique,
+                predicate: None,
+            }),
         }
     }
     // InnoDB creates an index named after a foreign key that has none to use: not ours.
     for t in tables.values_mut() {
-        let fks: Vec<(Option<String>, Vec<String>)> =
-            t.foreign_keys.iter().map(|f| (f.name.clone(), f.columns.clone())).collect();
-        t.indexes.retain(|i| !fks.iter().any(|(n, c)| *n == i.name && *c == i.columns));
+        let fks: Vec<(Option<String>, Vec<String>)> = t
+            .foreign_keys
+            .iter()
+            .map(|f| (f.name.clone(), f.columns.clone()))
+            .collect();
+        t.indexes
+            .retain(|i| !fks.iter().any(|(n, c)| *n == i.name && *c == i.columns));
     }
-    Ok(SchemaDefinition { tables: tables.into_values().collect() })
+    Ok(SchemaDefinition {
+        tables: tables.into_values().collect(),
+    })
 }
 
 /// `COLUMN_TYPE` → portable type, or raw.
@@ -163,7 +209,10 @@ fn portable_type(t: &str) -> ColumnType {
         ("smallint", _) => ColumnType::SmallInt,
         ("int", _) => ColumnType::Int,
         ("bigint", _) => ColumnType::BigInt,
-        ("decimal", Some([p, s])) => ColumnType::Decimal { precision: *p, scale: *s },
+        ("decimal", Some([p, s])) => ColumnType::Decimal {
+            precision: *p,
+            scale: *s,
+        },
         ("float", None) => ColumnType::Real,
         ("double", None) => ColumnType::Double,
         ("char", Some([n])) => ColumnType::Char(*n),

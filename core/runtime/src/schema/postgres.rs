@@ -21,7 +21,8 @@ const COLUMNS: &str = "SELECT c.relname, a.attname, format_type(a.atttypid, a.at
     WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND a.attnum > 0 AND NOT a.attisdropped \
     ORDER BY c.relname, a.attnum";
 
-const CONSTRAINTS: &str = "SELECT c.relname, con.conname, con.contype::text, pg_get_constraintdef(con.oid, true), \
+const CONSTRAINTS: &str =
+    "SELECT c.relname, con.conname, con.contype::text, pg_get_constraintdef(con.oid, true), \
     (SELECT json_agg(a.attname ORDER BY k.i) FROM unnest(con.conkey) WITH ORDINALITY k(n, i) \
        JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n), \
     (SELECT relname FROM pg_class WHERE oid = con.confrelid), \
@@ -56,25 +57,38 @@ pub(super) fn inspect(db: &mut DatabaseConnection) -> Result<SchemaDefinition> {
         );
     }
     for r in rows(db, COLUMNS, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         let ty = portable_type(&text(&r[2]));
         let default = opt_text(&r[4]);
-        let serial = default.as_deref().is_some_and(|d| d.starts_with("nextval("));
+        let serial = default
+            .as_deref()
+            .is_some_and(|d| d.starts_with("nextval("));
         let identity = !text(&r[5]).is_empty() || serial;
         let mut c = Column::new(&text(&r[1]), ty);
         c.nullable = !boolean(&r[3]);
         c.identity = identity;
-        c.default = if identity { None } else { default.and_then(|d| parse_default(&d, &c.ty)) };
+        c.default = if identity {
+            None
+        } else {
+            default.and_then(|d| parse_default(&d, &c.ty))
+        };
         c.comment = opt_text(&r[6]);
         t.columns.push(c);
     }
     for r in rows(db, CONSTRAINTS, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         let name = text(&r[1]);
         let cols = string_list(&r[4]);
         match text(&r[2]).as_str() {
             "p" => t.primary_key = cols,
-            "u" => t.unique.push(Unique { name: Some(name), columns: cols }),
+            "u" => t.unique.push(Unique {
+                name: Some(name),
+                columns: cols,
+            }),
             "c" => {
                 let def = text(&r[3]);
                 let expr = def
@@ -84,7 +98,10 @@ pub(super) fn inspect(db: &mut DatabaseConnection) -> Result<SchemaDefinition> {
                     .and_then(|e| e.strip_prefix('(').and_then(|e| e.strip_suffix(')')))
                     .unwrap_or(def.as_str())
                     .to_string();
-                t.checks.push(Check { name: Some(name), expr });
+                t.checks.push(Check {
+                    name: Some(name),
+                    expr,
+                });
             }
             "f" => t.foreign_keys.push(ForeignKey {
                 name: Some(name),
@@ -98,7 +115,9 @@ pub(super) fn inspect(db: &mut DatabaseConnection) -> Result<SchemaDefinition> {
         }
     }
     for r in rows(db, INDEXES, &[])? {
-        let Some(t) = tables.get_mut(&text(&r[0])) else { continue };
+        let Some(t) = tables.get_mut(&text(&r[0])) else {
+            continue;
+        };
         t.indexes.push(Index {
             name: Some(text(&r[1])),
             columns: string_list(&r[4]).iter().map(|c| unquote(c)).collect(),
@@ -155,7 +174,10 @@ fn portable_type(t: &str) -> ColumnType {
         _ => {
             let a = args(t);
             match (t.split('(').next().unwrap_or(""), a.as_deref()) {
-                ("numeric", Some([p, s])) => ColumnType::Decimal { precision: *p, scale: *s },
+                ("numeric", Some([p, s])) => ColumnType::Decimal {
+                    precision: *p,
+                    scale: *s,
+                },
                 ("character varying", Some([n])) => ColumnType::Varchar(*n),
                 ("character", Some([n])) => ColumnType::Char(*n),
                 _ => ColumnType::Raw(BTreeMap::from([("postgres".to_string(), t.to_string())])),

@@ -28,11 +28,21 @@ pub(super) fn inspect(db: &mut DatabaseConnection) -> Result<SchemaDefinition> {
 fn table(db: &mut DatabaseConnection, name: &str, sql: &str) -> Result<Table> {
     let p = [Value::from(name)];
     let (comment, items) = sqlite_ddl::table_items(sql).unwrap_or_default();
-    let mut t = Table { name: name.to_string(), comment, ..Table::default() };
+    let mut t = Table {
+        name: name.to_string(),
+        comment,
+        ..Table::default()
+    };
     let mut pk: Vec<(i64, String)> = Vec::new();
-    for r in rows(db, "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)", &p)? {
+    for r in rows(
+        db,
+        "SELECT name, type, \"notnull\", dflt_value, pk FROM pragma_table_info(?)",
+        &p,
+    )? {
         let cname = text(&r[0]);
-        let item = items.iter().find(|i| leading_ident(&i.text).is_some_and(|(n, _)| n == cname) && constraint(&i.text).is_none());
+        let item = items.iter().find(|i| {
+            leading_ident(&i.text).is_some_and(|(n, _)| n == cname) && constraint(&i.text).is_none()
+        });
         let mut c = Column::new(&cname, portable_type(&text(&r[1])));
         c.nullable = int(&r[2]) == 0;
         c.identity = item.is_some_and(|i| i.text.to_ascii_uppercase().contains("AUTOINCREMENT"));
@@ -50,10 +60,16 @@ fn table(db: &mut DatabaseConnection, name: &str, sql: &str) -> Result<Table> {
     }
     pk.sort();
     t.primary_key = pk.into_iter().map(|(_, c)| c).collect();
-    let named: Vec<sqlite_ddl::ConstraintItem> = items.iter().filter_map(|i| constraint(&i.text)).collect();
+    let named: Vec<sqlite_ddl::ConstraintItem> =
+        items.iter().filter_map(|i| constraint(&i.text)).collect();
     let cols_of = |rest: &str| -> Vec<String> {
         parenthesised(rest)
-            .map(|inner| inner.split(',').filter_map(|c| leading_ident(c).map(|(n, _)| n)).collect())
+            .map(|inner| {
+                inner
+                    .split(',')
+                    .filter_map(|c| leading_ident(c).map(|(n, _)| n))
+                    .collect()
+            })
             .unwrap_or_default()
     };
     for c in named.iter().filter(|c| c.kind == "CHECK") {
@@ -89,28 +105,48 @@ fn table(db: &mut DatabaseConnection, name: &str, sql: &str) -> Result<Table> {
         t.foreign_keys.push(fk);
     }
     t.foreign_keys.reverse();
-    let index_list = rows(db, "SELECT name, \"unique\", origin FROM pragma_index_list(?) ORDER BY seq", &p)?;
+    let index_list = rows(
+        db,
+        "SELECT name, \"unique\", origin FROM pragma_index_list(?) ORDER BY seq",
+        &p,
+    )?;
     for r in index_list {
         let iname = text(&r[0]);
         let origin = text(&r[2]);
         if origin == "pk" {
             continue;
         }
-        let cols: Vec<String> = rows(db, "SELECT name FROM pragma_index_info(?) ORDER BY seqno", &[Value::from(iname.as_str())])?
-            .iter()
-            .map(|r| text(&r[0]))
-            .collect();
+        let cols: Vec<String> = rows(
+            db,
+            "SELECT name FROM pragma_index_info(?) ORDER BY seqno",
+            &[Value::from(iname.as_str())],
+        )?
+        .iter()
+        .map(|r| text(&r[0]))
+        .collect();
         if origin == "u" {
             let cname = named
                 .iter()
                 .filter(|c| c.kind == "UNIQUE")
                 .find(|c| cols_of(&c.rest) == cols)
                 .and_then(|c| c.name.clone());
-            t.unique.push(Unique { name: cname.or(Some(iname)), columns: cols });
+            t.unique.push(Unique {
+                name: cname.or(Some(iname)),
+                columns: cols,
+            });
         } else {
-            let sql = rows(db, "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?", &[Value::from(iname.as_str())])?;
+            let sql = rows(
+                db,
+                "SELECT sql FROM sqlite_master WHERE type = 'index' AND name = ?",
+                &[Value::from(iname.as_str())],
+            )?;
             let predicate = sql.first().and_then(|r| index_predicate(&text(&r[0])));
-            t.indexes.push(Index { name: Some(iname), columns: cols, unique: int(&r[1]) != 0, predicate });
+            t.indexes.push(Index {
+                name: Some(iname),
+                columns: cols,
+                unique: int(&r[1]) != 0,
+                predicate,
+            });
         }
     }
     t.unique.reverse();
