@@ -643,3 +643,38 @@ fn schema_subcommands_for_cron_and_ci() {
     let out = run(myrmex().args(["--format", "sarif", "-e", "1"]));
     assert_eq!(out.code, 2, "sarif is for schema commands only");
 }
+
+#[test]
+fn chinook_schema_copies_from_sqlite_to_the_servers() {
+    let dir = temp_dir("chinook-schema");
+    let file = dir.join("chinook.db");
+    let sql = std::fs::File::open(datasets().join("chinook/Chinook_Sqlite.sql")).unwrap();
+    let st = std::process::Command::new("sqlite3")
+        .arg(&file)
+        .stdin(sql)
+        .status()
+        .unwrap();
+    assert!(st.success(), "sqlite3 could not load Chinook");
+    let mut lite =
+        DatabaseConnection::from_url("chinook", &format!("sqlite://{}", file.display())).unwrap();
+    lite.connect_with(&registry()).unwrap();
+    let def = lite.schema().unwrap();
+    assert_eq!(def.tables.len(), 11);
+    let track = def.table("Track").unwrap();
+    assert_eq!(track.column("Name").unwrap().ty, ColumnType::Varchar(200));
+    assert_eq!(
+        track.column("UnitPrice").unwrap().ty,
+        ColumnType::Decimal {
+            precision: 10,
+            scale: 2
+        }
+    );
+    assert_eq!(track.foreign_keys.len(), 3);
+    assert!(schema_def::problems(&def, None).is_empty());
+    for t in targets("chinook-schema").into_iter().skip(1) {
+        let mut c = t.connect();
+        let d = c.dialect().unwrap();
+        c.apply_schema(&def).unwrap_or_else(|e| panic!("{d}: {e}"));
+        assert_same(&def, &c.schema().unwrap(), d, "Chinook copied from SQLite");
+    }
+}

@@ -154,7 +154,8 @@ fn table(db: &mut DatabaseConnection, name: &str, sql: &str) -> Result<Table> {
     Ok(t)
 }
 
-/// Declared type → portable type, or raw.
+/// Declared type → portable type, or raw (`DATETIME` reads as `timestamp`, `NVARCHAR(n)` as
+/// `varchar(n)`: the driver reads them the same way).
 fn portable_type(decl: &str) -> ColumnType {
     let upper = decl.trim().to_ascii_uppercase();
     match upper.as_str() {
@@ -163,8 +164,12 @@ fn portable_type(decl: &str) -> ColumnType {
         "BOOLEAN" => ColumnType::Bool,
         "TEXT" => ColumnType::Text,
         "TIMESTAMPTZ" => ColumnType::TimestampTz,
+        // SQL Server spellings common in SQLite files (Chinook uses them): same storage.
+        _ if upper.starts_with("NVARCHAR(") || upper.starts_with("NCHAR(") => {
+            portable_type(&upper[1..])
+        }
         _ => match ColumnType::parse(&upper) {
-            Ok(t) if upper != "FLOAT" && upper != "DATETIME" && upper != "NUMERIC" => t,
+            Ok(t) if upper != "FLOAT" => t,
             _ => ColumnType::Raw(BTreeMap::from([("sqlite".to_string(), decl.to_string())])),
         },
     }
