@@ -357,7 +357,6 @@ impl Dialect {
                     })?;
                 return Ok(found.clone());
             }
-            (Dialect::Sqlite, SmallInt) | (Dialect::Postgres, SmallInt) => "SMALLINT".into(),
             (_, SmallInt) => "SMALLINT".into(),
             (Dialect::Sqlite | Dialect::Postgres, Int) => "INTEGER".into(),
             (_, Int) => "INT".into(),
@@ -377,8 +376,7 @@ impl Dialect {
                 }
                 format!("DECIMAL({precision},{scale})")
             }
-            (Dialect::Postgres, Real) => "REAL".into(),
-            (Dialect::Sqlite, Real) => "REAL".into(),
+            (Dialect::Sqlite | Dialect::Postgres, Real) => "REAL".into(),
             (_, Real) => "FLOAT".into(),
             (Dialect::Postgres, Double) => "DOUBLE PRECISION".into(),
             (_, Double) => "DOUBLE".into(),
@@ -396,8 +394,7 @@ impl Dialect {
             (_, Time) => "TIME(6)".into(),
             (Dialect::Sqlite | Dialect::Postgres, Timestamp) => "TIMESTAMP".into(),
             (_, Timestamp) => "DATETIME(6)".into(),
-            (Dialect::Sqlite, TimestampTz) => "TIMESTAMPTZ".into(),
-            (Dialect::Postgres, TimestampTz) => "TIMESTAMPTZ".into(),
+            (Dialect::Sqlite | Dialect::Postgres, TimestampTz) => "TIMESTAMPTZ".into(),
             (_, TimestampTz) => "TIMESTAMP(6)".into(),
             (Dialect::Postgres, Json) => "JSONB".into(),
             (_, Json) => "JSON".into(),

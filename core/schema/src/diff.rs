@@ -273,7 +273,7 @@ impl Plan {
         let t = &b.name;
         // Drops of what changed or went away.
         for f in &a.foreign_keys {
-            if !b.foreign_keys.iter().any(|g| same_fk(f, g)) {
+            if !b.foreign_keys.contains(f) {
                 self.drops.push(self.drop_fk(a, f));
             }
         }
@@ -383,7 +383,7 @@ impl Plan {
             }
         }
         for f in &b.foreign_keys {
-            if !a.foreign_keys.iter().any(|g| same_fk(f, g)) {
+            if !a.foreign_keys.contains(f) {
                 self.fks.push(self.add_fk(b, f));
             }
         }
@@ -488,9 +488,7 @@ impl Plan {
                 .iter()
                 .all(|c| b.checks.iter().any(|d| same_check(c, d)))
             && a.foreign_keys.len() == b.foreign_keys.len()
-            && a.foreign_keys
-                .iter()
-                .all(|f| b.foreign_keys.iter().any(|g| same_fk(f, g)))
+            && a.foreign_keys.iter().all(|f| b.foreign_keys.contains(f))
             && a.comment == b.comment;
         if kept_same && prefix && simple_add && constraints_same {
             for ix in &a.indexes {
@@ -571,10 +569,6 @@ impl Plan {
         ));
         Ok(())
     }
-}
-
-fn same_fk(a: &ForeignKey, b: &ForeignKey) -> bool {
-    a == b
 }
 
 fn same_check(a: &Check, b: &Check) -> bool {

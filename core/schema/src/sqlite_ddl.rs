@@ -170,22 +170,20 @@ pub struct ConstraintItem {
 
 /// Reads `item` as a table constraint (`None` for a column definition).
 pub fn constraint(item: &str) -> Option<ConstraintItem> {
-    let (word, rest) = leading_ident(item)?;
-    let (name, kind, rest) =
-        if word.eq_ignore_ascii_case("CONSTRAINT") && !item.trim_start().starts_with('"') {
-            let (name, rest) = leading_ident(rest)?;
-            let (kind, rest) = leading_ident(rest)?;
-            (Some(name), kind, rest)
-        } else {
-            (None, word, rest)
-        };
-    let kind = kind.to_ascii_uppercase();
-    if !matches!(kind.as_str(), "CHECK" | "UNIQUE" | "PRIMARY" | "FOREIGN")
-        || item.trim_start().starts_with(['"', '`', '['])
-    {
+    // A quoted leading word is a column name, never a keyword.
+    if item.trim_start().starts_with(['"', '`', '[']) {
         return None;
     }
-    Some(ConstraintItem {
+    let (word, rest) = leading_ident(item)?;
+    let (name, kind, rest) = if word.eq_ignore_ascii_case("CONSTRAINT") {
+        let (name, rest) = leading_ident(rest)?;
+        let (kind, rest) = leading_ident(rest)?;
+        (Some(name), kind, rest)
+    } else {
+        (None, word, rest)
+    };
+    let kind = kind.to_ascii_uppercase();
+    matches!(kind.as_str(), "CHECK" | "UNIQUE" | "PRIMARY" | "FOREIGN").then(|| ConstraintItem {
         name,
         kind,
         rest: rest.trim().to_string(),

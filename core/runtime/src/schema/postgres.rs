@@ -156,7 +156,7 @@ fn portable_type(t: &str) -> ColumnType {
         let inner = s.split_once('(')?.1.strip_suffix(')')?;
         inner.split(',').map(|a| a.trim().parse().ok()).collect()
     };
-    let ty = match t {
+    match t {
         "smallint" => ColumnType::SmallInt,
         "integer" => ColumnType::Int,
         "bigint" => ColumnType::BigInt,
@@ -183,6 +183,5 @@ fn portable_type(t: &str) -> ColumnType {
                 _ => ColumnType::Raw(BTreeMap::from([("postgres".to_string(), t.to_string())])),
             }
         }
-    };
-    ty
+    }
 }
