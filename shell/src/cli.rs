@@ -63,4 +63,7 @@ pub enum Command {
     /// Schema definitions: generate DDL, inspect a database, diff, lint.
     #[command(subcommand)]
     Schema(crate::schema_cmd::SchemaCommand),
+    /// Versioned migrations: status, plan, up, down, redo, baseline, accept, repair, new,
+    /// verify, diff (exit 3: `status --check` found a problem).
+    Migrate(crate::migrate_cmd::MigrateArgs),
 }

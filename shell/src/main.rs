@@ -3,7 +3,9 @@
 mod cli;
 mod engine;
 mod interrupt;
+mod migrate_cmd;
 mod output;
+mod progress;
 mod repl;
 mod schema_cmd;
 mod script;
@@ -130,6 +132,7 @@ fn main() -> ExitCode {
         }
         (None, Some(Command::Run { file, args })) => script::run_file(&ctx, file, args, cli.format),
         (None, Some(Command::Schema(cmd))) => schema_cmd::run(&ctx, cmd, cli.format),
+        (None, Some(Command::Migrate(args))) => migrate_cmd::run(&ctx, args, cli.format),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",

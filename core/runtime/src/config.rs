@@ -33,6 +33,9 @@ pub struct Config {
     /// Limits for scripts.
     #[serde(default)]
     pub limits: Limits,
+    /// Defaults for `myrmex migrate`.
+    #[serde(default)]
+    pub migrations: MigrationsConfig,
     /// Where the file was read from (set by [`Config::load`]).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -93,6 +96,18 @@ impl Default for PoolConfig {
             test_on_checkout: false,
         }
     }
+}
+
+/// The `[migrations]` table: defaults for `myrmex migrate` (flags override them).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MigrationsConfig {
+    /// Directory of migration files (default `migrations`, relative to the working directory).
+    pub dir: Option<PathBuf>,
+    /// History table name (default `myrmex_migrations`).
+    pub table: Option<String>,
+    /// How long to wait for another run's lock, in milliseconds (default 60000).
+    pub lock_timeout_ms: Option<u64>,
 }
 
 /// Limits applied to Rhai scripts, so a runaway script cannot hang a cron job.

@@ -108,6 +108,33 @@ pub enum Error {
         /// What happened, e.g. the timeout.
         message: String,
     },
+    /// A migration cannot run or was refused (the message lists every reason).
+    #[error("{0}")]
+    Migration(String),
+    /// A migration file is malformed.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    MigrationFile {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line, when one line is at fault.
+        line: Option<usize>,
+        /// What is wrong.
+        message: String,
+    },
+    /// A statement of a migration failed.
+    #[error("{0}")]
+    MigrationStatement(Box<StatementFailure>),
+    /// The migration lock could not be taken in time.
+    #[error("{connection}: another migration run holds the migration lock: {holder}; gave up after {} s. \
+             The lock is released when that run ends (or its process dies); wait, or raise --lock-timeout", waited.as_secs_f64())]
+    MigrationLock {
+        /// Connection name.
+        connection: String,
+        /// How long this run waited.
+        waited: std::time::Duration,
+        /// Who holds it.
+        holder: String,
+    },
     /// Reading a file failed.
     #[error("{}: {source}", path.display())]
     Io {
@@ -123,9 +150,33 @@ impl Error {
     pub fn plugin_error(&self) -> Option<&PluginError> {
         match self {
             Error::Database { source, .. } => Some(source),
+            Error::MigrationStatement(f) => Some(&f.source),
             _ => None,
         }
     }
+}
+
+/// A failed migration statement: where it is, what the engine said, and what state the
+/// database is in now.
+#[derive(Debug, thiserror::Error)]
+#[error("{}:{line}: statement {number} of {total} failed on {connection}: {source} [statement: {statement}]\n{note}", file.display())]
+pub struct StatementFailure {
+    /// Connection name.
+    pub connection: String,
+    /// The migration file.
+    pub file: PathBuf,
+    /// 1-based line where the statement starts.
+    pub line: usize,
+    /// 1-based statement number within the part.
+    pub number: usize,
+    /// Statements in the part.
+    pub total: usize,
+    /// The statement (abbreviated to one line).
+    pub statement: String,
+    /// The engine's error.
+    pub source: PluginError,
+    /// What state the database is in now and what to do.
+    pub note: String,
 }
 
 fn statement_suffix(statement: &Option<String>) -> String {

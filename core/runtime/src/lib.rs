@@ -2,8 +2,8 @@
 //!
 //! Loads plugins ([`plugin::Registry`]), reads `myrmex.toml` ([`config::Config`]), and offers
 //! the managers: [`DatabaseConnection`] (one connection through a driver plugin),
-//! [`DatabaseManager`] (named, pooled connections) and the entry point
-//! [`manage_databases`]. Rust programs embed this crate; the `myrmex` shell is built on it.
+//! [`DatabaseManager`] (named, pooled connections), [`MigrationManager`] (versioned
+//! migrations) and the entry points [`manage_databases`] and [`run_migrations`]. Rust programs embed this crate; the `myrmex` shell is built on it.
 //!
 //! ## Quick start
 //!
@@ -27,6 +27,7 @@ pub mod config;
 mod connection;
 mod error;
 mod manager;
+pub mod migrate;
 pub mod plugin;
 mod result;
 mod schema;
@@ -34,12 +35,13 @@ mod secret;
 pub mod sql;
 pub mod url;
 
-pub use config::{Config, Limits, PoolConfig};
+pub use config::{Config, Limits, MigrationsConfig, PoolConfig};
 pub use connection::{CancelToken, DatabaseConnection, RowStream, DEFAULT_BATCH_ROWS};
-pub use error::{Error, Result};
+pub use error::{Error, Result, StatementFailure};
 pub use manager::{
     manage_databases, DatabaseManager, Health, PluginConnector, PoolStats, PooledConnection,
 };
+pub use migrate::{run_migrations, Migration, MigrationManager};
 pub use myrmex_abi::{
     ColumnMeta, ExecResult, PluginError, ServerInfo, TableDetail, TableRef, Value,
 };

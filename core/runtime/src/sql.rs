@@ -11,6 +11,20 @@
 /// assert_eq!(s, vec!["CREATE FUNCTION f() RETURNS int AS $$ SELECT 1; $$ LANGUAGE sql", "SELECT ';' -- x;"]);
 /// ```
 pub fn split_statements(sql: &str) -> Vec<String> {
+    split_statement_spans(sql)
+        .into_iter()
+        .map(|(_, s)| s.to_string())
+        .collect()
+}
+
+/// Like [`split_statements`], with the byte offset in `sql` where each statement starts, so
+/// callers can report line numbers.
+///
+/// ```
+/// let s = myrmex_core::sql::split_statement_spans("SELECT 1;\n  SELECT 2");
+/// assert_eq!(s, vec![(0, "SELECT 1"), (12, "SELECT 2")]);
+/// ```
+pub fn split_statement_spans(sql: &str) -> Vec<(usize, &str)> {
     let b = sql.as_bytes();
     let mut out = Vec::new();
     let mut start = 0;
@@ -75,21 +89,23 @@ pub fn split_statements(sql: &str) -> Vec<String> {
                 }
             }
             b';' => {
-                push(&mut out, &sql[start..i]);
+                push(&mut out, sql, start, i);
                 i += 1;
                 start = i;
             }
             _ => i += 1,
         }
     }
-    push(&mut out, &sql[start.min(sql.len())..]);
+    push(&mut out, sql, start.min(sql.len()), sql.len());
     out
 }
 
-fn push(out: &mut Vec<String>, s: &str) {
+fn push<'a>(out: &mut Vec<(usize, &'a str)>, sql: &'a str, start: usize, end: usize) {
+    let s = &sql[start..end];
     let t = s.trim();
     if !t.is_empty() && !is_only_comments(t) {
-        out.push(t.to_string());
+        let lead = s.len() - s.trim_start().len();
+        out.push((start + lead, t));
     }
 }
 

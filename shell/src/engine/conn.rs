@@ -60,6 +60,19 @@ pub struct DbInner {
     _cancel: Option<interrupt::Registration>,
 }
 
+/// Lends `conn` to a script as a [`Db`] for the duration of `f`, then takes it back (with
+/// any transaction it is in). Used to run `.rhai` migrations on the migration's connection.
+pub fn lend<T>(conn: &mut DatabaseConnection, f: impl FnOnce(&Db) -> T) -> T {
+    let placeholder = DatabaseConnection::new(conn.name.clone(), conn.db_type.clone());
+    let db = Db::new(Handle::Owned(std::mem::replace(conn, placeholder)));
+    let out = f(&db);
+    let mut inner = db.0.borrow_mut();
+    if let Handle::Owned(c) = &mut inner.handle {
+        std::mem::swap(conn, c);
+    }
+    out
+}
+
 /// A connection as scripts see it (cheap to clone; clones share the connection).
 #[derive(Clone)]
 pub struct Db(pub Rc<RefCell<DbInner>>);

@@ -3,6 +3,7 @@
 pub mod conn;
 pub mod copy_out;
 pub mod manager;
+pub mod migrate;
 pub mod plugins;
 pub mod row;
 pub mod schema;
@@ -94,6 +95,7 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
     conn::register(&mut engine, ctx);
     copy_out::register(&mut engine);
     schema::register(&mut engine);
+    migrate::register(&mut engine, ctx);
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
     engine

@@ -1,0 +1,294 @@
+//! The history table (`myrmex_migrations` unless configured): one row per applied migration.
+//!
+//! | column | meaning |
+//! |---|---|
+//! | `version` | the migration's version (primary key) |
+//! | `name`, `kind` | the name after `__`; `sql`, `rhai` or `baseline` |
+//! | `checksum`, `checksum_algorithm` | checksum of the up part when applied, and its algorithm |
+//! | `applied_at`, `applied_by` | server time (UTC) and `user@host` of the process |
+//! | `execution_ms` | how long the up part took |
+//! | `state` | `applied`, `baseline`, or while a statement-by-statement run is under way `running` / `reverting` |
+//! | `statements_done`, `progress_checksum` | for `running` / `reverting`: statements done so far and the checksum of their text |
+
+use crate::schema::{int, opt_text, rows, text};
+use crate::{DatabaseConnection, Error, Result, Value};
+use myrmex_schema::Dialect;
+
+/// The default history table name.
+pub const DEFAULT_TABLE: &str = "myrmex_migrations";
+
+/// A migration's record in the history table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AppliedMigration {
+    /// Version.
+    pub version: i64,
+    /// Name.
+    pub name: String,
+    /// `sql`, `rhai` or `baseline`.
+    pub kind: String,
+    /// Checksum recorded when applied (or accepted).
+    pub checksum: String,
+    /// Checksum algorithm version.
+    pub checksum_algorithm: i64,
+    /// When (UTC, `YYYY-MM-DD HH:MM:SS`).
+    pub applied_at: String,
+    /// `user@host` of the process that applied it.
+    pub applied_by: String,
+    /// Duration of the up part in milliseconds.
+    pub execution_ms: i64,
+    /// `applied`, `baseline`, `running` or `reverting`.
+    pub state: String,
+    /// Statements done by an interrupted statement-by-statement run.
+    pub statements_done: i64,
+    /// Checksum of those statements' text.
+    pub progress_checksum: Option<String>,
+}
+
+/// States of a history row.
+pub mod state {
+    /// Applied completely.
+    pub const APPLIED: &str = "applied";
+    /// Adopted by `baseline`, never run by myrmex.
+    pub const BASELINE: &str = "baseline";
+    /// Up part running statement by statement (or interrupted while doing so).
+    pub const RUNNING: &str = "running";
+    /// Down part running statement by statement (or interrupted while doing so).
+    pub const REVERTING: &str = "reverting";
+}
+
+/// The history table of one connection.
+#[derive(Debug, Clone)]
+pub struct History {
+    /// Quoted (possibly schema-qualified) table name.
+    quoted: String,
+    /// The name as configured.
+    pub name: String,
+    /// The dialect it lives in.
+    pub dialect: Dialect,
+}
+
+impl History {
+    /// The table `name` (`schema.table` allowed) in `dialect`.
+    pub fn new(name: &str, dialect: Dialect) -> Result<History> {
+        let parts: Vec<&str> = name.split('.').collect();
+        if name.is_empty() || parts.len() > 2 || parts.iter().any(|p| p.is_empty()) {
+            return Err(Error::Migration(format!(
+                "history table name `{name}` must be `table` or `schema.table`"
+            )));
+        }
+        let quoted = parts
+            .iter()
+            .map(|p| dialect.quote(p))
+            .collect::<Vec<_>>()
+            .join(".");
+        Ok(History {
+            quoted,
+            name: name.to_string(),
+            dialect,
+        })
+    }
+
+    /// The bare table name (without schema), as introspection reports it.
+    pub fn table_name(&self) -> &str {
+        self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+
+    /// Creates the table when it does not exist.
+    pub fn ensure(&self, conn: &mut DatabaseConnection) -> Result<()> {
+        let t = &self.quoted;
+        let sql = match self.dialect {
+            Dialect::Sqlite => format!(
+                "CREATE TABLE IF NOT EXISTS {t} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
+                 kind TEXT NOT NULL, checksum TEXT NOT NULL, checksum_algorithm INTEGER NOT NULL, \
+                 applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, applied_by TEXT NOT NULL, \
+                 execution_ms INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, \
+                 statements_done INTEGER NOT NULL DEFAULT 0, progress_checksum TEXT)"
+            ),
+            Dialect::Postgres => format!(
+                "CREATE TABLE IF NOT EXISTS {t} (version BIGINT PRIMARY KEY, name VARCHAR(255) NOT NULL, \
+                 kind VARCHAR(16) NOT NULL, checksum VARCHAR(64) NOT NULL, checksum_algorithm INT NOT NULL, \
+                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_by VARCHAR(255) NOT NULL, \
+                 execution_ms BIGINT NOT NULL DEFAULT 0, state VARCHAR(16) NOT NULL, \
+                 statements_done INT NOT NULL DEFAULT 0, progress_checksum VARCHAR(64))"
+            ),
+            Dialect::Mysql | Dialect::Mariadb => format!(
+                "CREATE TABLE IF NOT EXISTS {t} (version BIGINT PRIMARY KEY, name VARCHAR(255) NOT NULL, \
+                 kind VARCHAR(16) NOT NULL, checksum VARCHAR(64) NOT NULL, checksum_algorithm INT NOT NULL, \
+                 applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), applied_by VARCHAR(255) NOT NULL, \
+                 execution_ms BIGINT NOT NULL DEFAULT 0, state VARCHAR(16) NOT NULL, \
+                 statements_done INT NOT NULL DEFAULT 0, progress_checksum VARCHAR(64)) ENGINE=InnoDB"
+            ),
+        };
+        conn.execute_batch(&sql)
+    }
+
+    /// True when the table exists (without creating it).
+    pub fn exists(&self, conn: &mut DatabaseConnection) -> Result<bool> {
+        let probe = format!("SELECT 1 FROM {} WHERE 1 = 0", self.quoted);
+        if conn.in_transaction() {
+            // A failed probe would abort a PostgreSQL transaction; ask the catalog instead.
+            let table = self.table_name();
+            return Ok(conn.tables()?.iter().any(|t| t.name.as_str() == table));
+        }
+        match conn.execute_query(&probe, &[]) {
+            Ok(_) => Ok(true),
+            Err(Error::Database { ref source, .. })
+                if source.kind == myrmex_abi::ErrorKind::NOT_FOUND
+                    || source.kind == myrmex_abi::ErrorKind::DATABASE
+                    || source.kind == myrmex_abi::ErrorKind::SYNTAX =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Every row, by version.
+    pub fn load(&self, conn: &mut DatabaseConnection) -> Result<Vec<AppliedMigration>> {
+        let at = match self.dialect {
+            Dialect::Sqlite => "applied_at".to_string(),
+            Dialect::Postgres => {
+                "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')".to_string()
+            }
+            Dialect::Mysql | Dialect::Mariadb => {
+                "DATE_FORMAT(applied_at, '%Y-%m-%d %H:%i:%s')".to_string()
+            }
+        };
+        let sql = format!(
+            "SELECT version, name, kind, checksum, checksum_algorithm, {at}, applied_by, \
+             execution_ms, state, statements_done, progress_checksum FROM {} ORDER BY version",
+            self.quoted
+        );
+        let found = rows(conn, &sql, &[])?;
+        Ok(found
+            .into_iter()
+            .map(|r| AppliedMigration {
+                version: int(&r[0]),
+                name: text(&r[1]),
+                kind: text(&r[2]),
+                checksum: text(&r[3]),
+                checksum_algorithm: int(&r[4]),
+                applied_at: text(&r[5]),
+                applied_by: text(&r[6]),
+                execution_ms: int(&r[7]),
+                state: text(&r[8]),
+                statements_done: int(&r[9]),
+                progress_checksum: opt_text(&r[10]),
+            })
+            .collect())
+    }
+
+    /// Records a migration (complete, or `running` at statement 0).
+    #[allow(clippy::too_many_arguments)]
+    pub fn insert(
+        &self,
+        conn: &mut DatabaseConnection,
+        version: i64,
+        name: &str,
+        kind: &str,
+        checksum: &str,
+        applied_by: &str,
+        execution_ms: i64,
+        state: &str,
+    ) -> Result<()> {
+        let sql = format!(
+            "INSERT INTO {} (version, name, kind, checksum, checksum_algorithm, applied_by, \
+             execution_ms, state, statements_done) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0)",
+            self.quoted
+        );
+        conn.execute(
+            &sql,
+            &[
+                Value::Int(version),
+                name.into(),
+                kind.into(),
+                checksum.into(),
+                Value::Int(super::checksum::ALGORITHM),
+                applied_by.into(),
+                Value::Int(execution_ms),
+                state.into(),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records progress of a statement-by-statement run.
+    pub fn progress(
+        &self,
+        conn: &mut DatabaseConnection,
+        version: i64,
+        state: &str,
+        done: usize,
+        progress_checksum: &str,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET state = ?, statements_done = ?, progress_checksum = ? WHERE version = ?",
+            self.quoted
+        );
+        conn.execute(
+            &sql,
+            &[
+                state.into(),
+                Value::Int(done as i64),
+                progress_checksum.into(),
+                Value::Int(version),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Marks a `running` row applied.
+    pub fn finish(
+        &self,
+        conn: &mut DatabaseConnection,
+        version: i64,
+        checksum: &str,
+        execution_ms: i64,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET state = ?, checksum = ?, checksum_algorithm = ?, execution_ms = ?, \
+             statements_done = 0, progress_checksum = NULL WHERE version = ?",
+            self.quoted
+        );
+        conn.execute(
+            &sql,
+            &[
+                state::APPLIED.into(),
+                checksum.into(),
+                Value::Int(super::checksum::ALGORITHM),
+                Value::Int(execution_ms),
+                Value::Int(version),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records a new checksum deliberately (`accept`, `repair`).
+    pub fn set_checksum(
+        &self,
+        conn: &mut DatabaseConnection,
+        version: i64,
+        checksum: &str,
+    ) -> Result<()> {
+        let sql = format!(
+            "UPDATE {} SET checksum = ?, checksum_algorithm = ? WHERE version = ?",
+            self.quoted
+        );
+        conn.execute(
+            &sql,
+            &[
+                checksum.into(),
+                Value::Int(super::checksum::ALGORITHM),
+                Value::Int(version),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Removes a row (after a down part, or by `repair`).
+    pub fn delete(&self, conn: &mut DatabaseConnection, version: i64) -> Result<()> {
+        let sql = format!("DELETE FROM {} WHERE version = ?", self.quoted);
+        conn.execute(&sql, &[Value::Int(version)])?;
+        Ok(())
+    }
+}

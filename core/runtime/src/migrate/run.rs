@@ -1,0 +1,277 @@
+//! Running one step: in a transaction where the engine allows DDL in one (PostgreSQL,
+//! SQLite), otherwise statement by statement with the progress recorded after each one
+//! (MySQL/MariaDB, and `-- myrmex: no-transaction` parts everywhere).
+
+use super::checksum;
+use super::history::{state, History};
+use super::plan::{Direction, Step};
+use super::source::{MigrationKind, Part, Statement};
+use super::ScriptRunner;
+use crate::error::StatementFailure;
+use crate::sql::first_keyword;
+use crate::{DatabaseConnection, Error, Result};
+use myrmex_schema::Dialect;
+use std::time::Instant;
+
+/// MySQL error codes meaning "this DDL already happened": table/column/key/constraint
+/// exists, or the thing to drop is gone.
+const MYSQL_ALREADY_DONE: &[i64] = &[1007, 1008, 1050, 1051, 1060, 1061, 1091, 1304, 1359, 1826];
+
+/// Runs steps against one connection.
+pub struct Runner<'a> {
+    /// The connection (holding the migration lock).
+    pub conn: &'a mut DatabaseConnection,
+    /// The history table.
+    pub history: &'a History,
+    /// Runs `.rhai` migrations.
+    pub scripts: Option<&'a dyn ScriptRunner>,
+    /// Recorded in `applied_by`.
+    pub applied_by: &'a str,
+}
+
+impl Runner<'_> {
+    fn dialect(&self) -> Dialect {
+        self.history.dialect
+    }
+
+    fn is_mysql(&self) -> bool {
+        matches!(self.dialect(), Dialect::Mysql | Dialect::Mariadb)
+    }
+
+    /// Runs a step; returns its duration in milliseconds.
+    pub fn run(&mut self, step: &Step) -> Result<i64> {
+        let started = Instant::now();
+        let part = step.part();
+        let transactional = !part.no_transaction
+            && (step.migration.kind == MigrationKind::Rhai || !self.is_mysql());
+        if transactional && !step.resuming {
+            self.in_transaction(step, started)?;
+        } else {
+            self.by_statement(step, started)?;
+        }
+        Ok(started.elapsed().as_millis() as i64)
+    }
+
+    fn begin(&mut self) -> Result<()> {
+        match self.dialect() {
+            // Take the write lock now, not at the first write (no upgrade deadlocks).
+            Dialect::Sqlite => self.conn.execute_batch("BEGIN IMMEDIATE"),
+            _ => self.conn.begin(),
+        }
+    }
+
+    fn in_transaction(&mut self, step: &Step, started: Instant) -> Result<()> {
+        self.begin()?;
+        let result = self.body(step, 0).and_then(|()| {
+            let m = &step.migration;
+            match step.direction {
+                Direction::Up => self.history.insert(
+                    self.conn,
+                    m.version,
+                    &m.name,
+                    m.kind.as_str(),
+                    &m.checksum,
+                    self.applied_by,
+                    started.elapsed().as_millis() as i64,
+                    state::APPLIED,
+                ),
+                Direction::Down => self.history.delete(self.conn, m.version),
+            }
+        });
+        match result {
+            Ok(()) => self.conn.commit(),
+            Err(e) => {
+                if self.conn.in_transaction() {
+                    if let Err(rb) = self.conn.rollback() {
+                        tracing::warn!("rollback after a failed migration failed: {rb}");
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// Runs the part's statements (or script) from statement `from`, without transaction
+    /// control.
+    fn body(&mut self, step: &Step, from: usize) -> Result<()> {
+        let part = step.part();
+        match step.migration.kind {
+            MigrationKind::Rhai => self.script(part),
+            MigrationKind::Sql => {
+                let statements = part.statements();
+                let total = statements.len();
+                for (i, s) in statements.iter().enumerate().skip(from) {
+                    self.conn
+                        .execute_batch(&s.sql)
+                        .map_err(|e| statement_error(e, part, s, i, total, None))?;
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn script(&mut self, part: &Part) -> Result<()> {
+        let runner = self.scripts.ok_or_else(|| Error::MigrationFile {
+            path: part.file.clone(),
+            line: None,
+            message: "a Rhai migration needs the myrmex shell to run it (`myrmex migrate`), \
+                      or a ScriptRunner given to MigrationManager::with_script_runner"
+                .into(),
+        })?;
+        runner
+            .run(self.conn, part)
+            .map_err(|message| Error::MigrationFile {
+                path: part.file.clone(),
+                line: None,
+                message,
+            })
+    }
+
+    /// Statement by statement, recording progress after each one.
+    fn by_statement(&mut self, step: &Step, started: Instant) -> Result<()> {
+        let m = &step.migration;
+        let part = step.part();
+        let (run_state, direction) = match step.direction {
+            Direction::Up => (state::RUNNING, "up"),
+            Direction::Down => (state::REVERTING, "down"),
+        };
+        let statements = match m.kind {
+            MigrationKind::Sql => part.statements(),
+            MigrationKind::Rhai => Vec::new(),
+        };
+        let prefix =
+            |n: usize| checksum::of_statements(statements[..n].iter().map(|s| s.sql.as_str()));
+        if step.resuming {
+            let recorded = self
+                .history
+                .load(self.conn)?
+                .into_iter()
+                .find(|h| h.version == m.version);
+            let done = step.resume_from.min(statements.len());
+            if let Some(rec) = recorded.filter(|_| done > 0) {
+                if rec.progress_checksum.as_deref() != Some(prefix(done).as_str()) {
+                    return Err(Error::Migration(format!(
+                        "{}: its first {done} {direction} statement(s) ran before an interruption, \
+                         but they changed on disk since ({}); restore them, or clear the record with \
+                         `myrmex migrate repair` after checking the database by hand",
+                        m.label(),
+                        part.file.display()
+                    )));
+                }
+            }
+            tracing::info!("{}: resuming {direction} after statement {done}", m.label());
+        } else {
+            match step.direction {
+                Direction::Up => self.history.insert(
+                    self.conn,
+                    m.version,
+                    &m.name,
+                    m.kind.as_str(),
+                    &m.checksum,
+                    self.applied_by,
+                    0,
+                    state::RUNNING,
+                )?,
+                Direction::Down => {
+                    self.history
+                        .progress(self.conn, m.version, state::REVERTING, 0, &prefix(0))?
+                }
+            }
+        }
+        if m.kind == MigrationKind::Rhai {
+            self.script(part)?;
+        }
+        let total = statements.len();
+        for (i, s) in statements.iter().enumerate().skip(step.resume_from) {
+            let first_after_crash = step.resuming && i == step.resume_from;
+            let dml = self.is_mysql()
+                && matches!(
+                    first_keyword(&s.sql).as_str(),
+                    "INSERT"
+                        | "UPDATE"
+                        | "DELETE"
+                        | "REPLACE"
+                        | "SELECT"
+                        | "WITH"
+                        | "CALL"
+                        | "DO"
+                        | "SET"
+                );
+            if dml {
+                // Statement and progress commit together: exactly once.
+                self.conn.begin()?;
+            }
+            let outcome = self.conn.execute_batch(&s.sql);
+            match outcome {
+                Ok(()) => {}
+                Err(e) if first_after_crash && self.is_mysql() && !dml && already_done(&e) => {
+                    tracing::warn!(
+                        "{}: statement {} was applied before the interruption ({e}); recording it",
+                        m.label(),
+                        i + 1
+                    );
+                }
+                Err(e) => {
+                    if dml && self.conn.in_transaction() {
+                        let _ = self.conn.rollback();
+                    }
+                    let note = format!(
+                        "{} of {total} {direction} statement(s) of {} are applied and recorded; \
+                         fix statement {} and run `myrmex migrate {direction}` again to continue from it",
+                        i,
+                        m.label(),
+                        i + 1
+                    );
+                    return Err(statement_error(e, part, s, i, total, Some(note)));
+                }
+            }
+            self.history
+                .progress(self.conn, m.version, run_state, i + 1, &prefix(i + 1))?;
+            if dml {
+                self.conn.commit()?;
+            }
+        }
+        match step.direction {
+            Direction::Up => self.history.finish(
+                self.conn,
+                m.version,
+                &m.checksum,
+                started.elapsed().as_millis() as i64,
+            ),
+            Direction::Down => self.history.delete(self.conn, m.version),
+        }
+    }
+}
+
+fn already_done(e: &Error) -> bool {
+    e.plugin_error()
+        .and_then(|p| p.code.into_option())
+        .is_some_and(|c| MYSQL_ALREADY_DONE.contains(&c))
+}
+
+fn statement_error(
+    e: Error,
+    part: &Part,
+    s: &Statement,
+    index: usize,
+    total: usize,
+    note: Option<String>,
+) -> Error {
+    let (connection, source) = match e {
+        Error::Database {
+            connection, source, ..
+        } => (connection, source),
+        other => return other,
+    };
+    Error::MigrationStatement(Box::new(StatementFailure {
+        connection,
+        file: part.file.clone(),
+        line: s.line,
+        number: index + 1,
+        total,
+        statement: crate::error::abbreviate(&s.sql),
+        source: *source,
+        note: note
+            .unwrap_or_else(|| "the migration was rolled back; nothing of it is applied".into()),
+    }))
+}

@@ -1,0 +1,446 @@
+//! `myrmex migrate …`: versioned migrations for cron and CI.
+//!
+//! Exit codes: 0 done, 1 failed, 2 usage error, 3 `status --check` found changed,
+//! out-of-order, missing or partly applied migrations.
+
+use crate::engine::migrate::{entry_map, RhaiScripts};
+use crate::engine::Context;
+use crate::output::{Format, Tabular};
+use crate::progress::Bar;
+use crate::script::{EXIT_SCRIPT_ERROR as EXIT_ERROR, EXIT_USAGE};
+use clap::{Args, Subcommand};
+use myrmex_core::migrate::{
+    plan, DownTarget, MigrateOptions, MigrationKind, MigrationManager, Status,
+};
+use myrmex_core::schema_def::{self, SchemaDefinition};
+use myrmex_core::DatabaseConnection;
+use rhai::Dynamic;
+use std::path::{Path, PathBuf};
+use std::rc::Rc;
+use std::time::Duration;
+
+/// Exit status of `status --check` when something needs attention.
+pub const EXIT_CHECK: u8 = 3;
+
+/// `myrmex migrate [--db NAME] [--dir DIR] COMMAND`.
+#[derive(Debug, Args)]
+pub struct MigrateArgs {
+    /// Connection name from the config, or a URL.
+    #[arg(long, global = true)]
+    pub db: Option<String>,
+    /// Migrations directory (default: [migrations] dir in the config, else ./migrations).
+    #[arg(long, global = true, value_name = "DIR")]
+    pub dir: Option<PathBuf>,
+    /// History table (default: myrmex_migrations).
+    #[arg(long, global = true, value_name = "NAME")]
+    pub table: Option<String>,
+    /// Seconds to wait for another run's lock before failing (default 60).
+    #[arg(long = "lock-timeout", global = true, value_name = "SECS")]
+    pub lock_timeout: Option<f64>,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: MigrateCommand,
+}
+
+/// Migration commands.
+#[derive(Debug, Subcommand)]
+pub enum MigrateCommand {
+    /// Applied, pending, changed, missing-on-disk and out-of-order migrations.
+    Status {
+        /// Exit 3 when a migration changed, is out of order, missing or partly applied.
+        #[arg(long)]
+        check: bool,
+    },
+    /// The exact SQL `up` would run, in order.
+    Plan {
+        /// Stop after this version.
+        #[arg(long)]
+        to: Option<i64>,
+        /// Plan out-of-order migrations too.
+        #[arg(long)]
+        allow_out_of_order: bool,
+    },
+    /// Apply pending migrations.
+    Up {
+        /// Stop after this version.
+        #[arg(long)]
+        to: Option<i64>,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        dry_run: bool,
+        /// Apply pending migrations older than the newest applied one.
+        #[arg(long)]
+        allow_out_of_order: bool,
+    },
+    /// Revert the newest N applied migrations (default 1), or down to a version.
+    Down {
+        /// How many.
+        n: Option<usize>,
+        /// Revert everything newer than this version.
+        #[arg(long, conflicts_with = "n")]
+        to: Option<i64>,
+        /// Print the SQL instead of running it.
+        #[arg(long)]
+        dry_run: bool,
+    },
+    /// Revert the newest applied migration and apply it again.
+    Redo,
+    /// Adopt an existing database: record migrations up to VERSION as applied without running them.
+    Baseline {
+        /// The version the database is at.
+        version: i64,
+    },
+    /// Record the new checksum of changed migrations (all changed ones when none is named).
+    Accept {
+        /// Versions.
+        versions: Vec<i64>,
+    },
+    /// Accept changed checksums and clear records of runs that stopped part way.
+    Repair,
+    /// Create V<next>__NAME.up.sql and .down.sql in the directory.
+    New {
+        /// What the migration does, e.g. add_users.
+        name: String,
+        /// Create .rhai files instead of .sql.
+        #[arg(long)]
+        rhai: bool,
+    },
+    /// Apply every up, every down and every up again on a scratch database; check with schema
+    /// introspection that each down restores the schema before its up.
+    Verify,
+    /// Write a new migration taking the database (--db) to a schema definition.
+    Diff {
+        /// Name of the new migration.
+        name: String,
+        /// The wanted schema (TOML or JSON definition).
+        #[arg(long, value_name = "FILE")]
+        to: PathBuf,
+    },
+}
+
+struct Failure(u8, String);
+
+impl<E: std::fmt::Display> From<E> for Failure {
+    fn from(e: E) -> Self {
+        Failure(EXIT_ERROR, e.to_string())
+    }
+}
+
+fn usage(msg: impl Into<String>) -> Failure {
+    Failure(EXIT_USAGE, msg.into())
+}
+
+/// Runs a migrate command; returns the exit code.
+pub fn run(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> u8 {
+    match exec(ctx, args, format) {
+        Ok(code) => code,
+        Err(Failure(code, msg)) => {
+            eprintln!("myrmex migrate: {msg}");
+            code
+        }
+    }
+}
+
+fn dir(ctx: &Context, args: &MigrateArgs) -> PathBuf {
+    args.dir
+        .clone()
+        .or_else(|| ctx.config.as_ref().and_then(|c| c.migrations.dir.clone()))
+        .unwrap_or_else(|| PathBuf::from("migrations"))
+}
+
+fn options(
+    ctx: &Context,
+    args: &MigrateArgs,
+    allow_out_of_order: bool,
+) -> Result<MigrateOptions, Failure> {
+    let cfg = ctx
+        .config
+        .as_ref()
+        .map(|c| c.migrations.clone())
+        .unwrap_or_default();
+    let mut o = MigrateOptions {
+        allow_out_of_order,
+        ..MigrateOptions::default()
+    };
+    if let Some(t) = args.table.clone().or(cfg.table) {
+        o.table = t;
+    }
+    if let Some(ms) = cfg.lock_timeout_ms {
+        o.lock_timeout = Duration::from_millis(ms);
+    }
+    if let Some(s) = args.lock_timeout {
+        if !(s.is_finite() && s >= 0.0) {
+            return Err(usage(format!(
+                "--lock-timeout {s}: give a number of seconds ≥ 0"
+            )));
+        }
+        o.lock_timeout = Duration::from_secs_f64(s);
+    }
+    Ok(o)
+}
+
+fn open_db(ctx: &Context, args: &MigrateArgs) -> Result<DatabaseConnection, Failure> {
+    let name = args
+        .db
+        .as_deref()
+        .ok_or_else(|| usage("--db NAME (a connection from the config, or a URL) is required"))?;
+    let mut conn = match ctx
+        .config
+        .as_ref()
+        .filter(|c| c.connections.contains_key(name))
+    {
+        Some(c) => c.connection(name)?,
+        None if name.contains(':') => DatabaseConnection::from_url("migrate", name)?,
+        None => {
+            return Err(usage(format!(
+                "--db {name}: not a connection in the config and not a URL"
+            )))
+        }
+    };
+    conn.connect_with(&ctx.registry)?;
+    Ok(conn)
+}
+
+fn manager(
+    ctx: &Rc<Context>,
+    dir: &Path,
+    options: MigrateOptions,
+) -> Result<MigrationManager, Failure> {
+    Ok(MigrationManager::open(dir)?
+        .with_options(options)
+        .with_script_runner(Box::new(RhaiScripts::new(ctx)))
+        .with_observer(Box::new(Bar::new())))
+}
+
+fn print_status(status: &Status, format: Format) {
+    let maps: Vec<rhai::Map> = status.entries.iter().map(entry_map).collect();
+    let table = match format {
+        Format::Json | Format::Csv => Tabular {
+            columns: [
+                "version",
+                "name",
+                "state",
+                "applied_at",
+                "applied_by",
+                "execution_ms",
+                "checksum",
+                "file_checksum",
+                "problem",
+            ]
+            .map(String::from)
+            .to_vec(),
+            rows: maps
+                .iter()
+                .map(|m| {
+                    [
+                        "version",
+                        "name",
+                        "state",
+                        "applied_at",
+                        "applied_by",
+                        "execution_ms",
+                        "checksum",
+                        "file_checksum",
+                        "problem",
+                    ]
+                    .iter()
+                    .map(|k| m.get(*k).cloned().unwrap_or(Dynamic::UNIT))
+                    .collect()
+                })
+                .collect(),
+        },
+        _ => Tabular {
+            columns: ["version", "name", "state", "applied_at", "applied_by", "ms"]
+                .map(String::from)
+                .to_vec(),
+            rows: maps
+                .iter()
+                .map(|m| {
+                    [
+                        "version",
+                        "name",
+                        "state",
+                        "applied_at",
+                        "applied_by",
+                        "execution_ms",
+                    ]
+                    .iter()
+                    .map(|k| m.get(*k).cloned().unwrap_or(Dynamic::UNIT))
+                    .collect()
+                })
+                .collect(),
+        },
+    };
+    if status.entries.is_empty() {
+        if format == Format::Json {
+            println!("[]");
+        } else {
+            println!("no migrations");
+        }
+        return;
+    }
+    print!("{}", table.render(format, false));
+    if !matches!(format, Format::Json | Format::Csv) {
+        println!("{}", status.summary());
+        for e in status.problems() {
+            if let Some(x) = e.explain() {
+                println!("! {x}");
+            }
+        }
+    }
+}
+
+fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Failure> {
+    let dir = dir(ctx, args);
+    if let MigrateCommand::New { name, rhai } = &args.command {
+        let existing = if dir.exists() {
+            MigrationManager::open(&dir)?.migrations().to_vec()
+        } else {
+            Vec::new()
+        };
+        let (kind, up, down) = if *rhai {
+            (
+                MigrationKind::Rhai,
+                format!("// {name}: up. The connection is `db`.\n"),
+                format!("// {name}: down. Undo the up part.\n"),
+            )
+        } else {
+            (
+                MigrationKind::Sql,
+                format!("-- {name}: up\n"),
+                format!("-- {name}: down (undo the up part)\n"),
+            )
+        };
+        for p in myrmex_core::migrate::write_migration(&dir, &existing, name, kind, &up, &down)? {
+            println!("{}", p.display());
+        }
+        return Ok(0);
+    }
+    let allow = matches!(
+        args.command,
+        MigrateCommand::Up {
+            allow_out_of_order: true,
+            ..
+        } | MigrateCommand::Plan {
+            allow_out_of_order: true,
+            ..
+        }
+    );
+    let mgr = manager(ctx, &dir, options(ctx, args, allow)?)?;
+    let mut conn = open_db(ctx, args)?;
+    let report = match &args.command {
+        MigrateCommand::New { .. } => return Ok(0),
+        MigrateCommand::Status { check } => {
+            let status = mgr.status(&mut conn)?;
+            print_status(&status, format);
+            let problems = status.problems().count() > 0;
+            return Ok(if *check && problems { EXIT_CHECK } else { 0 });
+        }
+        MigrateCommand::Plan { to, .. }
+        | MigrateCommand::Up {
+            to, dry_run: true, ..
+        } => {
+            let steps = mgr.plan_up(&mut conn, *to)?;
+            print_plan(&steps);
+            return Ok(0);
+        }
+        MigrateCommand::Down {
+            n,
+            to,
+            dry_run: true,
+        } => {
+            let steps = mgr.plan_down(&mut conn, down_target(*n, *to))?;
+            print_plan(&steps);
+            return Ok(0);
+        }
+        MigrateCommand::Up { to, .. } => mgr.up(&mut conn, *to)?,
+        MigrateCommand::Down { n, to, .. } => mgr.down(&mut conn, down_target(*n, *to))?,
+        MigrateCommand::Redo => mgr.redo(&mut conn)?,
+        MigrateCommand::Baseline { version } => mgr.baseline(&mut conn, *version)?,
+        MigrateCommand::Accept { versions } => mgr.accept(&mut conn, versions)?,
+        MigrateCommand::Repair => mgr.repair(&mut conn)?,
+        MigrateCommand::Verify => {
+            let r = mgr.verify(&mut conn)?;
+            for line in &r.checked {
+                println!("ok   {line}");
+            }
+            for line in &r.failures {
+                println!("FAIL {line}");
+            }
+            return Ok(if r.ok() { 0 } else { EXIT_ERROR });
+        }
+        MigrateCommand::Diff { name, to } => return diff(&mgr, &mut conn, &dir, name, to),
+    };
+    println!("{}", report.summary());
+    Ok(0)
+}
+
+fn down_target(n: Option<usize>, to: Option<i64>) -> DownTarget {
+    match to {
+        Some(v) => DownTarget::To(v),
+        None => DownTarget::Count(n.unwrap_or(1)),
+    }
+}
+
+fn print_plan(steps: &[myrmex_core::migrate::Step]) {
+    if steps.is_empty() {
+        println!("-- nothing to do");
+    } else {
+        print!("{}", plan::script(steps));
+    }
+}
+
+/// `migrate diff NAME --to FILE`: up = diff(database, file), down = diff(file, database).
+fn diff(
+    mgr: &MigrationManager,
+    conn: &mut DatabaseConnection,
+    dir: &Path,
+    name: &str,
+    to: &Path,
+) -> Result<u8, Failure> {
+    let pending = mgr.status(conn)?.pending().count();
+    if pending > 0 {
+        return Err(Failure(
+            EXIT_ERROR,
+            format!("{pending} migration(s) are pending: apply them first (`myrmex migrate up`), or the new migration would repeat them"),
+        ));
+    }
+    let target = SchemaDefinition::load(to)?;
+    let dialect = conn.dialect()?;
+    let mut current = conn.schema()?;
+    let table = &mgr.options().table;
+    let bare = table.rsplit('.').next().unwrap_or(table);
+    current.tables.retain(|t| t.name != bare);
+    let up = schema_def::diff(&current, &target, dialect)?;
+    if up.is_empty() {
+        println!(
+            "-- the database already matches {}: no migration written",
+            to.display()
+        );
+        return Ok(0);
+    }
+    let down = schema_def::diff(&target, &current, dialect)?;
+    let text = |changes: &[schema_def::Change], what: &str| {
+        let mut s = format!(
+            "-- {name}: {what}, written by `myrmex migrate diff` from {}\n",
+            to.display()
+        );
+        for c in changes {
+            let mark = if c.destructive { " [DESTRUCTIVE]" } else { "" };
+            s.push_str(&format!("\n-- {}{mark}\n{};\n", c.description, c.sql));
+        }
+        s
+    };
+    let written = myrmex_core::migrate::write_migration(
+        dir,
+        mgr.migrations(),
+        name,
+        MigrationKind::Sql,
+        &text(&up, "up"),
+        &text(&down, "down"),
+    )?;
+    for p in written {
+        println!("{}", p.display());
+    }
+    Ok(0)
+}
