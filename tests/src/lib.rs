@@ -235,3 +235,47 @@ pub fn with_database(url: &str, db: &str) -> String {
     let host_end = head[start..].find('/').map_or(head.len(), |i| start + i);
     format!("{}/{db}{query}", &head[..host_end])
 }
+
+/// One engine with a fresh, empty database.
+pub struct Target {
+    /// `sqlite`, `postgres` or `mysql`.
+    pub engine: &'static str,
+    /// Its URL.
+    pub url: String,
+    _scratch: Option<ScratchDb>,
+}
+
+impl Target {
+    /// A connection to it.
+    pub fn connect(&self) -> myrmex_core::DatabaseConnection {
+        let mut c = myrmex_core::DatabaseConnection::from_url(self.engine, &self.url).unwrap();
+        c.connect_with(&registry()).unwrap();
+        c
+    }
+}
+
+/// A fresh database on every engine: a SQLite file in a temp dir, and a scratch database on
+/// each server whose variable is set (skipped with a message otherwise, failing under
+/// `MYRMEX_REQUIRE_SERVERS=1`).
+pub fn targets(label: &str) -> Vec<Target> {
+    let dir = temp_dir(label);
+    let mut out = vec![Target {
+        engine: "sqlite",
+        url: format!("sqlite://{}", dir.join("s.db").display()),
+        _scratch: None,
+    }];
+    for (var, engine) in [
+        ("MYRMEX_TEST_POSTGRES_URL", "postgres"),
+        ("MYRMEX_TEST_MYSQL_URL", "mysql"),
+    ] {
+        if let Some(url) = server_url(var) {
+            let s = ScratchDb::create(&url, engine, label);
+            out.push(Target {
+                engine,
+                url: s.url.clone(),
+                _scratch: Some(s),
+            });
+        }
+    }
+    out
+}

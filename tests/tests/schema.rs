@@ -9,44 +9,6 @@ use myrmex_core::{DatabaseConnection, Value};
 use myrmex_tests::*;
 use std::path::PathBuf;
 
-/// One engine with a fresh, empty database.
-struct Target {
-    engine: &'static str,
-    url: String,
-    _scratch: Option<ScratchDb>,
-}
-
-impl Target {
-    fn connect(&self) -> DatabaseConnection {
-        let mut c = DatabaseConnection::from_url(self.engine, &self.url).unwrap();
-        c.connect_with(&registry()).unwrap();
-        c
-    }
-}
-
-fn targets(label: &str) -> Vec<Target> {
-    let dir = temp_dir(label);
-    let mut out = vec![Target {
-        engine: "sqlite",
-        url: format!("sqlite://{}", dir.join("s.db").display()),
-        _scratch: None,
-    }];
-    for (var, engine) in [
-        ("MYRMEX_TEST_POSTGRES_URL", "postgres"),
-        ("MYRMEX_TEST_MYSQL_URL", "mysql"),
-    ] {
-        if let Some(url) = server_url(var) {
-            let s = ScratchDb::create(&url, engine, label);
-            out.push(Target {
-                engine,
-                url: s.url.clone(),
-                _scratch: Some(s),
-            });
-        }
-    }
-    out
-}
-
 fn fixture(name: &str) -> SchemaDefinition {
     SchemaDefinition::load(&workspace_root().join("tests/data/schema").join(name)).unwrap()
 }
