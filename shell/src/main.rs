@@ -72,7 +72,27 @@ pub fn plugins_table(maps: &Array, format: Format) -> String {
     .render(format, false)
 }
 
+/// `myrmex … | head` ends quietly, as psql does, instead of reporting a panic when the reader
+/// closes the pipe. (SIGPIPE itself stays ignored: a server closing a socket must be an error,
+/// not the end of the process.)
+fn quiet_broken_pipe() {
+    let default = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<String>()
+            .map(String::as_str)
+            .or_else(|| info.payload().downcast_ref::<&str>().copied())
+            .unwrap_or("");
+        if msg.starts_with("failed printing to stdout") && msg.contains("Broken pipe") {
+            std::process::exit(141);
+        }
+        default(info);
+    }));
+}
+
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = Cli::parse();
     init_logging(cli.verbose);
 

@@ -3,14 +3,15 @@
 //! Exit codes: 0 done, 1 failed, 2 usage error, 3 `status --check` found changed,
 //! out-of-order, missing or partly applied migrations.
 
-use crate::engine::migrate::{entry_map, RhaiScripts};
+use crate::engine::migrate::RhaiScripts;
 use crate::engine::Context;
 use crate::output::{Format, Tabular};
 use crate::progress::Bar;
 use crate::script::{EXIT_SCRIPT_ERROR as EXIT_ERROR, EXIT_USAGE};
 use clap::{Args, Subcommand};
 use myrmex_core::migrate::{
-    plan, DownTarget, MigrateOptions, MigrationKind, MigrationManager, Status,
+    self, plan, source, DownTarget, MigrateOptions, Migration, MigrationKind, MigrationManager,
+    Status,
 };
 use myrmex_core::schema_def::{self, SchemaDefinition};
 use myrmex_core::DatabaseConnection;
@@ -204,83 +205,74 @@ fn open_db(ctx: &Context, args: &MigrateArgs) -> Result<DatabaseConnection, Fail
 fn manager(
     ctx: &Rc<Context>,
     dir: &Path,
+    migrations: Vec<Migration>,
     options: MigrateOptions,
 ) -> Result<MigrationManager, Failure> {
-    Ok(MigrationManager::open(dir)?
+    Ok(MigrationManager::from_migrations(dir, migrations)
         .with_options(options)
         .with_script_runner(Box::new(RhaiScripts::new(ctx)))
         .with_observer(Box::new(Bar::new())))
 }
 
+/// Columns of `status`: all of them for json/csv, the readable ones for a table.
+const STATUS_COLUMNS: [&str; 9] = [
+    "version",
+    "name",
+    "state",
+    "applied_at",
+    "applied_by",
+    "execution_ms",
+    "checksum",
+    "file_checksum",
+    "problem",
+];
+
 fn print_status(status: &Status, format: Format) {
-    let maps: Vec<rhai::Map> = status.entries.iter().map(entry_map).collect();
-    let table = match format {
-        Format::Json | Format::Csv => Tabular {
-            columns: [
-                "version",
-                "name",
-                "state",
-                "applied_at",
-                "applied_by",
-                "execution_ms",
-                "checksum",
-                "file_checksum",
-                "problem",
-            ]
-            .map(String::from)
-            .to_vec(),
-            rows: maps
-                .iter()
-                .map(|m| {
-                    [
-                        "version",
-                        "name",
-                        "state",
-                        "applied_at",
-                        "applied_by",
-                        "execution_ms",
-                        "checksum",
-                        "file_checksum",
-                        "problem",
-                    ]
-                    .iter()
-                    .map(|k| m.get(*k).cloned().unwrap_or(Dynamic::UNIT))
-                    .collect()
-                })
-                .collect(),
-        },
-        _ => Tabular {
-            columns: ["version", "name", "state", "applied_at", "applied_by", "ms"]
-                .map(String::from)
-                .to_vec(),
-            rows: maps
-                .iter()
-                .map(|m| {
-                    [
-                        "version",
-                        "name",
-                        "state",
-                        "applied_at",
-                        "applied_by",
-                        "execution_ms",
-                    ]
-                    .iter()
-                    .map(|k| m.get(*k).cloned().unwrap_or(Dynamic::UNIT))
-                    .collect()
-                })
-                .collect(),
-        },
-    };
     if status.entries.is_empty() {
-        if format == Format::Json {
-            println!("[]");
-        } else {
-            println!("no migrations");
-        }
+        println!(
+            "{}",
+            if format == Format::Json {
+                "[]"
+            } else {
+                "no migrations"
+            }
+        );
         return;
     }
-    print!("{}", table.render(format, false));
-    if !matches!(format, Format::Json | Format::Csv) {
+    let full = matches!(format, Format::Json | Format::Csv);
+    let width = if full { STATUS_COLUMNS.len() } else { 6 };
+    let text = |s: &str| Dynamic::from(s.to_string());
+    let opt = |s: Option<&str>| s.map_or(Dynamic::UNIT, text);
+    let rows = status
+        .entries
+        .iter()
+        .map(|e| {
+            let a = e.applied.as_ref();
+            let mut row = vec![
+                Dynamic::from(e.version),
+                text(&e.name),
+                Dynamic::from(e.state.name()),
+                opt(a.map(|a| a.applied_at.as_str())),
+                opt(a.map(|a| a.applied_by.as_str())),
+                a.map_or(Dynamic::UNIT, |a| Dynamic::from(a.execution_ms)),
+            ];
+            if full {
+                row.push(opt(a.map(|a| a.checksum.as_str())));
+                row.push(opt(e.disk_checksum.as_deref()));
+                row.push(e.explain().map_or(Dynamic::UNIT, Dynamic::from));
+            }
+            row
+        })
+        .collect();
+    let mut columns: Vec<String> = STATUS_COLUMNS[..width]
+        .iter()
+        .map(|c| c.to_string())
+        .collect();
+    if !full {
+        columns[5] = "ms".into();
+    }
+    print!("{}", Tabular { columns, rows }.render(format, false));
+    if !full {
         println!("{}", status.summary());
         for e in status.problems() {
             if let Some(x) = e.explain() {
@@ -326,12 +318,33 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
             ..
         }
     );
-    let mgr = manager(ctx, &dir, options(ctx, args, allow)?)?;
-    let mut conn = open_db(ctx, args)?;
+    let options = options(ctx, args, allow)?;
+    // Reading thousands of files and connecting (and, for status, reading the history)
+    // overlap: the files load on another thread.
+    let status_only = matches!(args.command, MigrateCommand::Status { .. });
+    let (loaded, connected) = std::thread::scope(|s| {
+        let files = s.spawn(|| source::load_dir(&dir));
+        let connected = open_db(ctx, args).and_then(|mut conn| {
+            let rows = if status_only {
+                migrate::applied(&mut conn, &options.table)?
+            } else {
+                Vec::new()
+            };
+            Ok((conn, rows))
+        });
+        let loaded = files.join().unwrap_or_else(|_| {
+            Err(myrmex_core::Error::Migration(
+                "reading the migrations failed".into(),
+            ))
+        });
+        (loaded, connected)
+    });
+    let mgr = manager(ctx, &dir, loaded?, options)?;
+    let (mut conn, rows) = connected?;
     let report = match &args.command {
         MigrateCommand::New { .. } => return Ok(0),
         MigrateCommand::Status { check } => {
-            let status = mgr.status(&mut conn)?;
+            let status = Status::compute(mgr.migrations(), &rows);
             print_status(&status, format);
             let problems = status.problems().count() > 0;
             return Ok(if *check && problems { EXIT_CHECK } else { 0 });

@@ -26,6 +26,13 @@ fn every_rhai_example_in_the_api_reference_runs() {
     assert!(examples.len() > 20, "found {} examples", examples.len());
     for (line, code) in examples {
         let dir = temp_dir("doc");
+        // The migration examples use ./migrations: the example set from scripts/.
+        let migrations = dir.join("migrations");
+        std::fs::create_dir_all(&migrations).unwrap();
+        for e in std::fs::read_dir(workspace_root().join("scripts/migrations")).unwrap() {
+            let p = e.unwrap().path();
+            std::fs::copy(&p, migrations.join(p.file_name().unwrap())).unwrap();
+        }
         std::fs::write(
             dir.join("myrmex.toml"),
             "[connections.app]\nurl = \"sqlite::memory:\"\n",

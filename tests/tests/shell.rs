@@ -243,6 +243,12 @@ fn every_script_in_scripts_runs() {
             "chinook_report.rhai" => {
                 cmd.arg("run").arg(&path).arg(&chinook);
             }
+            "migrate.rhai" => {
+                cmd.arg("run")
+                    .arg(&path)
+                    .arg("sqlite://deploy.db")
+                    .arg(scripts.join("migrations"));
+            }
             _ => {
                 cmd.arg("run").arg(&path);
             }
@@ -257,6 +263,24 @@ fn every_script_in_scripts_runs() {
 
 fn check_script_output(name: &str, stdout: &str, dir: &Path, sqlite: bool) {
     match name {
+        "migrate.rhai" => {
+            assert!(
+                stdout.starts_with("pending: 4\n-- V1__create_users (up)"),
+                "{stdout}"
+            );
+            for v in [
+                "V1 create_users",
+                "V2 create_posts",
+                "V3 add_email",
+                "V4 backfill_email",
+            ] {
+                assert!(stdout.contains(&format!("applied {v}\n")), "{stdout}");
+            }
+            assert!(stdout.contains("reverted V4, now pending: 1\n"), "{stdout}");
+            assert!(stdout.contains("V4 backfill_email: applied\n"), "{stdout}");
+            assert!(stdout.ends_with("emails: 2\n"), "{stdout}");
+            assert_eq!(dir.join("deploy.db").exists(), sqlite);
+        }
         "quickstart.rhai" => {
             assert!(
                 stdout.contains("active users: 2\n  1 ann\n  3 cy\n"),
@@ -382,6 +406,32 @@ fn portable_scripts_run_on_every_engine() {
             );
             check_script_output(script, &out.stdout, &dir, false);
         }
+    }
+    // migrate.rhai deploys the example migrations on a fresh database per server.
+    let migrate = workspace_root().join("scripts/migrate.rhai");
+    for (name, url) in &urls {
+        let scratch = ScratchDb::create(
+            url,
+            if *name == "postgres" {
+                "postgres"
+            } else {
+                "mysql"
+            },
+            "portable_migrate",
+        );
+        let dir = temp_dir("portable-migrate");
+        let out = run(myrmex()
+            .current_dir(&dir)
+            .arg("run")
+            .arg(&migrate)
+            .arg(&scratch.url)
+            .arg(workspace_root().join("scripts/migrations")));
+        assert_eq!(
+            out.code, 0,
+            "migrate.rhai on {name}: {}\n{}",
+            out.stdout, out.stderr
+        );
+        check_script_output("migrate.rhai", &out.stdout, &dir, false);
     }
     // health_check.rhai over a config holding every engine at once.
     let dir = temp_dir("portable-health");

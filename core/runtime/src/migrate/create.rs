@@ -15,7 +15,7 @@ const TIMESTAMP_FLOOR: i64 = 1_000_000_000;
 /// ```
 /// use std::time::{Duration, UNIX_EPOCH};
 /// let now = UNIX_EPOCH + Duration::from_secs(1_795_000_000);
-/// assert_eq!(myrmex_core::migrate::next_version(&[], now), 20261118084640);
+/// assert_eq!(myrmex_core::migrate::next_version(&[], now), 20261118110640);
 /// ```
 pub fn next_version(existing: &[Migration], now: SystemTime) -> i64 {
     let newest = existing.iter().map(|m| m.version).max();

@@ -182,15 +182,21 @@ impl std::fmt::Debug for MigrationManager {
 impl MigrationManager {
     /// Reads every migration in `dir` (errors name the file and line).
     pub fn open(dir: impl AsRef<Path>) -> Result<MigrationManager> {
+        let migrations = source::load_dir(dir.as_ref())?;
+        Ok(Self::from_migrations(dir, migrations))
+    }
+
+    /// A manager over migrations already read with [`source::load_dir`] (e.g. on another
+    /// thread while connecting).
+    pub fn from_migrations(dir: impl AsRef<Path>, migrations: Vec<Migration>) -> MigrationManager {
         let dir = dir.as_ref().to_path_buf();
-        let migrations = source::load_dir(&dir)?;
-        Ok(MigrationManager {
+        MigrationManager {
             dir,
             migrations,
             options: MigrateOptions::default(),
             scripts: None,
             observer: Box::new(Quiet),
-        })
+        }
     }
 
     /// Replaces the options.
@@ -232,12 +238,7 @@ impl MigrationManager {
 
     /// Disk versus history table. Takes no lock and creates nothing.
     pub fn status(&self, conn: &mut DatabaseConnection) -> Result<Status> {
-        let history = self.history(conn)?;
-        let rows = if history.exists(conn)? {
-            history.load(conn)?
-        } else {
-            Vec::new()
-        };
+        let rows = applied(conn, &self.options.table)?;
         Ok(Status::compute(&self.migrations, &rows))
     }
 
@@ -482,6 +483,16 @@ impl MigrationManager {
         let mut report = Report::default();
         self.execute(conn, history, steps, &mut report)?;
         Ok(report)
+    }
+}
+
+/// The rows of history table `table` (none when it does not exist yet). Takes no lock.
+pub fn applied(conn: &mut DatabaseConnection, table: &str) -> Result<Vec<AppliedMigration>> {
+    let history = History::new(table, conn.dialect()?)?;
+    if history.exists(conn)? {
+        history.load(conn)
+    } else {
+        Ok(Vec::new())
     }
 }
 
