@@ -720,31 +720,6 @@ fn lock_timeout_names_the_holder_and_a_killed_holder_leaves_no_lock() {
     }
 }
 
-/// xorshift, seeded from the clock unless MYRMEX_KILL_SEED is set (the seed is printed).
-struct Rng(u64);
-impl Rng {
-    fn new() -> Rng {
-        let seed = std::env::var("MYRMEX_KILL_SEED")
-            .ok()
-            .and_then(|s| s.parse().ok())
-            .unwrap_or_else(|| {
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .unwrap()
-                    .as_nanos() as u64
-                    | 1
-            });
-        eprintln!("kill test seed: MYRMEX_KILL_SEED={seed}");
-        Rng(seed)
-    }
-    fn below(&mut self, n: u64) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0 % n.max(1)
-    }
-}
-
 fn kill_after(mut child: Child, delay: Duration) -> Option<i32> {
     let deadline = Instant::now() + delay;
     loop {
@@ -768,7 +743,7 @@ fn runs_killed_at_random_points_resume_to_the_right_schema() {
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(16);
-    let mut rng = Rng::new();
+    let (mut rng, _) = Rng::from_env("MYRMEX_KILL_SEED");
     for t in targets("migrate-kill") {
         let e = t.engine;
         let dir = temp_dir("migrate-kill-dir");
@@ -795,7 +770,8 @@ fn runs_killed_at_random_points_resume_to_the_right_schema() {
                 .stderr(Stdio::piped())
                 .spawn()
                 .unwrap();
-            let delay = Duration::from_millis(rng.below(full.as_millis() as u64 * 5 / 4 + 1));
+            let delay =
+                Duration::from_millis(rng.below(full.as_millis() as usize * 5 / 4 + 1) as u64);
             match kill_after(child, delay) {
                 None => killed += 1,
                 Some(0) => {

@@ -241,24 +241,6 @@ fn diff_reaches_the_target_and_keeps_the_data() {
     }
 }
 
-/// A small deterministic generator (xorshift64*), seeded per run and printed on failure.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    fn chance(&mut self, percent: u64) -> bool {
-        self.next() % 100 < percent
-    }
-}
-
 const NAMES: &[&str] = &[
     "alpha",
     "Beta",
@@ -427,21 +409,11 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
 
 #[test]
 fn random_definitions_apply_and_round_trip_on_every_engine() {
-    let seed: u64 = std::env::var("MYRMEX_SCHEMA_SEED")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .unwrap()
-                .as_nanos() as u64
-                | 1
-        });
+    let (mut r, seed) = Rng::from_env("MYRMEX_SCHEMA_SEED");
     let cases: usize = std::env::var("MYRMEX_SCHEMA_CASES")
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(12);
-    let mut r = Rng(seed);
     for case in 0..cases {
         let def = random_schema(&mut r);
         for t in targets("schema-prop") {

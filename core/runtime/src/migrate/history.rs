@@ -10,6 +10,7 @@
 //! | `state` | `applied`, `baseline`, or while a statement-by-statement run is under way `running` / `reverting` |
 //! | `statements_done`, `progress_checksum` | for `running` / `reverting`: statements done so far and the checksum of their text |
 
+use super::source::Migration;
 use crate::schema::{int, opt_text, text};
 use crate::{DatabaseConnection, Error, Result, Value};
 use myrmex_schema::Dialect;
@@ -179,15 +180,39 @@ impl History {
             .collect())
     }
 
-    /// Records a migration (complete, or `running` at statement 0).
-    #[allow(clippy::too_many_arguments)]
+    /// Records migration `m` in `state` (`applied`, `baseline`, or `running` at statement 0).
     pub fn insert(
         &self,
         conn: &mut DatabaseConnection,
+        m: &Migration,
+        applied_by: &str,
+        execution_ms: i64,
+        state: &str,
+    ) -> Result<()> {
+        let row = (
+            m.version,
+            m.name.as_str(),
+            m.kind.as_str(),
+            m.checksum.as_str(),
+        );
+        self.insert_row(conn, row, applied_by, execution_ms, state)
+    }
+
+    /// Records the marker row of a baseline at a version no file has.
+    pub fn insert_baseline_marker(
+        &self,
+        conn: &mut DatabaseConnection,
         version: i64,
-        name: &str,
-        kind: &str,
-        checksum: &str,
+        applied_by: &str,
+    ) -> Result<()> {
+        let row = (version, "baseline", "baseline", "");
+        self.insert_row(conn, row, applied_by, 0, state::BASELINE)
+    }
+
+    fn insert_row(
+        &self,
+        conn: &mut DatabaseConnection,
+        (version, name, kind, checksum): (i64, &str, &str, &str),
         applied_by: &str,
         execution_ms: i64,
         state: &str,

@@ -385,11 +385,11 @@ impl MigrationManager {
             let mut report = Report::default();
             conn.transaction(|conn| {
                 for m in self.migrations.iter().filter(|m| m.version <= version) {
-                    history.insert(conn, m.version, &m.name, m.kind.as_str(), &m.checksum, &by, 0, history::state::BASELINE)?;
+                    history.insert(conn, m, &by, 0, history::state::BASELINE)?;
                     report.recorded.push(format!("baseline V{}__{}", m.version, m.name));
                 }
                 if !self.migrations.iter().any(|m| m.version == version) {
-                    history.insert(conn, version, "baseline", "baseline", "", &by, 0, history::state::BASELINE)?;
+                    history.insert_baseline_marker(conn, version, &by)?;
                     report.recorded.push(format!("baseline marker at version {version}"));
                 }
                 Ok::<(), Error>(())

@@ -67,10 +67,7 @@ impl Runner<'_> {
             match step.direction {
                 Direction::Up => self.history.insert(
                     self.conn,
-                    m.version,
-                    &m.name,
-                    m.kind.as_str(),
-                    &m.checksum,
+                    m,
                     self.applied_by,
                     started.elapsed().as_millis() as i64,
                     state::APPLIED,
@@ -162,16 +159,10 @@ impl Runner<'_> {
             tracing::info!("{}: resuming {direction} after statement {done}", m.label());
         } else {
             match step.direction {
-                Direction::Up => self.history.insert(
-                    self.conn,
-                    m.version,
-                    &m.name,
-                    m.kind.as_str(),
-                    &m.checksum,
-                    self.applied_by,
-                    0,
-                    state::RUNNING,
-                )?,
+                Direction::Up => {
+                    self.history
+                        .insert(self.conn, m, self.applied_by, 0, state::RUNNING)?
+                }
                 Direction::Down => {
                     self.history
                         .progress(self.conn, m.version, state::REVERTING, 0, &prefix(0))?
