@@ -137,7 +137,11 @@ pub fn run(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> u8 {
         Ok(code) => code,
         Err(Failure(code, msg)) => {
             eprintln!("myrmex migrate: {msg}");
-            code
+            if crate::interrupt::is_set() {
+                crate::script::EXIT_INTERRUPTED
+            } else {
+                code
+            }
         }
     }
 }
@@ -341,6 +345,9 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
     });
     let mgr = manager(ctx, &dir, loaded?, options)?;
     let (mut conn, rows) = connected?;
+    // Ctrl-C cancels the running statement (the migration then fails cleanly) and stops the
+    // run before the next migration.
+    let _cancel = conn.cancel_token().map(crate::interrupt::register);
     let report = match &args.command {
         MigrateCommand::New { .. } => return Ok(0),
         MigrateCommand::Status { check } => {

@@ -62,4 +62,8 @@ impl Observer for Bar {
             b.finish_and_clear();
         }
     }
+
+    fn keep_going(&self) -> bool {
+        !crate::interrupt::is_set()
+    }
 }

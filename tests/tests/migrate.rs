@@ -644,6 +644,98 @@ fn two_runs_started_together_apply_each_migration_once() {
     }
 }
 
+fn slow_statement(engine: &str) -> &'static str {
+    match engine {
+        "postgres" => "SELECT pg_sleep(30)",
+        "mysql" => "DO SLEEP(30)",
+        // A long computation: SQLite has no sleep.
+        _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000000) SELECT count(*) FROM c",
+    }
+}
+
+/// Starts `up` on a directory whose V2 is slow; returns once V1 is applied (V2 running).
+fn start_slow_run(t: &Target, dir: &Path) -> Child {
+    std::fs::write(
+        dir.join("V1__t.up.sql"),
+        "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("V2__slow.up.sql"),
+        format!(
+            "{};\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n",
+            slow_statement(t.engine)
+        ),
+    )
+    .unwrap();
+    let child = migrate_cmd(&t.url, dir, &["up"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut c = t.connect();
+    let started = Instant::now();
+    while !tables(&mut c).contains(&"t".to_string()) {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "{}: V1 never applied",
+            t.engine
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    child
+}
+
+/// Ctrl-C (SIGINT) cancels the running statement through the driver: the run ends with 130
+/// at once, the migration is not applied, and the next run completes it.
+#[test]
+fn ctrl_c_cancels_the_running_migration() {
+    for t in targets("migrate-sigint") {
+        let e = t.engine;
+        let dir = temp_dir("migrate-sigint-dir");
+        let child = start_slow_run(&t, &dir);
+        let started = Instant::now();
+        let status = Command::new("kill")
+            .args(["-INT", &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let out = child.wait_with_output().unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(130), "{e}: {stderr}");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{e}: took {:?}",
+            started.elapsed()
+        );
+        if e == "mysql" {
+            // SLEEP() returns when its query is killed; the run stops at the next statement,
+            // with the first one recorded.
+            assert!(
+                stderr.contains(
+                    "interrupted: 1 of 2 up statement(s) of V2__slow are applied and recorded"
+                ),
+                "{e}: {stderr}"
+            );
+        } else {
+            assert!(
+                stderr.contains("V2__slow.up.sql:1: statement 1 of 2 failed"),
+                "{e}: {stderr}"
+            );
+            std::fs::write(
+                dir.join("V2__slow.up.sql"),
+                "SELECT 1;\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n",
+            )
+            .unwrap();
+        }
+        let mut c = t.connect();
+        assert!(!tables(&mut c).contains(&"u".to_string()), "{e}");
+        ok(&migrate(&t.url, &dir, &["up"]), e);
+        assert!(tables(&mut c).contains(&"u".to_string()), "{e}");
+    }
+}
+
 /// A run holding the lock makes another give up after its timeout with a message naming the
 /// holder; killing the holder frees the lock at once (no stale lock to clean up).
 #[test]
@@ -651,37 +743,7 @@ fn lock_timeout_names_the_holder_and_a_killed_holder_leaves_no_lock() {
     for t in targets("migrate-lock") {
         let e = t.engine;
         let dir = temp_dir("migrate-lock-dir");
-        std::fs::write(
-            dir.join("V1__t.up.sql"),
-            "CREATE TABLE t (id INTEGER PRIMARY KEY);\n",
-        )
-        .unwrap();
-        let sleep = match e {
-            "postgres" => "SELECT pg_sleep(30)",
-            "mysql" => "DO SLEEP(30)",
-            // A long computation: SQLite has no sleep.
-            _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 300000000) SELECT count(*) FROM c",
-        };
-        std::fs::write(
-            dir.join("V2__slow.up.sql"),
-            format!("{sleep};\nCREATE TABLE u (id INTEGER PRIMARY KEY);\n"),
-        )
-        .unwrap();
-        let mut holder = migrate_cmd(&t.url, &dir, &["up"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        // Wait until the holder is inside V2 (V1 recorded).
-        let mut c = t.connect();
-        let started = Instant::now();
-        while !(tables(&mut c).contains(&"t".to_string())) {
-            assert!(
-                started.elapsed() < Duration::from_secs(30),
-                "{e}: holder never applied V1"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
+        let mut holder = start_slow_run(&t, &dir);
         let waiter = migrate(&t.url, &dir, &["up", "--lock-timeout", "0.5"]);
         assert_eq!(waiter.code, 1, "{e}: {}\n{}", waiter.stdout, waiter.stderr);
         let holder_words = match e {

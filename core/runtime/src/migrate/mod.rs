@@ -59,6 +59,10 @@ pub trait Observer {
     fn step(&self, _index: usize, _step: &Step) {}
     /// Every step is done (or one failed).
     fn finish(&self) {}
+    /// Asked before each step; `false` stops the run there (Ctrl-C), leaving the rest pending.
+    fn keep_going(&self) -> bool {
+        true
+    }
 }
 
 /// An observer that ignores everything.
@@ -303,9 +307,16 @@ impl MigrationManager {
             history,
             scripts: self.scripts.as_deref(),
             applied_by: &by,
+            observer: &*self.observer,
         };
         self.observer.start(steps.len());
         let outcome = steps.iter().enumerate().try_for_each(|(i, step)| {
+            if !self.observer.keep_going() {
+                return Err(Error::Migration(format!(
+                    "interrupted: {i} of {} migration step(s) done, the rest not started",
+                    steps.len()
+                )));
+            }
             self.observer.step(i, step);
             let ms = runner.run(step)?;
             let done = Done {

@@ -6,7 +6,7 @@ use super::checksum;
 use super::history::{state, History};
 use super::plan::{Direction, Step};
 use super::source::{MigrationKind, Part, Statement};
-use super::ScriptRunner;
+use super::{Observer, ScriptRunner};
 use crate::error::StatementFailure;
 use crate::sql::first_keyword;
 use crate::{DatabaseConnection, Error, Result};
@@ -27,6 +27,8 @@ pub struct Runner<'a> {
     pub scripts: Option<&'a dyn ScriptRunner>,
     /// Recorded in `applied_by`.
     pub applied_by: &'a str,
+    /// Asked between statements of a statement-by-statement run (Ctrl-C).
+    pub observer: &'a dyn Observer,
 }
 
 impl Runner<'_> {
@@ -174,6 +176,14 @@ impl Runner<'_> {
         }
         let total = statements.len();
         for (i, s) in statements.iter().enumerate().skip(step.resume_from) {
+            if i > step.resume_from && !self.observer.keep_going() {
+                return Err(Error::Migration(format!(
+                    "interrupted: {i} of {total} {direction} statement(s) of {} are applied and recorded; \
+                     `myrmex migrate {direction}` continues from statement {}",
+                    m.label(),
+                    i + 1
+                )));
+            }
             let first_after_crash = step.resuming && i == step.resume_from;
             let dml = self.is_mysql()
                 && matches!(
