@@ -893,3 +893,43 @@ fn targets_for(engine: &str, label: &str) -> (String, Option<ScratchDb>) {
         }
     }
 }
+
+/// The Rust API: `run_migrations`, `MigrationManager` status/plan/down, and a Rhai migration
+/// without a script runner failing with a message that says what to do.
+#[test]
+fn rust_api_runs_migrations() {
+    use myrmex_core::migrate::{DownTarget, MigrationManager, State};
+    for t in targets("migrate-rust") {
+        let e = t.engine;
+        let dir = temp_dir("migrate-rust-dir");
+        copy_dir(&example_dir(), &dir);
+        let mut c = t.connect();
+        let m = MigrationManager::open(&dir).unwrap();
+        assert_eq!(m.migrations().len(), 4);
+        assert!(m
+            .status(&mut c)
+            .unwrap()
+            .entries
+            .iter()
+            .all(|x| x.state == State::Pending));
+        let steps = m.plan_up(&mut c, Some(3)).unwrap();
+        assert_eq!(steps.len(), 3);
+        // V4 is Rhai: without a runner the SQL ones apply and V4 fails clearly.
+        let err = myrmex_core::run_migrations(&mut c, &dir)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("V4__backfill_email.up.rhai: a Rhai migration needs the myrmex shell"),
+            "{e}: {err}"
+        );
+        let status = m.status(&mut c).unwrap();
+        let states: Vec<&str> = status.entries.iter().map(|x| x.state.name()).collect();
+        assert_eq!(states, ["applied", "applied", "applied", "pending"], "{e}");
+        let r = m.down(&mut c, DownTarget::To(1)).unwrap();
+        assert_eq!(
+            r.reverted.iter().map(|d| d.version).collect::<Vec<_>>(),
+            [3, 2]
+        );
+        assert_eq!(tables(&mut c), ["users"], "{e}");
+    }
+}

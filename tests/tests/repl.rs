@@ -235,3 +235,39 @@ fn switching_among_engines_with_backslash_c() {
     say(&mut p, "lite=# ", "\\q");
     p.exp_eof().unwrap();
 }
+
+/// `myrmex migrate up` on a terminal draws a progress bar (and none when piped, which every
+/// other migrate test shows: their stderr holds no bar).
+#[test]
+fn migrate_up_draws_a_progress_bar_on_a_terminal() {
+    let dir = temp_dir("migrate-bar");
+    let migrations = dir.join("migrations");
+    std::fs::create_dir_all(&migrations).unwrap();
+    std::fs::write(
+        migrations.join("V1__digits.up.sql"),
+        "CREATE TABLE digits (d INTEGER);\nINSERT INTO digits VALUES (0),(1),(2),(3),(4),(5),(6),(7),(8),(9);\n",
+    )
+    .unwrap();
+    for v in 2..=12 {
+        std::fs::write(
+            migrations.join(format!("V{v}__fill{v}.up.sql")),
+            format!("CREATE TABLE t{v} AS SELECT a.d + 10 * b.d + 100 * c.d + 1000 * e.d AS n FROM digits a, digits b, digits c, digits e;\n"),
+        )
+        .unwrap();
+    }
+    let mut cmd = std::process::Command::new(myrmex_bin());
+    cmd.current_dir(&dir)
+        .env("TERM", "xterm")
+        .env_remove("MYRMEX_PLUGIN_PATH")
+        .args(["migrate", "up", "--db", "sqlite://bar.db"]);
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(30_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn myrmex");
+    p.exp_regex(r"\d+/12 .*up V\d+__fill").unwrap();
+    p.exp_string("applied  V12__fill12").unwrap();
+    p.exp_eof().unwrap();
+}
