@@ -277,6 +277,21 @@ fn out_of_order_missing_down_and_bad_files_are_refused_clearly() {
     );
     std::fs::remove_file(mig.join("V3__tags_dup.up.sql")).unwrap();
 
+    // Transaction control inside a migration would commit half of it: refused by line.
+    std::fs::write(
+        mig.join("V0__tags.up.sql"),
+        "BEGIN;\nCREATE TABLE tags (id INTEGER PRIMARY KEY);\nCOMMIT;\n",
+    )
+    .unwrap();
+    let tx = migrate(&url, &mig, &["up", "--allow-out-of-order"]);
+    assert_eq!(tx.code, 1);
+    assert!(
+        tx.stderr.contains(
+            "V0__tags.up.sql:1: `BEGIN`: myrmex runs each migration in its own transaction"
+        ),
+        "{}",
+        tx.stderr
+    );
     std::fs::write(
         mig.join("V0__tags.up.sql"),
         "CREATE TABLE tags (id INTEGER PRIMARY KEY);",

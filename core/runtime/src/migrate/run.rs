@@ -44,6 +44,9 @@ impl Runner<'_> {
     pub fn run(&mut self, step: &Step) -> Result<i64> {
         let started = Instant::now();
         let part = step.part();
+        if step.migration.kind == MigrationKind::Sql && !part.no_transaction {
+            refuse_transaction_control(part)?;
+        }
         let transactional = !part.no_transaction
             && (step.migration.kind == MigrationKind::Rhai || !self.is_mysql());
         if transactional && !step.resuming {
@@ -242,6 +245,28 @@ impl Runner<'_> {
             Direction::Down => self.history.delete(self.conn, m.version),
         }
     }
+}
+
+/// myrmex owns the transactions of a migration: a `BEGIN`/`COMMIT` in the file would commit
+/// half of it and the history row outside it.
+fn refuse_transaction_control(part: &Part) -> Result<()> {
+    for s in part.statements() {
+        let kw = first_keyword(&s.sql);
+        let control = matches!(kw.as_str(), "BEGIN" | "COMMIT" | "ROLLBACK" | "END")
+            || (kw == "START" && s.sql.to_ascii_uppercase().contains("TRANSACTION"));
+        if control {
+            return Err(Error::MigrationFile {
+                path: part.file.clone(),
+                line: Some(s.line),
+                message: format!(
+                    "`{kw}`: myrmex runs each migration in its own transaction (statement by \
+                     statement on MySQL); remove the transaction control, or add \
+                     `-- myrmex: no-transaction` to manage it yourself"
+                ),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn already_done(e: &Error) -> bool {
