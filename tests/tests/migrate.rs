@@ -948,3 +948,50 @@ fn rust_api_runs_migrations() {
         assert_eq!(tables(&mut c), ["users"], "{e}");
     }
 }
+
+/// `[migrations]` in myrmex.toml gives the directory, history table and lock timeout; a
+/// connection name from the config is enough for `--db`; unknown keys are refused.
+#[test]
+fn config_supplies_dir_table_and_connection() {
+    let dir = temp_dir("migrate-config");
+    copy_dir(&example_dir(), &dir.join("db/migrations"));
+    std::fs::write(
+        dir.join("myrmex.toml"),
+        "[connections.app]\nurl = \"sqlite://app.db\"\n\n[migrations]\ndir = \"db/migrations\"\ntable = \"schema_history\"\nlock_timeout_ms = 5000\n",
+    )
+    .unwrap();
+    let out = run(myrmex()
+        .current_dir(&dir)
+        .args(["migrate", "up", "--db", "app"]));
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert_eq!(
+        out.stdout.matches("applied  V").count(),
+        4,
+        "{}",
+        out.stdout
+    );
+    let mut c =
+        DatabaseConnection::from_url("app", &format!("sqlite://{}", dir.join("app.db").display()))
+            .unwrap();
+    c.connect_with(&registry()).unwrap();
+    assert_eq!(count(&mut c, "SELECT count(*) FROM schema_history"), 4);
+    let st = run(myrmex()
+        .current_dir(&dir)
+        .args(["migrate", "status", "--db", "app", "--check"]));
+    assert_eq!(st.code, 0, "{}", st.stderr);
+
+    std::fs::write(
+        dir.join("myrmex.toml"),
+        "[migrations]\ndirectory = \"db\"\n",
+    )
+    .unwrap();
+    let bad = run(myrmex()
+        .current_dir(&dir)
+        .args(["migrate", "status", "--db", "app"]));
+    assert_eq!(bad.code, 2);
+    assert!(
+        bad.stderr.contains("myrmex.toml:2:1") && bad.stderr.contains("directory"),
+        "{}",
+        bad.stderr
+    );
+}
