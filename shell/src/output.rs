@@ -100,15 +100,27 @@ impl Tabular {
     }
 
     fn table(&self) -> String {
+        // Line breaks inside a value show as `↵`, so every row stays one line.
         let cells: Vec<Vec<String>> = self
             .rows
             .iter()
-            .map(|r| r.iter().map(cell).collect())
+            .map(|r| {
+                r.iter()
+                    .map(|v| {
+                        let c = cell(v);
+                        if c.contains('\n') {
+                            c.replace('\n', "↵")
+                        } else {
+                            c
+                        }
+                    })
+                    .collect()
+            })
             .collect();
         let mut widths: Vec<usize> = self.columns.iter().map(|c| c.width()).collect();
         for row in &cells {
             for (i, c) in row.iter().enumerate() {
-                widths[i] = widths[i].max(c.lines().map(|l| l.width()).max().unwrap_or(0));
+                widths[i] = widths[i].max(text_width(c));
             }
         }
         let numeric: Vec<bool> = (0..self.columns.len())
@@ -137,22 +149,23 @@ impl Tabular {
                 .join("+"),
         );
         out.push('\n');
+        // Written straight into `out`: tables of many thousand rows (`migrate status`) stay fast.
         for row in &cells {
-            let line: Vec<String> = row
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    let c = c.replace('\n', "↵");
-                    let pad = widths[i].saturating_sub(c.width());
-                    if numeric[i] {
-                        format!("{}{c}", " ".repeat(pad))
-                    } else {
-                        format!("{c}{}", " ".repeat(pad))
-                    }
-                })
-                .collect();
             out.push(' ');
-            out.push_str(line.join(" | ").trim_end());
+            for (i, c) in row.iter().enumerate() {
+                if i > 0 {
+                    out.push_str(" | ");
+                }
+                let pad = widths[i].saturating_sub(text_width(c));
+                if numeric[i] {
+                    out.extend(std::iter::repeat_n(' ', pad));
+                    out.push_str(c);
+                } else {
+                    out.push_str(c);
+                    out.extend(std::iter::repeat_n(' ', pad));
+                }
+            }
+            out.truncate(out.trim_end_matches(' ').len());
             out.push('\n');
         }
         let n = self.rows.len();
@@ -202,6 +215,15 @@ impl Tabular {
         w.into_inner()
             .map(|b| String::from_utf8_lossy(&b).into_owned())
             .unwrap_or_default()
+    }
+}
+
+/// Display width; ASCII (the common case) needs no Unicode tables.
+fn text_width(s: &str) -> usize {
+    if s.is_ascii() {
+        s.len()
+    } else {
+        s.width()
     }
 }
 
