@@ -116,19 +116,30 @@ fn is_only_comments(s: &str) -> bool {
     })
 }
 
-/// The first keyword of a statement, uppercased, skipping leading comments and parentheses.
-pub fn first_keyword(sql: &str) -> String {
+/// The statement without the comments and whitespace in front of it.
+///
+/// ```
+/// let s = myrmex_core::sql::without_leading_comments("-- why\n/* how */ PRAGMA x");
+/// assert_eq!(s, "PRAGMA x");
+/// ```
+pub fn without_leading_comments(sql: &str) -> &str {
     let mut s = sql.trim_start();
     loop {
         if let Some(rest) = s.strip_prefix("--") {
             s = rest.split_once('\n').map_or("", |(_, r)| r).trim_start();
         } else if let Some(rest) = s.strip_prefix("/*") {
             s = rest.split_once("*/").map_or("", |(_, r)| r).trim_start();
-        } else if let Some(rest) = s.strip_prefix('(') {
-            s = rest.trim_start();
         } else {
-            break;
+            return s;
         }
+    }
+}
+
+/// The first keyword of a statement, uppercased, skipping leading comments and parentheses.
+pub fn first_keyword(sql: &str) -> String {
+    let mut s = without_leading_comments(sql);
+    while let Some(rest) = s.strip_prefix('(') {
+        s = without_leading_comments(rest);
     }
     s.chars()
         .take_while(|c| c.is_ascii_alphabetic())

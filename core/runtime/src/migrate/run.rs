@@ -66,20 +66,54 @@ impl Runner<'_> {
     }
 
     fn in_transaction(&mut self, step: &Step, started: Instant) -> Result<()> {
+        // SQLite ignores `PRAGMA foreign_keys` inside a transaction. A migration that switches
+        // them off (a table rebuild, as `schema diff` writes it) gets what it means, the way
+        // SQLite documents it: off before BEGIN, `foreign_key_check` before COMMIT, back after.
+        let fk_off = self.dialect() == Dialect::Sqlite
+            && step.migration.kind == MigrationKind::Sql
+            && step
+                .part()
+                .statements()
+                .iter()
+                .any(|s| fk_pragma(&s.sql) == Some(false));
+        if !fk_off {
+            return self.transaction(step, started, false);
+        }
+        let before = crate::schema::rows(self.conn, "PRAGMA foreign_keys", &[])?
+            .first()
+            .is_some_and(|r| crate::schema::int(&r[0]) == 1);
+        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
+        let result = self.transaction(step, started, true);
+        if before {
+            self.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+        }
+        result
+    }
+
+    fn transaction(&mut self, step: &Step, started: Instant, fk_off: bool) -> Result<()> {
         self.begin()?;
-        let result = self.body(step, 0).and_then(|()| {
-            let m = &step.migration;
-            match step.direction {
-                Direction::Up => self.history.insert(
-                    self.conn,
-                    m,
-                    self.applied_by,
-                    started.elapsed().as_millis() as i64,
-                    state::APPLIED,
-                ),
-                Direction::Down => self.history.delete(self.conn, m.version),
-            }
-        });
+        let result = self
+            .body(step, fk_off)
+            .and_then(|()| {
+                if fk_off {
+                    self.foreign_key_check(step)
+                } else {
+                    Ok(())
+                }
+            })
+            .and_then(|()| {
+                let m = &step.migration;
+                match step.direction {
+                    Direction::Up => self.history.insert(
+                        self.conn,
+                        m,
+                        self.applied_by,
+                        started.elapsed().as_millis() as i64,
+                        state::APPLIED,
+                    ),
+                    Direction::Down => self.history.delete(self.conn, m.version),
+                }
+            });
         match result {
             Ok(()) => self.conn.commit(),
             Err(e) => {
@@ -93,16 +127,19 @@ impl Runner<'_> {
         }
     }
 
-    /// Runs the part's statements (or script) from statement `from`, without transaction
-    /// control.
-    fn body(&mut self, step: &Step, from: usize) -> Result<()> {
+    /// Runs the part's statements (or script), without transaction control; `skip_fk` leaves
+    /// out `PRAGMA foreign_keys` statements (handled around the transaction).
+    fn body(&mut self, step: &Step, skip_fk: bool) -> Result<()> {
         let part = step.part();
         match step.migration.kind {
             MigrationKind::Rhai => self.script(part),
             MigrationKind::Sql => {
                 let statements = part.statements();
                 let total = statements.len();
-                for (i, s) in statements.iter().enumerate().skip(from) {
+                for (i, s) in statements.iter().enumerate() {
+                    if skip_fk && fk_pragma(&s.sql).is_some() {
+                        continue;
+                    }
                     self.conn
                         .execute_batch(&s.sql)
                         .map_err(|e| statement_error(e, part, s, i, total, None))?;
@@ -110,6 +147,31 @@ impl Runner<'_> {
                 Ok(())
             }
         }
+    }
+
+    /// SQLite: the rows a migration run with foreign keys off left without a parent.
+    fn foreign_key_check(&mut self, step: &Step) -> Result<()> {
+        let bad = crate::schema::rows(self.conn, "PRAGMA foreign_key_check", &[])?;
+        if bad.is_empty() {
+            return Ok(());
+        }
+        let list: Vec<String> = bad
+            .iter()
+            .take(5)
+            .map(|r| {
+                let t = crate::schema::text;
+                format!("{} row {} -> {}", t(&r[0]), t(&r[1]), t(&r[2]))
+            })
+            .collect();
+        Err(Error::MigrationFile {
+            path: step.part().file.clone(),
+            line: None,
+            message: format!(
+                "ran with foreign keys off but leaves {} row(s) without a parent ({}); rolled back",
+                bad.len(),
+                list.join(", ")
+            ),
+        })
     }
 
     fn script(&mut self, part: &Part) -> Result<()> {
@@ -269,6 +331,25 @@ fn refuse_transaction_control(part: &Part) -> Result<()> {
     Ok(())
 }
 
+/// `Some(on)` for `PRAGMA foreign_keys = ON|OFF|1|0|true|false`.
+fn fk_pragma(sql: &str) -> Option<bool> {
+    let flat: String = crate::sql::without_leading_comments(sql)
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .to_ascii_lowercase();
+    let value = flat
+        .strip_prefix("pragma foreign_keys")?
+        .trim_start()
+        .strip_prefix('=')?
+        .trim();
+    match value {
+        "on" | "1" | "true" | "yes" => Some(true),
+        "off" | "0" | "false" | "no" => Some(false),
+        _ => None,
+    }
+}
+
 fn already_done(e: &Error) -> bool {
     e.plugin_error()
         .and_then(|p| p.code.into_option())
@@ -300,4 +381,20 @@ fn statement_error(
         note: note
             .unwrap_or_else(|| "the migration was rolled back; nothing of it is applied".into()),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::fk_pragma;
+
+    #[test]
+    fn foreign_key_pragmas() {
+        assert_eq!(
+            fk_pragma("-- rebuild t\nPRAGMA foreign_keys = OFF"),
+            Some(false)
+        );
+        assert_eq!(fk_pragma("pragma  FOREIGN_KEYS=1"), Some(true));
+        assert_eq!(fk_pragma("PRAGMA foreign_key_check"), None);
+        assert_eq!(fk_pragma("PRAGMA foreign_keys"), None);
+    }
 }
