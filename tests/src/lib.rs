@@ -246,6 +246,28 @@ pub struct Target {
 }
 
 impl Target {
+    /// The engine's own command-line client reading SQL from stdin: `sqlite3 -bail`,
+    /// `psql -v ON_ERROR_STOP=1`, `mariadb`.
+    pub fn client(&self) -> Command {
+        match self.engine {
+            "sqlite" => {
+                let mut cmd = Command::new("sqlite3");
+                cmd.args(["-bail", self.url.trim_start_matches("sqlite://")]);
+                cmd
+            }
+            "postgres" => {
+                let mut cmd = Command::new("psql");
+                cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &self.url]);
+                cmd
+            }
+            _ => {
+                let mut cmd = Command::new("mariadb");
+                cmd.args(mysql_client_args(&self.url));
+                cmd
+            }
+        }
+    }
+
     /// A connection to it.
     pub fn connect(&self) -> myrmex_core::DatabaseConnection {
         let mut c = myrmex_core::DatabaseConnection::from_url(self.engine, &self.url).unwrap();
@@ -317,4 +339,60 @@ impl Rng {
     pub fn chance(&mut self, percent: u64) -> bool {
         self.next_u64() % 100 < percent
     }
+}
+
+/// `mariadb`/`mysql` client arguments for a `mysql://user[:pass]@host:port/db` URL.
+pub fn mysql_client_args(url: &str) -> Vec<String> {
+    let rest = url.split_once("://").map_or(url, |(_, r)| r);
+    let (auth, rest) = rest.split_once('@').unwrap_or(("root", rest));
+    let (hostport, db) = rest.split_once('/').unwrap_or((rest, ""));
+    let db = db.split('?').next().unwrap_or("");
+    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
+    let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
+    let mut args = vec![
+        format!("--host={host}"),
+        format!("--port={port}"),
+        format!("--user={user}"),
+    ];
+    if !pass.is_empty() {
+        args.push(format!("--password={pass}"));
+    }
+    args.push(db.to_string());
+    args
+}
+
+/// Loads the Chinook dataset (schema and data, the engine's own script) into `t` with the
+/// engine's client, leaving out the script's own DROP/CREATE DATABASE and USE/`\c` lines.
+pub fn load_chinook(t: &Target) {
+    let file = match t.engine {
+        "sqlite" => "Chinook_Sqlite.sql",
+        "postgres" => "Chinook_PostgreSql.sql",
+        _ => "Chinook_MySql.sql",
+    };
+    let text =
+        std::fs::read_to_string(datasets().join("chinook").join(file)).expect("Chinook dataset");
+    let script: String = text
+        .lines()
+        .filter(|l| {
+            let u = l.trim_start().to_ascii_uppercase();
+            !(u.starts_with("DROP DATABASE")
+                || u.starts_with("CREATE DATABASE")
+                || u.starts_with("USE ")
+                || u.starts_with("\\C "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let path = temp_dir("chinook-load").join(file);
+    std::fs::write(&path, script).unwrap();
+    let out = t
+        .client()
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap_or_else(|e| panic!("{}: cannot run its client: {e}", t.engine));
+    assert!(
+        out.status.success(),
+        "{}: loading Chinook failed: {}",
+        t.engine,
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

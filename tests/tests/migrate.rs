@@ -1030,3 +1030,100 @@ fn config_supplies_dir_table_and_connection() {
         bad.stderr
     );
 }
+
+/// A real database nobody here wrote: Chinook (schema and data) loaded by each engine's own
+/// client, adopted with `baseline`, migrated with SQL and a Rhai data change, and taken back
+/// down to exactly the schema it had.
+#[test]
+fn chinook_is_adopted_migrated_and_restored() {
+    for t in targets("migrate-chinook") {
+        let e = t.engine;
+        load_chinook(&t);
+        let mut c = t.connect();
+        let before = schema_without_history(&mut c);
+        let (track, composer, ms) = if e == "postgres" {
+            ("track", "composer", "milliseconds")
+        } else {
+            ("Track", "Composer", "Milliseconds")
+        };
+        let drop_index = if e == "mysql" {
+            format!("DROP INDEX ix_track_composer ON {track}")
+        } else {
+            "DROP INDEX ix_track_composer".to_string()
+        };
+        let dir = temp_dir("migrate-chinook-dir");
+        std::fs::write(
+            dir.join("V2__track_rating.sql"),
+            format!(
+                "-- +up\nALTER TABLE {track} ADD COLUMN rating INTEGER;\nCREATE INDEX ix_track_composer ON {track} ({composer});\n\
+                 -- +down\n{drop_index};\nALTER TABLE {track} DROP COLUMN rating;\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("V3__rate_long_tracks.up.rhai"),
+            format!(
+                "let n = db.execute(\"UPDATE {track} SET rating = CASE WHEN {ms} > 300000 THEN 5 ELSE 3 END\");\n\
+                 if n != 3503 {{ throw `rated ${{n}} tracks`; }}\n"
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            dir.join("V3__rate_long_tracks.down.rhai"),
+            format!("db.execute(\"UPDATE {track} SET rating = NULL\");\n"),
+        )
+        .unwrap();
+
+        let b = migrate(&t.url, &dir, &["baseline", "1"]);
+        ok(&b, e);
+        assert!(
+            b.stdout.contains("baseline marker at version 1"),
+            "{}",
+            b.stdout
+        );
+        let st = migrate(&t.url, &dir, &["status", "--check"]);
+        ok(&st, e);
+        assert!(
+            st.stdout.contains("1 baseline, 2 pending"),
+            "{e}: {}",
+            st.stdout
+        );
+        ok(&migrate(&t.url, &dir, &["up"]), e);
+        let long = count(
+            &mut c,
+            &format!("SELECT count(*) FROM {track} WHERE {ms} > 300000"),
+        );
+        assert!(long > 0);
+        assert_eq!(
+            count(
+                &mut c,
+                &format!("SELECT count(*) FROM {track} WHERE rating = 5")
+            ),
+            long,
+            "{e}"
+        );
+        let down = migrate(&t.url, &dir, &["down", "--to", "1"]);
+        ok(&down, e);
+        assert!(
+            down.stdout.contains("reverted V3__rate_long_tracks")
+                && down.stdout.contains("reverted V2__track_rating")
+        );
+        let after = schema_without_history(&mut c);
+        assert_eq!(
+            differences(&after, &before, c.dialect().unwrap()),
+            Vec::<String>::new(),
+            "{e}: down restores Chinook's schema"
+        );
+        assert_eq!(
+            count(&mut c, &format!("SELECT count(*) FROM {track}")),
+            3503
+        );
+        let refused = migrate(&t.url, &dir, &["down"]);
+        assert_eq!(refused.code, 1);
+        assert!(
+            refused.stderr.contains("is the baseline"),
+            "{e}: {}",
+            refused.stderr
+        );
+    }
+}

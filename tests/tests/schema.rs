@@ -53,26 +53,6 @@ fn fixture_round_trips_on_every_engine() {
     }
 }
 
-fn mysql_args(url: &str) -> Vec<String> {
-    // mysql://user[:pass]@host:port/db
-    let rest = url.split_once("://").unwrap().1;
-    let (auth, rest) = rest.split_once('@').unwrap_or(("root", rest));
-    let (hostport, db) = rest.split_once('/').unwrap();
-    let db = db.split('?').next().unwrap();
-    let (host, port) = hostport.split_once(':').unwrap_or((hostport, "3306"));
-    let (user, pass) = auth.split_once(':').unwrap_or((auth, ""));
-    let mut args = vec![
-        format!("--host={host}"),
-        format!("--port={port}"),
-        format!("--user={user}"),
-    ];
-    if !pass.is_empty() {
-        args.push(format!("--password={pass}"));
-    }
-    args.push(db.to_string());
-    args
-}
-
 #[test]
 fn engines_own_clients_accept_the_generated_ddl() {
     let full = fixture("full.toml");
@@ -83,23 +63,7 @@ fn engines_own_clients_accept_the_generated_ddl() {
         let file: PathBuf = temp_dir("ddl").join("schema.sql");
         std::fs::write(&file, &ddl).unwrap();
         let stdin = std::fs::File::open(&file).unwrap();
-        let mut cmd = match t.engine {
-            "sqlite" => {
-                let mut cmd = std::process::Command::new("sqlite3");
-                cmd.args(["-bail", t.url.trim_start_matches("sqlite://")]);
-                cmd
-            }
-            "postgres" => {
-                let mut cmd = std::process::Command::new("psql");
-                cmd.args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", &t.url]);
-                cmd
-            }
-            _ => {
-                let mut cmd = std::process::Command::new("mariadb");
-                cmd.args(mysql_args(&t.url));
-                cmd
-            }
-        };
+        let mut cmd = t.client();
         let out = cmd
             .stdin(stdin)
             .output()
