@@ -99,7 +99,7 @@ pub struct Migration {
     pub up: Part,
     /// The down part, when there is one.
     pub down: Option<Part>,
-    /// Checksum of the up part (see [`checksum`](super::checksum)).
+    /// Checksum of the up part (see [`super::checksum()`]).
     pub checksum: String,
 }
 
