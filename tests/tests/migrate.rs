@@ -651,6 +651,16 @@ fn two_runs_started_together_apply_each_migration_once() {
         let e = t.engine;
         let dir = temp_dir("migrate-parallel-dir");
         logged_migrations(&dir, 6, true);
+        // About a second inside V2, so the second run surely starts while the first holds
+        // the lock, however slowly processes start on a busy machine.
+        let pause = match e {
+            "postgres" => "SELECT pg_sleep(1)",
+            "mysql" => "DO SLEEP(1)",
+            _ => "WITH RECURSIVE c(x) AS (SELECT 1 UNION ALL SELECT x + 1 FROM c WHERE x < 2000000) SELECT count(*) FROM c",
+        };
+        let v2 = dir.join("V2__step2.up.sql");
+        let text = std::fs::read_to_string(&v2).unwrap();
+        std::fs::write(&v2, format!("{pause};\n{text}")).unwrap();
         let spawn = || {
             migrate_cmd(&t.url, &dir, &["up", "--lock-timeout", "120"])
                 .stdout(Stdio::piped())
@@ -733,7 +743,29 @@ fn start_slow_run(t: &Target, dir: &Path) -> Child {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
-    std::thread::sleep(Duration::from_millis(200));
+    // Wait until the slow statement itself runs (the servers show it; SQLite gets a moment).
+    let probe = match t.engine {
+        "postgres" => {
+            Some("SELECT count(*) FROM pg_stat_activity WHERE query LIKE 'SELECT pg_sleep(30)%'")
+        }
+        "mysql" => Some(
+            "SELECT count(*) FROM information_schema.PROCESSLIST WHERE INFO LIKE 'DO SLEEP(30)%'",
+        ),
+        _ => None,
+    };
+    match probe {
+        Some(sql) => {
+            while count(&mut c, sql) == 0 {
+                assert!(
+                    started.elapsed() < Duration::from_secs(30),
+                    "{}: V2 never started",
+                    t.engine
+                );
+                std::thread::sleep(Duration::from_millis(20));
+            }
+        }
+        None => std::thread::sleep(Duration::from_millis(500)),
+    }
     child
 }
 
