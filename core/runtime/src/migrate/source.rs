@@ -8,7 +8,8 @@
 //! | `V<version>__<name>.sql` | both, in `-- +up` / `-- +down` sections (no markers: up only) |
 //! | `.rhai` instead of `.sql` | a Rhai migration, given the connection as `db` (`// +up`, `// +down`) |
 //!
-//! Other files are ignored, except that a `.sql` or `.rhai` file whose name starts with `V`
+//! Subdirectories are read too (hidden ones skipped), so a project can file migrations by
+//! year or release. Other files are ignored, except that a `.sql` or `.rhai` file whose name starts with `V`
 //! and a digit must parse, so that `V1_init.sql` is an error rather than silently skipped.
 
 use super::checksum;
@@ -187,13 +188,13 @@ struct Files {
     down: Vec<(PathBuf, FileName)>,
 }
 
-/// Reads every migration in `dir`, sorted by version.
-pub fn load_dir(dir: &Path) -> Result<Vec<Migration>> {
+/// Sorts the migration files of `dir` and its subdirectories (`2026/`, `release-4/`, …; hidden
+/// ones are skipped) by version.
+fn collect(dir: &Path, by_version: &mut BTreeMap<i64, Files>) -> Result<()> {
     let io = |source| Error::Io {
         path: dir.to_path_buf(),
         source,
     };
-    let mut by_version: BTreeMap<i64, Files> = BTreeMap::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let entry = entry.map_err(io)?;
         let name = entry.file_name();
@@ -203,7 +204,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>> {
         // The directory entry's type costs no system call; symlinks are followed.
         let kind = entry.file_type().map_err(io)?;
         let path = entry.path();
-        if kind.is_dir() || (kind.is_symlink() && !path.is_file()) {
+        if kind.is_dir() || (kind.is_symlink() && path.is_dir()) {
+            if !file.starts_with('.') {
+                collect(&path, by_version)?;
+            }
+            continue;
+        }
+        if kind.is_symlink() && !path.is_file() {
             continue;
         }
         let parsed = parse_name(file).map_err(|message| Error::MigrationFile {
@@ -222,6 +229,13 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>> {
             Some(Direction::Down) => files.down.push((path, parsed)),
         }
     }
+    Ok(())
+}
+
+/// Reads every migration in `dir` and its subdirectories, sorted by version.
+pub fn load_dir(dir: &Path) -> Result<Vec<Migration>> {
+    let mut by_version: BTreeMap<i64, Files> = BTreeMap::new();
+    collect(dir, &mut by_version)?;
     // Reading and hashing thousands of files is most of `status`: use every core.
     let groups: Vec<(i64, Files)> = by_version.into_iter().collect();
     let threads = std::thread::available_parallelism()
@@ -559,8 +573,15 @@ mod tests {
         );
         write(&d, "V3__fill.rhai", "db.execute(\"SELECT 1\");");
         write(&d, "notes.txt", "ignored");
+        std::fs::create_dir_all(d.join("2027")).unwrap();
+        write(&d.join("2027"), "V4__later.up.sql", "SELECT 4;");
+        std::fs::create_dir_all(d.join(".git")).unwrap();
+        write(&d.join(".git"), "V5__hidden.up.sql", "SELECT 5;");
         let m = load_dir(&d).unwrap();
-        assert_eq!(m.iter().map(|m| m.version).collect::<Vec<_>>(), [1, 2, 3]);
+        assert_eq!(
+            m.iter().map(|m| m.version).collect::<Vec<_>>(),
+            [1, 2, 3, 4]
+        );
         assert!(m[0].down.is_some());
         assert!(!m[0].up.no_transaction);
         let up = &m[1].up;
@@ -576,6 +597,7 @@ mod tests {
         );
         assert_eq!(m[1].down.as_ref().unwrap().statements()[0].line, 8);
         assert_eq!(m[2].kind, MigrationKind::Rhai);
+        assert!(m[3].up.file.ends_with("2027/V4__later.up.sql"));
         assert!(m[2].down.is_none());
         std::fs::remove_dir_all(&d).unwrap();
     }
