@@ -46,6 +46,25 @@ pub(crate) fn rows(
     Ok(rs.rows().map(|r| r.to_vec()).collect())
 }
 
+/// The tables a catalog query lists as `(name, comment)` rows, by name, without columns yet.
+pub(crate) fn named_tables(
+    db: &mut DatabaseConnection,
+    sql: &str,
+) -> Result<std::collections::BTreeMap<String, myrmex_schema::Table>> {
+    Ok(rows(db, sql, &[])?
+        .into_iter()
+        .map(|r| {
+            let name = text(&r[0]);
+            let table = myrmex_schema::Table {
+                name: name.clone(),
+                comment: opt_text(&r[1]),
+                ..Default::default()
+            };
+            (name, table)
+        })
+        .collect())
+}
+
 /// Text of a catalog value (empty for NULL; numbers printed).
 pub(crate) fn text(v: &Value) -> String {
     match v {

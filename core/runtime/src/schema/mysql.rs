@@ -1,11 +1,11 @@
 //! MySQL and MariaDB: `information_schema` of `DATABASE()`.
 
-use super::{boolean, int, opt_text, rows, text};
+use super::{boolean, int, named_tables, opt_text, rows, text};
 use crate::{DatabaseConnection, Result};
 use myrmex_schema::normalize::parse_default;
 use myrmex_schema::{
     Check, Column, ColumnType, DefaultValue, Dialect, FkAction, ForeignKey, Index,
-    SchemaDefinition, Table, Unique,
+    SchemaDefinition, Unique,
 };
 use std::collections::BTreeMap;
 
@@ -43,18 +43,7 @@ const INDEXES: &str = "SELECT TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME \
     ORDER BY TABLE_NAME, INDEX_NAME, SEQ_IN_INDEX";
 
 pub(super) fn inspect(db: &mut DatabaseConnection, dialect: Dialect) -> Result<SchemaDefinition> {
-    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for r in rows(db, TABLES, &[])? {
-        let name = text(&r[0]);
-        tables.insert(
-            name.clone(),
-            Table {
-                name,
-                comment: opt_text(&r[1]),
-                ..Table::default()
-            },
-        );
-    }
+    let mut tables = named_tables(db, TABLES)?;
     for r in rows(db, COLUMNS, &[])? {
         let Some(t) = tables.get_mut(&text(&r[0])) else {
             continue;

@@ -1,10 +1,10 @@
 //! PostgreSQL: `pg_catalog` of `current_schema()`.
 
-use super::{boolean, opt_text, rows, string_list, text};
+use super::{boolean, named_tables, opt_text, rows, string_list, text};
 use crate::{DatabaseConnection, Result};
 use myrmex_schema::normalize::parse_default;
 use myrmex_schema::{
-    Check, Column, ColumnType, FkAction, ForeignKey, Index, SchemaDefinition, Table, Unique,
+    Check, Column, ColumnType, FkAction, ForeignKey, Index, SchemaDefinition, Unique,
 };
 use std::collections::BTreeMap;
 
@@ -44,18 +44,7 @@ const INDEXES: &str = "SELECT t.relname, i.relname, ix.indisunique, pg_get_expr(
     ORDER BY t.relname, i.relname";
 
 pub(super) fn inspect(db: &mut DatabaseConnection) -> Result<SchemaDefinition> {
-    let mut tables: BTreeMap<String, Table> = BTreeMap::new();
-    for r in rows(db, TABLES, &[])? {
-        let name = text(&r[0]);
-        tables.insert(
-            name.clone(),
-            Table {
-                name,
-                comment: opt_text(&r[1]),
-                ..Table::default()
-            },
-        );
-    }
+    let mut tables = named_tables(db, TABLES)?;
     for r in rows(db, COLUMNS, &[])? {
         let Some(t) = tables.get_mut(&text(&r[0])) else {
             continue;
