@@ -29,17 +29,26 @@ pub fn of(text: &str) -> String {
     hex(&h.finalize())
 }
 
-/// The checksum of a run of statements (progress records of partly applied migrations).
-pub fn of_statements<'a>(statements: impl IntoIterator<Item = &'a str>) -> String {
-    let mut h = Sha256::new();
-    for s in statements {
-        for line in normalized_lines(s) {
-            h.update(line.as_bytes());
-            h.update(b"\n");
+/// The running checksum of the statements done so far (progress records of statement-by-
+/// statement runs): one statement is added at a time, so recording progress after each of
+/// n statements costs n hashes, not n².
+#[derive(Clone, Default)]
+pub struct Progress(Sha256);
+
+impl Progress {
+    /// Adds the next statement.
+    pub fn push(&mut self, statement: &str) {
+        for line in normalized_lines(statement) {
+            self.0.update(line.as_bytes());
+            self.0.update(b"\n");
         }
-        h.update(b";\n");
+        self.0.update(b";\n");
     }
-    hex(&h.finalize())
+
+    /// The checksum of the statements added so far.
+    pub fn hex(&self) -> String {
+        hex(&self.0.clone().finalize())
+    }
 }
 
 fn normalized_lines(text: &str) -> Vec<&str> {
@@ -90,9 +99,19 @@ mod tests {
         assert_eq!(a.len(), 64);
     }
 
+    fn of_statements(statements: &[&str]) -> String {
+        let mut p = Progress::default();
+        for s in statements {
+            p.push(s);
+        }
+        p.hex()
+    }
+
     #[test]
     fn statement_runs() {
-        assert_eq!(of_statements(["A", "B"]), of_statements(["A\r\n", "B  "]));
-        assert_ne!(of_statements(["A", "B"]), of_statements(["AB"]));
+        assert_eq!(of_statements(&["A", "B"]), of_statements(&["A\r\n", "B  "]));
+        assert_ne!(of_statements(&["A", "B"]), of_statements(&["AB"]));
+        assert_ne!(of_statements(&["A"]), of_statements(&["A", "B"]));
+        assert_eq!(of_statements(&[]), Progress::default().hex());
     }
 }

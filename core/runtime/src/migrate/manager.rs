@@ -219,10 +219,7 @@ impl MigrationManager {
                     "nothing is applied, so nothing to redo".into(),
                 ));
             };
-            let mut up = last.clone();
-            up.direction = Direction::Up;
-            up.resume_from = 0;
-            up.resuming = false;
+            let up = Step::up(&last.migration);
             let mut report = Report::default();
             self.execute(conn, history, &[last.clone(), up], &mut report)?;
             Ok(report)

@@ -1,6 +1,7 @@
 //! Deciding which migrations run, in which direction and order (`up`, `down`, `plan`).
 
-use super::source::{Migration, MigrationKind};
+use super::history::AppliedMigration;
+use super::source::{Migration, MigrationKind, Part};
 use super::status::{State, Status};
 use crate::{Error, Result};
 
@@ -32,7 +33,7 @@ pub enum DownTarget {
     To(i64),
 }
 
-/// One migration to run.
+/// One migration to run: its up part, or its down part.
 #[derive(Debug, Clone)]
 pub struct Step {
     /// The migration.
@@ -43,16 +44,47 @@ pub struct Step {
     pub resume_from: usize,
     /// True when an interrupted run left a record (the next statement may have run).
     pub resuming: bool,
+    /// The checksum of the statements that record says were done.
+    pub done_checksum: Option<String>,
+    part: Part,
 }
 
 impl Step {
-    /// The part this step runs.
-    pub fn part(&self) -> &super::source::Part {
-        match self.direction {
-            Direction::Up => &self.migration.up,
-            // Planning only makes down steps for migrations with a down part.
-            Direction::Down => self.migration.down.as_ref().unwrap_or(&self.migration.up),
+    /// Runs the up part of `m` from its start.
+    pub fn up(m: &Migration) -> Step {
+        Step {
+            migration: m.clone(),
+            direction: Direction::Up,
+            resume_from: 0,
+            resuming: false,
+            done_checksum: None,
+            part: m.up.clone(),
         }
+    }
+
+    /// Runs the down part of `m`, if it has one.
+    pub fn down(m: &Migration) -> Option<Step> {
+        Some(Step {
+            part: m.down.clone()?,
+            migration: m.clone(),
+            direction: Direction::Down,
+            resume_from: 0,
+            resuming: false,
+            done_checksum: None,
+        })
+    }
+
+    /// The same step continuing the interrupted run that `record` describes.
+    pub fn resumed(mut self, record: Option<&AppliedMigration>) -> Step {
+        self.resume_from = record.map_or(0, |r| r.statements_done.max(0) as usize);
+        self.done_checksum = record.and_then(|r| r.progress_checksum.clone());
+        self.resuming = true;
+        self
+    }
+
+    /// The part this step runs.
+    pub fn part(&self) -> &Part {
+        &self.part
     }
 
     /// The exact text that will run, headed by a comment naming the migration and file.
@@ -148,12 +180,11 @@ pub fn up(
         if to.is_some_and(|t| e.version > t) {
             continue;
         }
-        let (resume_from, resuming) = match e.state {
-            State::Pending | State::OutOfOrder => (0, false),
+        let resume = match e.state {
+            State::Pending | State::OutOfOrder => false,
             State::Partial {
-                done,
-                reverting: false,
-            } => (done.max(0) as usize, true),
+                reverting: false, ..
+            } => true,
             _ => continue,
         };
         let Some(i) = e.disk else {
@@ -162,11 +193,11 @@ pub fn up(
                 e.version, e.name
             )));
         };
-        steps.push(Step {
-            migration: disk[i].clone(),
-            direction: Direction::Up,
-            resume_from,
-            resuming,
+        let step = Step::up(&disk[i]);
+        steps.push(if resume {
+            step.resumed(e.applied.as_ref())
+        } else {
+            step
         });
     }
     Ok(steps)
@@ -198,22 +229,16 @@ pub fn down(status: &Status, disk: &[Migration], target: DownTarget) -> Result<V
                 "{label} is the baseline: nothing below it was run by myrmex"
             )),
             (_, None) => refused.push(format!("{label} has no file on disk, so no down part")),
-            (_, Some(m)) if m.down.is_none() => refused.push(format!(
-                "{label} has no down part (add {} or a `-- +down` section)",
-                down_file_hint(m)
-            )),
-            (state, Some(m)) => {
-                let (resume_from, resuming) = match state {
-                    State::Partial { done, reverting: true } => (*done.max(&0) as usize, true),
-                    _ => (0, false),
-                };
-                steps.push(Step {
-                    migration: m.clone(),
-                    direction: Direction::Down,
-                    resume_from,
-                    resuming,
-                });
-            }
+            (state, Some(m)) => match (Step::down(m), state) {
+                (None, _) => refused.push(format!(
+                    "{label} has no down part (add {} or a `-- +down` section)",
+                    down_file_hint(m)
+                )),
+                (Some(step), State::Partial { reverting: true, .. }) => {
+                    steps.push(step.resumed(e.applied.as_ref()))
+                }
+                (Some(step), _) => steps.push(step),
+            },
         }
     }
     problems(refused, "refusing to migrate down; nothing was reverted")?;

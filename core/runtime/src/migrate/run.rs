@@ -44,15 +44,20 @@ impl Runner<'_> {
     pub fn run(&mut self, step: &Step) -> Result<i64> {
         let started = Instant::now();
         let part = step.part();
-        if step.migration.kind == MigrationKind::Sql && !part.no_transaction {
-            refuse_transaction_control(part)?;
+        // Split once; a Rhai part has no statements.
+        let statements = match step.migration.kind {
+            MigrationKind::Sql => part.statements(),
+            MigrationKind::Rhai => Vec::new(),
+        };
+        if !part.no_transaction {
+            refuse_transaction_control(part, &statements)?;
         }
         let transactional = !part.no_transaction
             && (step.migration.kind == MigrationKind::Rhai || !self.is_mysql());
         if transactional && !step.resuming {
-            self.in_transaction(step, started)?;
+            self.in_transaction(step, &statements, started)?;
         } else {
-            self.by_statement(step, started)?;
+            self.by_statement(step, &statements, started)?;
         }
         Ok(started.elapsed().as_millis() as i64)
     }
@@ -65,35 +70,43 @@ impl Runner<'_> {
         }
     }
 
-    fn in_transaction(&mut self, step: &Step, started: Instant) -> Result<()> {
+    fn in_transaction(
+        &mut self,
+        step: &Step,
+        statements: &[Statement],
+        started: Instant,
+    ) -> Result<()> {
         // SQLite ignores `PRAGMA foreign_keys` inside a transaction. A migration that switches
         // them off (a table rebuild, as `schema diff` writes it) gets what it means, the way
         // SQLite documents it: off before BEGIN, `foreign_key_check` before COMMIT, back after.
         let fk_off = self.dialect() == Dialect::Sqlite
-            && step.migration.kind == MigrationKind::Sql
-            && step
-                .part()
-                .statements()
-                .iter()
-                .any(|s| fk_pragma(&s.sql) == Some(false));
+            && statements.iter().any(|s| fk_pragma(&s.sql) == Some(false));
         if !fk_off {
-            return self.transaction(step, started, false);
+            return self.transaction(step, statements, started, false);
         }
         let before = crate::schema::rows(self.conn, "PRAGMA foreign_keys", &[])?
             .first()
             .is_some_and(|r| crate::schema::int(&r[0]) == 1);
         self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-        let result = self.transaction(step, started, true);
+        let result = self.transaction(step, statements, started, true);
         if before {
-            self.conn.execute_batch("PRAGMA foreign_keys = ON")?;
+            let restored = self.conn.execute_batch("PRAGMA foreign_keys = ON");
+            // The migration's own error, if any, is the one to report.
+            return result.and(restored);
         }
         result
     }
 
-    fn transaction(&mut self, step: &Step, started: Instant, fk_off: bool) -> Result<()> {
+    fn transaction(
+        &mut self,
+        step: &Step,
+        statements: &[Statement],
+        started: Instant,
+        fk_off: bool,
+    ) -> Result<()> {
         self.begin()?;
         let result = self
-            .body(step, fk_off)
+            .body(step, statements, fk_off)
             .and_then(|()| {
                 if fk_off {
                     self.foreign_key_check(step)
@@ -129,12 +142,11 @@ impl Runner<'_> {
 
     /// Runs the part's statements (or script), without transaction control; `skip_fk` leaves
     /// out `PRAGMA foreign_keys` statements (handled around the transaction).
-    fn body(&mut self, step: &Step, skip_fk: bool) -> Result<()> {
+    fn body(&mut self, step: &Step, statements: &[Statement], skip_fk: bool) -> Result<()> {
         let part = step.part();
         match step.migration.kind {
             MigrationKind::Rhai => self.script(part),
             MigrationKind::Sql => {
-                let statements = part.statements();
                 let total = statements.len();
                 for (i, s) in statements.iter().enumerate() {
                     if skip_fk && fk_pragma(&s.sql).is_some() {
@@ -192,36 +204,33 @@ impl Runner<'_> {
     }
 
     /// Statement by statement, recording progress after each one.
-    fn by_statement(&mut self, step: &Step, started: Instant) -> Result<()> {
+    fn by_statement(
+        &mut self,
+        step: &Step,
+        statements: &[Statement],
+        started: Instant,
+    ) -> Result<()> {
         let m = &step.migration;
         let part = step.part();
         let (run_state, direction) = match step.direction {
             Direction::Up => (state::RUNNING, "up"),
             Direction::Down => (state::REVERTING, "down"),
         };
-        let statements = match m.kind {
-            MigrationKind::Sql => part.statements(),
-            MigrationKind::Rhai => Vec::new(),
-        };
-        let prefix =
-            |n: usize| checksum::of_statements(statements[..n].iter().map(|s| s.sql.as_str()));
+        let done = step.resume_from.min(statements.len());
+        // The checksum of the statements done so far, extended one statement at a time.
+        let mut progress = checksum::Progress::default();
+        for s in &statements[..done] {
+            progress.push(&s.sql);
+        }
         if step.resuming {
-            let recorded = self
-                .history
-                .load(self.conn)?
-                .into_iter()
-                .find(|h| h.version == m.version);
-            let done = step.resume_from.min(statements.len());
-            if let Some(rec) = recorded.filter(|_| done > 0) {
-                if rec.progress_checksum.as_deref() != Some(prefix(done).as_str()) {
-                    return Err(Error::Migration(format!(
-                        "{}: its first {done} {direction} statement(s) ran before an interruption, \
-                         but they changed on disk since ({}); restore them, or clear the record with \
-                         `myrmex migrate repair` after checking the database by hand",
-                        m.label(),
-                        part.file.display()
-                    )));
-                }
+            if done > 0 && step.done_checksum.as_deref() != Some(progress.hex().as_str()) {
+                return Err(Error::Migration(format!(
+                    "{}: its first {done} {direction} statement(s) ran before an interruption, \
+                     but they changed on disk since ({}); restore them, or clear the record with \
+                     `myrmex migrate repair` after checking the database by hand",
+                    m.label(),
+                    part.file.display()
+                )));
             }
             tracing::info!("{}: resuming {direction} after statement {done}", m.label());
         } else {
@@ -230,18 +239,21 @@ impl Runner<'_> {
                     self.history
                         .insert(self.conn, m, self.applied_by, 0, state::RUNNING)?
                 }
-                Direction::Down => {
-                    self.history
-                        .progress(self.conn, m.version, state::REVERTING, 0, &prefix(0))?
-                }
+                Direction::Down => self.history.progress(
+                    self.conn,
+                    m.version,
+                    state::REVERTING,
+                    0,
+                    &progress.hex(),
+                )?,
             }
         }
         if m.kind == MigrationKind::Rhai {
             self.script(part)?;
         }
         let total = statements.len();
-        for (i, s) in statements.iter().enumerate().skip(step.resume_from) {
-            if i > step.resume_from && !self.observer.keep_going() {
+        for (i, s) in statements.iter().enumerate().skip(done) {
+            if i > done && !self.observer.keep_going() {
                 return Err(Error::Migration(format!(
                     "interrupted: {i} of {total} {direction} statement(s) of {} are applied and recorded; \
                      `myrmex migrate {direction}` continues from statement {}",
@@ -249,7 +261,7 @@ impl Runner<'_> {
                     i + 1
                 )));
             }
-            let first_after_crash = step.resuming && i == step.resume_from;
+            let first_after_crash = step.resuming && i == done;
             let dml = self.is_mysql()
                 && matches!(
                     first_keyword(&s.sql).as_str(),
@@ -291,8 +303,9 @@ impl Runner<'_> {
                     return Err(statement_error(e, part, s, i, total, Some(note)));
                 }
             }
+            progress.push(&s.sql);
             self.history
-                .progress(self.conn, m.version, run_state, i + 1, &prefix(i + 1))?;
+                .progress(self.conn, m.version, run_state, i + 1, &progress.hex())?;
             if dml {
                 self.conn.commit()?;
             }
@@ -311,8 +324,8 @@ impl Runner<'_> {
 
 /// myrmex owns the transactions of a migration: a `BEGIN`/`COMMIT` in the file would commit
 /// half of it and the history row outside it.
-fn refuse_transaction_control(part: &Part) -> Result<()> {
-    for s in part.statements() {
+fn refuse_transaction_control(part: &Part, statements: &[Statement]) -> Result<()> {
+    for s in statements {
         let kw = first_keyword(&s.sql);
         let control = matches!(kw.as_str(), "BEGIN" | "COMMIT" | "ROLLBACK" | "END")
             || (kw == "START" && s.sql.to_ascii_uppercase().contains("TRANSACTION"));

@@ -2,7 +2,7 @@
 //! introspected schemas so that each down part provably restores the schema before its up.
 
 use super::history::History;
-use super::plan::{Direction, Step};
+use super::plan::Step;
 use super::MigrationManager;
 use crate::{DatabaseConnection, Error, Result};
 use myrmex_schema::normalize::differences;
@@ -104,15 +104,6 @@ pub fn run(manager: &MigrationManager, conn: &mut DatabaseConnection) -> Result<
     Ok(report)
 }
 
-fn step(m: &super::Migration, direction: Direction) -> Step {
-    Step {
-        migration: m.clone(),
-        direction,
-        resume_from: 0,
-        resuming: false,
-    }
-}
-
 fn check(
     manager: &MigrationManager,
     conn: &mut DatabaseConnection,
@@ -124,7 +115,7 @@ fn check(
     let mut report = VerifyReport::default();
     let mut snapshots = vec![schema_of(conn, &history)?];
     for m in all {
-        manager.run_steps_unlocked(conn, &history, &[step(m, Direction::Up)])?;
+        manager.run_steps_unlocked(conn, &history, &[Step::up(m)])?;
         snapshots.push(schema_of(conn, &history)?);
     }
     report.checked.push(format!(
@@ -133,14 +124,14 @@ fn check(
     ));
     let mut lowest_reverted = all.len();
     for (i, m) in all.iter().enumerate().rev() {
-        if m.down.is_none() {
+        let Some(down) = Step::down(m) else {
             report.failures.push(format!(
                 "{} has no down part: cannot check it or anything older",
                 m.label()
             ));
             break;
-        }
-        manager.run_steps_unlocked(conn, &history, &[step(m, Direction::Down)])?;
+        };
+        manager.run_steps_unlocked(conn, &history, &[down])?;
         let now = schema_of(conn, &history)?;
         let diff = differences(&now, &snapshots[i], dialect);
         if diff.is_empty() {
@@ -158,7 +149,7 @@ fn check(
         lowest_reverted = i;
     }
     for m in &all[lowest_reverted..] {
-        manager.run_steps_unlocked(conn, &history, &[step(m, Direction::Up)])?;
+        manager.run_steps_unlocked(conn, &history, &[Step::up(m)])?;
     }
     let last = schema_of(conn, &history)?;
     let diff = differences(&last, &snapshots[all.len()], dialect);
