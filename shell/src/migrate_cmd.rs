@@ -10,8 +10,8 @@ use crate::progress::Bar;
 use crate::script::{EXIT_SCRIPT_ERROR as EXIT_ERROR, EXIT_USAGE};
 use clap::{Args, Subcommand};
 use myrmex_core::migrate::{
-    self, plan, source, DownTarget, MigrateOptions, Migration, MigrationKind, MigrationManager,
-    Status,
+    self, plan, source, DownTarget, History, MigrateOptions, Migration, MigrationKind,
+    MigrationManager, Status,
 };
 use myrmex_core::schema_def::{self, SchemaDefinition};
 use myrmex_core::DatabaseConnection;
@@ -286,31 +286,36 @@ fn print_status(status: &Status, format: Format) {
     }
 }
 
+/// `migrate new NAME`: the up and down files with the next version (no database needed).
+fn new_files(dir: &Path, name: &str, rhai: bool) -> Result<u8, Failure> {
+    let existing = if dir.exists() {
+        source::load_dir(dir)?
+    } else {
+        Vec::new()
+    };
+    let (kind, up, down) = if rhai {
+        (
+            MigrationKind::Rhai,
+            format!("// {name}: up. The connection is `db`.\n"),
+            format!("// {name}: down. Undo the up part.\n"),
+        )
+    } else {
+        (
+            MigrationKind::Sql,
+            format!("-- {name}: up\n"),
+            format!("-- {name}: down (undo the up part)\n"),
+        )
+    };
+    for p in migrate::write_migration(dir, &existing, name, kind, &up, &down)? {
+        println!("{}", p.display());
+    }
+    Ok(0)
+}
+
 fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Failure> {
     let dir = dir(ctx, args);
     if let MigrateCommand::New { name, rhai } = &args.command {
-        let existing = if dir.exists() {
-            MigrationManager::open(&dir)?.migrations().to_vec()
-        } else {
-            Vec::new()
-        };
-        let (kind, up, down) = if *rhai {
-            (
-                MigrationKind::Rhai,
-                format!("// {name}: up. The connection is `db`.\n"),
-                format!("// {name}: down. Undo the up part.\n"),
-            )
-        } else {
-            (
-                MigrationKind::Sql,
-                format!("-- {name}: up\n"),
-                format!("-- {name}: down (undo the up part)\n"),
-            )
-        };
-        for p in myrmex_core::migrate::write_migration(&dir, &existing, name, kind, &up, &down)? {
-            println!("{}", p.display());
-        }
-        return Ok(0);
+        return new_files(&dir, name, *rhai);
     }
     let allow = matches!(
         args.command,
@@ -349,6 +354,7 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
     // run before the next migration.
     let _cancel = conn.cancel_token().map(crate::interrupt::register);
     let report = match &args.command {
+        // Handled above, before connecting.
         MigrateCommand::New { .. } => return Ok(0),
         MigrateCommand::Status { check } => {
             let status = Status::compute(mgr.migrations(), &rows);
@@ -427,10 +433,7 @@ fn diff(
     }
     let target = SchemaDefinition::load(to)?;
     let dialect = conn.dialect()?;
-    let mut current = conn.schema()?;
-    let table = &mgr.options().table;
-    let bare = table.rsplit('.').next().unwrap_or(table);
-    current.tables.retain(|t| t.name != bare);
+    let current = History::new(&mgr.options().table, dialect)?.user_schema(conn)?;
     let up = schema_def::diff(&current, &target, dialect)?;
     if up.is_empty() {
         println!(
@@ -451,7 +454,7 @@ fn diff(
         }
         s
     };
-    let written = myrmex_core::migrate::write_migration(
+    let written = migrate::write_migration(
         dir,
         mgr.migrations(),
         name,

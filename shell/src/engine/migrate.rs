@@ -93,7 +93,7 @@ fn options(map: &Map) -> RhaiResult<MigrateOptions> {
 }
 
 /// A status entry as a map.
-pub fn entry_map(e: &Entry) -> Map {
+fn entry_map(e: &Entry) -> Map {
     let mut m = Map::new();
     m.insert("version".into(), (e.version as INT).into());
     m.insert("name".into(), e.name.clone().into());

@@ -13,7 +13,7 @@
 use super::source::Migration;
 use crate::schema::{int, opt_text, text};
 use crate::{DatabaseConnection, Error, Result, Value};
-use myrmex_schema::Dialect;
+use myrmex_schema::{Dialect, SchemaDefinition};
 
 /// The default history table name.
 pub const DEFAULT_TABLE: &str = "myrmex_migrations";
@@ -25,7 +25,7 @@ pub struct AppliedMigration {
     pub version: i64,
     /// Name.
     pub name: String,
-    /// `sql`, `rhai` or `baseline`.
+    /// `sql`, `rhai` or [`BASELINE_KIND`].
     pub kind: String,
     /// Checksum recorded when applied (or accepted).
     pub checksum: String,
@@ -44,6 +44,9 @@ pub struct AppliedMigration {
     /// Checksum of those statements' text.
     pub progress_checksum: Option<String>,
 }
+
+/// `kind` of the marker row `baseline V` writes when no file has version V.
+pub const BASELINE_KIND: &str = "baseline";
 
 /// States of a history row.
 pub mod state {
@@ -92,6 +95,13 @@ impl History {
     /// The bare table name (without schema), as introspection reports it.
     pub fn table_name(&self) -> &str {
         self.name.rsplit('.').next().unwrap_or(&self.name)
+    }
+
+    /// The live schema without this table: what the migrations made.
+    pub fn user_schema(&self, conn: &mut DatabaseConnection) -> Result<SchemaDefinition> {
+        let mut def = conn.schema()?;
+        def.tables.retain(|t| t.name != self.table_name());
+        Ok(def)
     }
 
     /// Creates the table when it does not exist.
@@ -205,7 +215,7 @@ impl History {
         version: i64,
         applied_by: &str,
     ) -> Result<()> {
-        let row = (version, "baseline", "baseline", "");
+        let row = (version, "baseline", BASELINE_KIND, "");
         self.insert_row(conn, row, applied_by, 0, state::BASELINE)
     }
 

@@ -92,14 +92,14 @@ pub fn acquire(
                 name = format!("myrmex:{:016x}", key_hash(&name));
             }
             let lit = history.dialect.literal(&name);
+            let try_sql = format!("SELECT GET_LOCK({lit}, 0)");
             wait(
                 conn,
                 timeout,
                 started,
                 observer,
                 |c| {
-                    let sql = format!("SELECT GET_LOCK({lit}, 0)");
-                    let got = rows(c, &sql, &[])?;
+                    let got = rows(c, &try_sql, &[])?;
                     match got.first().map(|r| &r[0]) {
                         Some(v) if v.is_null() => Err(Error::Migration(format!(
                             "{}: GET_LOCK({name}) failed",
@@ -177,21 +177,23 @@ fn wait(
     mut try_take: impl FnMut(&mut DatabaseConnection) -> Result<bool>,
     holder: impl Fn(&mut DatabaseConnection) -> Result<String>,
 ) -> Result<()> {
+    let who =
+        |conn: &mut DatabaseConnection| holder(conn).unwrap_or_else(|e| format!("unknown ({e})"));
     let mut told = false;
     loop {
         if try_take(conn)? {
             return Ok(());
         }
-        let who = holder(conn).unwrap_or_else(|e| format!("unknown ({e})"));
+        // The holder is looked up twice at most: to say who we wait for, and when giving up.
         if started.elapsed() >= timeout {
             return Err(Error::MigrationLock {
                 connection: conn.name.clone(),
                 waited: timeout,
-                holder: who,
+                holder: who(conn),
             });
         }
         if !told {
-            observer.waiting_for_lock(&who);
+            observer.waiting_for_lock(&who(conn));
             told = true;
         }
         std::thread::sleep(POLL.min(timeout.saturating_sub(started.elapsed())));

@@ -258,67 +258,49 @@ impl MigrationManager {
     /// changed one when empty), deliberately accepting the edit.
     pub fn accept(&self, conn: &mut DatabaseConnection, versions: &[i64]) -> Result<Report> {
         self.locked(conn, |conn, history, status| {
-            for v in versions {
-                match status.get(*v) {
-                    Some(e) if e.state == State::Changed => {}
-                    Some(e) => {
-                        return Err(Error::Migration(format!(
-                            "V{v}__{} is {}, not changed: nothing to accept",
-                            e.name, e.state
-                        )))
-                    }
-                    None => return Err(Error::Migration(format!("no migration has version {v}"))),
-                }
-            }
             let mut report = Report::default();
-            for e in status.entries.iter().filter(|e| {
-                e.state == State::Changed && (versions.is_empty() || versions.contains(&e.version))
-            }) {
-                let new = e.disk_checksum.as_deref().unwrap_or_default();
-                let old = e.applied.as_ref().map_or("", |a| a.checksum.as_str());
-                history.set_checksum(conn, e.version, new)?;
-                report.recorded.push(format!(
-                    "accepted V{}__{}: checksum {} -> {}",
-                    e.version,
-                    e.name,
-                    checksum::short(old),
-                    checksum::short(new)
-                ));
-            }
+            conn.transaction(|conn| accept_changed(conn, history, &status, versions, &mut report))?;
             Ok(report)
         })
     }
 
-    /// Aligns the history table with the directory, deliberately: accepts every changed
-    /// checksum, clears the records of runs that stopped part way (check the database by hand
-    /// first) and forgets records whose file is gone.
+    /// Aligns the history table with the directory, deliberately, in one transaction:
+    /// accepts every changed checksum, clears the records of runs that stopped part way
+    /// (check the database by hand first) and forgets records whose file is gone.
     pub fn repair(&self, conn: &mut DatabaseConnection) -> Result<Report> {
-        let mut report = self.accept(conn, &[])?;
         self.locked(conn, |conn, history, status| {
-            for e in &status.entries {
-                if let State::Partial { done, reverting } = e.state {
-                    if reverting {
-                        // The down part stopped: the migration still counts as applied.
-                        let checksum = e.disk_checksum.clone().unwrap_or_default();
-                        history.finish(conn, e.version, &checksum, 0)?;
-                    } else {
-                        history.delete(conn, e.version)?;
+            let mut report = Report::default();
+            conn.transaction(|conn| {
+                accept_changed(conn, history, &status, &[], &mut report)?;
+                for e in &status.entries {
+                    match e.state {
+                        State::Partial { done, reverting } => {
+                            if reverting {
+                                // The down part stopped: the migration still counts as applied.
+                                let checksum = e.disk_checksum.clone().unwrap_or_default();
+                                history.finish(conn, e.version, &checksum, 0)?;
+                            } else {
+                                history.delete(conn, e.version)?;
+                            }
+                            report.recorded.push(format!(
+                                "cleared the partial {} record of V{}__{} ({done} statement(s) had run)",
+                                if reverting { "down" } else { "up" },
+                                e.version,
+                                e.name
+                            ));
+                        }
+                        State::MissingOnDisk => {
+                            history.delete(conn, e.version)?;
+                            report.recorded.push(format!(
+                                "forgot V{}__{}: recorded as applied but its file is gone (its effects stay in the database)",
+                                e.version, e.name
+                            ));
+                        }
+                        _ => {}
                     }
-                    report.recorded.push(format!(
-                        "cleared the partial {} record of V{}__{} ({done} statement(s) had run)",
-                        if reverting { "down" } else { "up" },
-                        e.version,
-                        e.name
-                    ));
                 }
-                if e.state == State::MissingOnDisk {
-                    history.delete(conn, e.version)?;
-                    report.recorded.push(format!(
-                        "forgot V{}__{}: recorded as applied but its file is gone (its effects stay in the database)",
-                        e.version, e.name
-                    ));
-                }
-            }
+                Ok::<(), Error>(())
+            })?;
             Ok(report)
         })
     }
@@ -340,6 +322,45 @@ impl MigrationManager {
         self.execute(conn, history, steps, &mut report)?;
         Ok(report)
     }
+}
+
+/// Records the disk checksum of the changed migrations among `versions` (all when empty);
+/// a named version that is not changed is an error.
+fn accept_changed(
+    conn: &mut DatabaseConnection,
+    history: &History,
+    status: &Status,
+    versions: &[i64],
+    report: &mut Report,
+) -> Result<()> {
+    for v in versions {
+        match status.get(*v) {
+            Some(e) if e.state == State::Changed => {}
+            Some(e) => {
+                return Err(Error::Migration(format!(
+                    "V{v}__{} is {}, not changed: nothing to accept",
+                    e.name, e.state
+                )))
+            }
+            None => return Err(Error::Migration(format!("no migration has version {v}"))),
+        }
+    }
+    let chosen = status.entries.iter().filter(|e| {
+        e.state == State::Changed && (versions.is_empty() || versions.contains(&e.version))
+    });
+    for e in chosen {
+        let new = e.disk_checksum.as_deref().unwrap_or_default();
+        let old = e.applied.as_ref().map_or("", |a| a.checksum.as_str());
+        history.set_checksum(conn, e.version, new)?;
+        report.recorded.push(format!(
+            "accepted V{}__{}: checksum {} -> {}",
+            e.version,
+            e.name,
+            checksum::short(old),
+            checksum::short(new)
+        ));
+    }
+    Ok(())
 }
 
 /// The rows of history table `table` (none when it does not exist yet). Takes no lock.

@@ -225,7 +225,7 @@ pub fn down(status: &Status, disk: &[Migration], target: DownTarget) -> Result<V
                 "{label} stopped part way through its up part ({done} statement(s) done); finish it with `up` or clear it with `repair`"
             )),
             (State::Changed, _) => refused.push(e.explain().unwrap_or_default()),
-            (_, None) if e.applied.as_ref().is_some_and(|a| a.kind == "baseline") => refused.push(format!(
+            (_, None) if e.applied.as_ref().is_some_and(|a| a.kind == super::history::BASELINE_KIND) => refused.push(format!(
                 "{label} is the baseline: nothing below it was run by myrmex"
             )),
             (_, None) => refused.push(format!("{label} has no file on disk, so no down part")),

@@ -179,7 +179,7 @@ impl Status {
                     i += 1;
                 }
                 (_, Some(h)) => {
-                    let state = if h.kind == "baseline" {
+                    let state = if h.kind == super::history::BASELINE_KIND {
                         State::Baseline
                     } else if h.state == state::RUNNING || h.state == state::REVERTING {
                         State::Partial {

@@ -6,7 +6,7 @@ use super::plan::Step;
 use super::MigrationManager;
 use crate::{DatabaseConnection, Error, Result};
 use myrmex_schema::normalize::differences;
-use myrmex_schema::{Dialect, SchemaDefinition};
+use myrmex_schema::Dialect;
 use std::path::PathBuf;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -86,12 +86,6 @@ fn scratch(conn: &mut DatabaseConnection, dialect: Dialect) -> Result<Scratch> {
     }
 }
 
-fn schema_of(conn: &mut DatabaseConnection, history: &History) -> Result<SchemaDefinition> {
-    let mut def = conn.schema()?;
-    def.tables.retain(|t| t.name != history.table_name());
-    Ok(def)
-}
-
 /// Runs the verification; `conn` only provides the server (and its parameters).
 pub fn run(manager: &MigrationManager, conn: &mut DatabaseConnection) -> Result<VerifyReport> {
     let dialect = conn.dialect()?;
@@ -113,10 +107,10 @@ fn check(
     history.ensure(conn)?;
     let all = manager.migrations();
     let mut report = VerifyReport::default();
-    let mut snapshots = vec![schema_of(conn, &history)?];
+    let mut snapshots = vec![history.user_schema(conn)?];
     for m in all {
         manager.run_steps_unlocked(conn, &history, &[Step::up(m)])?;
-        snapshots.push(schema_of(conn, &history)?);
+        snapshots.push(history.user_schema(conn)?);
     }
     report.checked.push(format!(
         "{} up part(s) applied to an empty database",
@@ -132,7 +126,7 @@ fn check(
             break;
         };
         manager.run_steps_unlocked(conn, &history, &[down])?;
-        let now = schema_of(conn, &history)?;
+        let now = history.user_schema(conn)?;
         let diff = differences(&now, &snapshots[i], dialect);
         if diff.is_empty() {
             report.checked.push(format!(
@@ -151,7 +145,7 @@ fn check(
     for m in &all[lowest_reverted..] {
         manager.run_steps_unlocked(conn, &history, &[Step::up(m)])?;
     }
-    let last = schema_of(conn, &history)?;
+    let last = history.user_schema(conn)?;
     let diff = differences(&last, &snapshots[all.len()], dialect);
     if diff.is_empty() {
         report
