@@ -41,6 +41,9 @@ impl ErrorKind {
     pub const INVALID_INPUT: Self = Self(14);
     /// The engine rejected the statement for another reason (a generic SQL error).
     pub const DATABASE: Self = Self(15);
+    /// The server ended this session (terminated, killed, restarted, or the socket closed):
+    /// the connection cannot be used again until it reconnects.
+    pub const CLOSED: Self = Self(16);
 
     /// A short lowercase name: `connection`, `syntax`, `constraint`, ….
     pub fn name(self) -> &'static str {
@@ -60,6 +63,7 @@ impl ErrorKind {
             13 => "panic",
             14 => "invalid input",
             15 => "database",
+            16 => "closed",
             _ => "other",
         }
     }
