@@ -27,15 +27,37 @@ pub struct Cli {
     #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     pub format: Format,
 
+    /// How NULL is shown in table and CSV output (default: empty; CSV then writes an empty
+    /// string as `""`).
+    #[arg(long = "null", global = true, value_name = "TEXT")]
+    pub null: Option<String>,
+
     /// Most Rhai operations a script may run (0 = unlimited).
     #[arg(long, global = true, value_name = "N")]
     pub max_operations: Option<u64>,
 
-    /// Deepest function-call nesting of a script.
+    /// Deepest function-call nesting of a script (at most 10000).
     #[arg(long, global = true, value_name = "N")]
     pub max_call_levels: Option<usize>,
 
-    /// Stop a script after this many milliseconds (0 = never).
+    /// Most memory (MiB) the process may hold while a script runs (default: an eighth of the
+    /// machine's memory; 0 = unlimited).
+    #[arg(long = "max-memory", global = true, value_name = "MIB")]
+    pub max_memory_mb: Option<u64>,
+
+    /// Longest string a script may build, in bytes (0 = unlimited, the default).
+    #[arg(long, global = true, value_name = "BYTES")]
+    pub max_string_size: Option<usize>,
+
+    /// Most elements of one array in a script, query results included (0 = unlimited, the default).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_array_size: Option<usize>,
+
+    /// Most entries of one object map in a script (0 = unlimited, the default).
+    #[arg(long, global = true, value_name = "N")]
+    pub max_map_size: Option<usize>,
+
+    /// Stop a script after this many milliseconds, cancelling its running statement (0 = never).
     #[arg(long = "timeout", global = true, value_name = "MS")]
     pub timeout_ms: Option<u64>,
 

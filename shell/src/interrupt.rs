@@ -1,14 +1,18 @@
-//! Ctrl-C: stop the running script and cancel the running statements, not the shell.
+//! Ctrl-C and the script timeout: stop the running script and cancel the running
+//! statements, not the shell.
 //!
 //! The first Ctrl-C sets a flag that the Rhai engine checks between operations, and asks
 //! every open connection to cancel its running statement (cancelling an idle connection does
 //! nothing). A second Ctrl-C while the first is still pending exits with status 130.
+//! A [`Watchdog`] does the same when a script's time limit elapses.
 
 use myrmex_core::CancelToken;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Mutex;
+use std::sync::{mpsc, Mutex};
+use std::time::Duration;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static TIMED_OUT: AtomicBool = AtomicBool::new(false);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static TOKENS: Mutex<Vec<(u64, CancelToken)>> = Mutex::new(Vec::new());
 
@@ -19,18 +23,23 @@ pub fn install() {
             eprintln!("\ninterrupted twice; exiting");
             std::process::exit(130);
         }
-        let tokens = TOKENS
-            .lock()
-            .map(|t| t.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>())
-            .unwrap_or_default();
-        for t in tokens {
-            if let Err(e) = t.cancel() {
-                tracing::debug!("cancel failed: {e}");
-            }
-        }
+        cancel_all();
     });
     if let Err(e) = result {
         tracing::debug!("cannot install the Ctrl-C handler: {e}");
+    }
+}
+
+/// Cancels the running statement of every registered connection.
+fn cancel_all() {
+    let tokens = TOKENS
+        .lock()
+        .map(|t| t.iter().map(|(_, c)| c.clone()).collect::<Vec<_>>())
+        .unwrap_or_default();
+    for t in tokens {
+        if let Err(e) = t.cancel() {
+            tracing::debug!("cancel failed: {e}");
+        }
     }
 }
 
@@ -39,9 +48,76 @@ pub fn is_set() -> bool {
     INTERRUPTED.load(Ordering::Relaxed)
 }
 
-/// Clears the flag (before each REPL evaluation).
+/// True once the running evaluation's time limit elapsed (since the last [`reset`]).
+pub fn timed_out() -> bool {
+    TIMED_OUT.load(Ordering::Relaxed)
+}
+
+/// Clears both flags (before each evaluation).
 pub fn reset() {
     INTERRUPTED.store(false, Ordering::SeqCst);
+    TIMED_OUT.store(false, Ordering::SeqCst);
+}
+
+/// Ends one evaluation's time limit when dropped. While armed, a thread waits for the
+/// deadline; if it comes first, it sets the timeout flag and cancels every running statement.
+pub struct Watchdog {
+    stop: Option<mpsc::Sender<()>>,
+}
+
+impl Watchdog {
+    /// Arms a watchdog that fires after `limit`; `None` arms nothing.
+    pub fn arm(limit: Option<Duration>) -> Watchdog {
+        let Some(limit) = limit else {
+            return Watchdog { stop: None };
+        };
+        let (tx, rx) = mpsc::channel::<()>();
+        let spawned = std::thread::Builder::new()
+            .name("myrmex-timeout".into())
+            .spawn(move || {
+                if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
+                    TIMED_OUT.store(true, Ordering::SeqCst);
+                    cancel_all();
+                }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!("cannot start the timeout thread: {e}");
+        }
+        Watchdog { stop: Some(tx) }
+    }
+}
+
+impl Drop for Watchdog {
+    fn drop(&mut self) {
+        if let Some(tx) = self.stop.take() {
+            let _ = tx.send(());
+        }
+    }
+}
+
+/// Runs `f` on a helper thread and waits for it, returning early with `None` when Ctrl-C is
+/// pressed or the time limit elapses: for calls that cannot be cancelled through a driver,
+/// such as opening a connection. An abandoned call finishes (or times out) on its own thread
+/// and its result is dropped.
+pub fn abandonable<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> Option<T> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("myrmex-connect".into())
+        .spawn(move || {
+            let _ = tx.send(f());
+        });
+    if let Err(e) = spawned {
+        tracing::warn!("cannot start a thread: {e}");
+        return None;
+    }
+    loop {
+        match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(v) => return Some(v),
+            Err(mpsc::RecvTimeoutError::Disconnected) => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) if is_set() || timed_out() => return None,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+        }
+    }
 }
 
 /// A connection's cancel token, registered while the connection is open.

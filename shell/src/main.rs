@@ -3,6 +3,7 @@
 mod cli;
 mod engine;
 mod interrupt;
+mod memory;
 mod migrate_cmd;
 mod output;
 mod progress;
@@ -32,6 +33,8 @@ fn init_logging(verbose: u8) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes only on a terminal: redirected logs stay plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_target(false)
         .without_time()
         .try_init();
@@ -91,10 +94,37 @@ fn quiet_broken_pipe() {
     }));
 }
 
+#[global_allocator]
+static ALLOCATOR: memory::Counting = memory::Counting;
+
+/// Stack of the thread that runs scripts: deep enough for [`myrmex_core::Limits::MAX_CALL_LEVELS`]
+/// nested Rhai calls in a debug build (about 45 KiB each); only the pages used are committed.
+const SCRIPT_STACK_BYTES: usize = 1 << 30;
+
 fn main() -> ExitCode {
     quiet_broken_pipe();
+    // Everything runs on one thread with a large stack, so that a deep but allowed recursion
+    // ends in a script error at the call-depth limit, never in a stack overflow.
+    let worker = std::thread::Builder::new()
+        .name("myrmex".into())
+        .stack_size(SCRIPT_STACK_BYTES)
+        .spawn(real_main);
+    match worker.map(|h| h.join()) {
+        Ok(Ok(code)) => code,
+        Ok(Err(_)) => ExitCode::from(101),
+        Err(e) => {
+            eprintln!("myrmex: cannot start the script thread: {e}");
+            ExitCode::from(1)
+        }
+    }
+}
+
+fn real_main() -> ExitCode {
     let cli = Cli::parse();
     init_logging(cli.verbose);
+    if let Some(marker) = &cli.null {
+        output::set_null_marker(marker.clone());
+    }
 
     let config = match &cli.config {
         Some(p) => Config::load(p).map(Some),
@@ -126,6 +156,31 @@ fn main() -> ExitCode {
     }
     if let Some(n) = cli.timeout_ms {
         limits.timeout_ms = n;
+    }
+    if let Some(n) = cli.max_memory_mb {
+        limits.max_memory_mb = Some(n);
+    }
+    memory::set_limit_mib(
+        limits
+            .max_memory_mb
+            .unwrap_or_else(memory::default_limit_mib),
+    );
+    if let Some(n) = cli.max_string_size {
+        limits.max_string_size = n;
+    }
+    if let Some(n) = cli.max_array_size {
+        limits.max_array_size = n;
+    }
+    if let Some(n) = cli.max_map_size {
+        limits.max_map_size = n;
+    }
+    if limits.max_call_levels > myrmex_core::Limits::MAX_CALL_LEVELS {
+        eprintln!(
+            "myrmex: max_call_levels {} is above the most the script stack holds ({})",
+            limits.max_call_levels,
+            myrmex_core::Limits::MAX_CALL_LEVELS
+        );
+        return ExitCode::from(script::EXIT_USAGE);
     }
     let ctx = engine::Context::new(registry.clone(), config, limits);
     // The REPL installs the handler itself, after the line editor (which installs its own).

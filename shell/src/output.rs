@@ -3,7 +3,20 @@
 use crate::engine::row::Row;
 use crate::engine::value::{json_string, to_json};
 use rhai::{Array, Dynamic, Map};
+use std::sync::OnceLock;
 use unicode_width::UnicodeWidthStr;
+
+static NULL_MARKER: OnceLock<String> = OnceLock::new();
+
+/// Sets how NULL is shown in table and CSV output (`--null`; empty by default, and in CSV
+/// an empty string is then written `""` so the two stay apart, as psql does).
+pub fn set_null_marker(marker: String) {
+    let _ = NULL_MARKER.set(marker);
+}
+
+fn null_marker() -> &'static str {
+    NULL_MARKER.get().map_or("", String::as_str)
+}
 
 /// Output format of tabular results.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum, Default)]
@@ -45,6 +58,12 @@ impl Tabular {
             return Some(Tabular {
                 columns: r.columns().iter().map(|c| c.to_string()).collect(),
                 rows: vec![r.values().to_vec()],
+            });
+        }
+        if let Some(columns) = crate::engine::row::empty_result_columns(d) {
+            return Some(Tabular {
+                columns: columns.iter().map(|c| c.to_string()).collect(),
+                rows: Vec::new(),
             });
         }
         let arr = d.read_lock::<Array>()?;
@@ -206,15 +225,35 @@ impl Tabular {
         format!("[{}]\n", rows.join(",\n "))
     }
 
+    /// RFC 4180 CSV with a header line: a field is quoted when it holds a comma, quote or
+    /// line break, and an empty string is written `""` so that it differs from NULL.
     fn csv(&self) -> String {
-        let mut w = csv::Writer::from_writer(Vec::new());
-        let _ = w.write_record(&self.columns);
+        let mut out = String::new();
+        let line = |out: &mut String, fields: &mut dyn Iterator<Item = Option<String>>| {
+            for (i, f) in fields.enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                match f {
+                    None => out.push_str(null_marker()),
+                    Some(t) if t.is_empty() || t.contains([',', '"', '\n', '\r']) => {
+                        out.push('"');
+                        out.push_str(&t.replace('"', "\"\""));
+                        out.push('"');
+                    }
+                    Some(t) => out.push_str(&t),
+                }
+            }
+            out.push('\n');
+        };
+        line(&mut out, &mut self.columns.iter().map(|c| Some(c.clone())));
         for r in &self.rows {
-            let _ = w.write_record(r.iter().map(cell));
+            line(
+                &mut out,
+                &mut r.iter().map(|v| (!v.is_unit()).then(|| cell(v))),
+            );
         }
-        w.into_inner()
-            .map(|b| String::from_utf8_lossy(&b).into_owned())
-            .unwrap_or_default()
+        out
     }
 }
 
@@ -233,10 +272,11 @@ fn center(s: &str, width: usize) -> String {
     format!("{}{s}{}", " ".repeat(left), " ".repeat(pad - left))
 }
 
-/// The text of one cell: NULL is empty, blobs are `\x…` hex, strings unquoted.
+/// The text of one cell: NULL is the NULL marker (empty by default), blobs are `\x…` hex,
+/// strings unquoted.
 pub fn cell(d: &Dynamic) -> String {
     if d.is_unit() {
-        return String::new();
+        return null_marker().to_string();
     }
     if let Some(b) = d.read_lock::<rhai::Blob>() {
         let mut s = String::from("\\x");
@@ -260,11 +300,13 @@ pub fn render_value(d: &Dynamic, format: Format, expanded: bool) -> Option<Strin
     if let Some(t) = Tabular::from_dynamic(d) {
         return Some(t.render(format, expanded));
     }
-    if d.is_array()
-        && d.read_lock::<Array>().is_some_and(|a| a.is_empty())
-        && format == Format::Table
-    {
-        return Some("(0 rows)\n".into());
+    if d.read_lock::<Array>().is_some_and(|a| a.is_empty()) {
+        // No columns are known: no header to print.
+        return match format {
+            Format::Table => Some("(0 rows)\n".into()),
+            Format::Csv => Some(String::new()),
+            _ => Some("[]\n".into()),
+        };
     }
     let text = match format {
         Format::Json => to_json(d),
@@ -299,6 +341,17 @@ mod tests {
             " id | name \n----+------\n  1 | ann\n 10 |\n(2 rows)\n"
         );
         assert_eq!(t.render(Format::Csv, false), "id,name\n1,ann\n10,\n");
+        let t = Tabular {
+            columns: vec!["a".into(), "b,c".into()],
+            rows: vec![vec![Dynamic::from(""), Dynamic::from("x\"y")]],
+        };
+        assert_eq!(t.render(Format::Csv, false), "a,\"b,c\"\n\"\",\"x\"\"y\"\n");
+        let empty = Tabular {
+            columns: vec!["id".into()],
+            rows: vec![],
+        };
+        assert_eq!(empty.render(Format::Csv, false), "id\n");
+        assert_eq!(empty.render(Format::Table, false), " id \n----\n(0 rows)\n");
         assert_eq!(
             t.render(Format::Json, false),
             "[{\"id\":1,\"name\":\"ann\"},\n {\"id\":10,\"name\":null}]\n"

@@ -57,6 +57,19 @@ pub fn runtime_error(source: &str, e: &EvalAltResult) -> String {
         EvalAltResult::ErrorTooManyOperations(_) => {
             "script exceeded its operation limit (raise --max-operations or [limits] max_operations)".into()
         }
+        EvalAltResult::ErrorDataTooLarge(what, _) => {
+            let (limit, flag) = if what.contains("string") {
+                ("string size", "max-string-size")
+            } else if what.contains("map") {
+                ("map size", "max-map-size")
+            } else {
+                ("array size", "max-array-size")
+            };
+            format!(
+                "script exceeded its {limit} limit ({what}; raise --{flag} or [limits] {})",
+                flag.replace('-', "_")
+            )
+        }
         EvalAltResult::ErrorStackOverflow(_) => {
             "script exceeded its call depth limit (raise --max-call-levels or [limits] max_call_levels)".into()
         }
@@ -69,11 +82,6 @@ pub fn runtime_error(source: &str, e: &EvalAltResult) -> String {
         }
     };
     format!("{}: {message}", location(source, pos))
-}
-
-/// True when the error came from Ctrl-C.
-pub fn is_interrupt(e: &EvalAltResult) -> bool {
-    matches!(innermost(e).0, EvalAltResult::ErrorTerminated(v, _) if v.to_string() == "interrupted")
 }
 
 /// Runs `code` named `source`, printing a non-unit result in `format` when `print_result`.
@@ -93,8 +101,7 @@ pub fn eval(
             return EXIT_SCRIPT_ERROR;
         }
     };
-    interrupt::reset();
-    ctx.start_clock();
+    let _watchdog = ctx.start_clock();
     match engine.eval_ast_with_scope::<Dynamic>(scope, &ast) {
         Ok(v) => {
             if print_result {
@@ -104,9 +111,15 @@ pub fn eval(
             }
             0
         }
-        Err(e) if is_interrupt(&e) => {
+        // Ctrl-C stopped the script, or cancelled the statement it was running.
+        Err(_) if interrupt::is_set() => {
             eprintln!("{source}: interrupted");
             EXIT_INTERRUPTED
+        }
+        Err(e) if interrupt::timed_out() => {
+            let (_, pos) = innermost(&e);
+            eprintln!("{}: {}", location(source, pos), ctx.timeout_message());
+            EXIT_SCRIPT_ERROR
         }
         Err(e) => {
             eprintln!("{}", runtime_error(source, &e));

@@ -110,16 +110,33 @@ pub struct MigrationsConfig {
     pub lock_timeout_ms: Option<u64>,
 }
 
-/// Limits applied to Rhai scripts, so a runaway script cannot hang a cron job.
+/// Limits applied to Rhai scripts, so a runaway script cannot hang a cron job or exhaust the
+/// machine's memory or stack. Exceeding one is a script error naming the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct Limits {
     /// Most Rhai operations a script may run (0 = no limit).
     pub max_operations: u64,
-    /// Deepest function-call nesting.
+    /// Deepest function-call nesting (at most [`Limits::MAX_CALL_LEVELS`]).
     pub max_call_levels: usize,
-    /// Wall-clock limit for a script in milliseconds (0 = none).
+    /// Wall-clock limit for a script in milliseconds (0 = none); when it elapses, the running
+    /// statement is cancelled through its driver and the script stops.
     pub timeout_ms: u64,
+    /// Most memory the shell process may hold while a script runs, in MiB (0 = none; the
+    /// default is an eighth of the machine's memory). Checked between script operations.
+    pub max_memory_mb: Option<u64>,
+    /// Longest string a script may build, in bytes (0 = no limit, the default: with any of
+    /// the three size limits set, every change to an array is followed by a walk of it).
+    pub max_string_size: usize,
+    /// Most elements of one array (0 = no limit); query results count too.
+    pub max_array_size: usize,
+    /// Most entries of one object map (0 = no limit).
+    pub max_map_size: usize,
+}
+
+impl Limits {
+    /// The deepest call nesting the shell's script stack can hold.
+    pub const MAX_CALL_LEVELS: usize = 10_000;
 }
 
 impl Default for Limits {
@@ -128,6 +145,10 @@ impl Default for Limits {
             max_operations: 1_000_000_000,
             max_call_levels: 64,
             timeout_ms: 0,
+            max_memory_mb: None,
+            max_string_size: 0,
+            max_array_size: 0,
+            max_map_size: 0,
         }
     }
 }

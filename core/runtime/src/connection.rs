@@ -43,6 +43,8 @@ struct Live {
     cancel: Option<CancelToken>,
     poisoned: bool,
     broken: bool,
+    /// The server ended the session: every call fails at once until [`DatabaseConnection::reconnect`].
+    closed: bool,
     // Keeps the driver (and so its library) referenced while the connection lives.
     _driver: Arc<DriverEntry>,
 }
@@ -210,6 +212,26 @@ impl DatabaseConnection {
     pub fn connect_with(&mut self, registry: &Registry) -> Result<()> {
         self.close()?;
         let driver = registry.driver(&self.db_type)?;
+        self.connect_driver(driver)
+    }
+
+    /// Opens a new session with the same parameters and driver, after the server closed the
+    /// old one (or at any time: an open transaction of the old session is lost). The old
+    /// session is closed first, ignoring any error it gives.
+    pub fn reconnect(&mut self) -> Result<()> {
+        let driver = match self.live.take() {
+            Some(mut live) => {
+                if !live.poisoned && !live.closed {
+                    let _ = live.conn.close();
+                }
+                live._driver.clone()
+            }
+            None => Registry::global().driver(&self.db_type)?,
+        };
+        self.connect_driver(driver)
+    }
+
+    fn connect_driver(&mut self, driver: Arc<DriverEntry>) -> Result<()> {
         let conn = driver
             .driver
             .connect(&self.connect_options())
@@ -230,6 +252,7 @@ impl DatabaseConnection {
             cancel,
             poisoned: false,
             broken: false,
+            closed: false,
             _driver: driver,
         });
         Ok(())
@@ -238,6 +261,11 @@ impl DatabaseConnection {
     /// True once connected (and not closed).
     pub fn is_connected(&self) -> bool {
         self.live.is_some()
+    }
+
+    /// True when the server ended this connection's session (see [`DatabaseConnection::reconnect`]).
+    pub fn is_closed_by_server(&self) -> bool {
+        self.live.as_ref().is_some_and(|l| l.closed)
     }
 
     /// True when the connection must not be reused: closed, lost, or its plugin panicked.
@@ -260,10 +288,23 @@ impl DatabaseConnection {
                 connection: name.clone(),
             });
         }
+        if live.closed {
+            return Err(Error::Closed {
+                connection: name.clone(),
+                source: None,
+            });
+        }
         f(&mut live.conn).into_result().map_err(|source| {
             if source.kind == ErrorKind::PANIC {
                 live.poisoned = true;
                 tracing::error!(connection = %name, "plugin panicked: {}", source.message);
+            } else if source.kind == ErrorKind::CLOSED {
+                live.closed = true;
+                live.broken = true;
+                return Error::Closed {
+                    connection: name.clone(),
+                    source: Some(Box::new(source)),
+                };
             } else if source.kind == ErrorKind::CONNECTION {
                 live.broken = true;
             }
@@ -436,7 +477,7 @@ impl DatabaseConnection {
     /// Closes the connection (no-op when not connected).
     pub fn close(&mut self) -> Result<()> {
         match self.live.take() {
-            Some(mut live) if !live.poisoned => {
+            Some(mut live) if !live.poisoned && !live.closed => {
                 live.conn
                     .close()
                     .into_result()

@@ -66,6 +66,15 @@ pub enum Error {
         /// Connection name.
         connection: String,
     },
+    /// The server ended the session (terminated, killed, restarted); the connection fails at
+    /// once until it reconnects.
+    #[error("{connection}: the server closed this connection{}; reconnect (db.reconnect() in scripts, \\c in the shell)", source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())]
+    Closed {
+        /// Connection name.
+        connection: String,
+        /// The driver's error when the closing was first seen.
+        source: Option<Box<PluginError>>,
+    },
     /// A connection was used before `connect()` or after `close()`.
     #[error("{connection}: not connected")]
     NotConnected {
@@ -150,6 +159,10 @@ impl Error {
     pub fn plugin_error(&self) -> Option<&PluginError> {
         match self {
             Error::Database { source, .. } => Some(source),
+            Error::Closed {
+                source: Some(source),
+                ..
+            } => Some(source),
             Error::MigrationStatement(f) => Some(&f.source),
             _ => None,
         }

@@ -57,7 +57,7 @@ pub struct DbInner {
     /// Column names of the last result, keyed by the plugin's shared column list (the same
     /// `RArc` comes back for the same prepared statement), so repeated queries reuse them.
     names: Option<(SharedColumns, Rc<[ImmutableString]>)>,
-    _cancel: Option<interrupt::Registration>,
+    cancel: Option<interrupt::Registration>,
 }
 
 /// Lends `conn` to a script as a [`Db`] for the duration of `f`, then takes it back (with
@@ -85,7 +85,7 @@ impl Db {
             handle,
             generation: 0,
             names: None,
-            _cancel: cancel,
+            cancel,
         })))
     }
 
@@ -108,13 +108,14 @@ impl Db {
     }
 
     /// Runs a query and returns its rows (the engine of `query`).
-    pub fn query_rows(&self, sql: &str, args: &[Value]) -> RhaiResult<Array> {
+    pub fn query_rows(&self, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
         let rs = self.with(|c| c.execute_query(sql, args))?;
         let names = self.names_for(rs.columns_shared());
-        Ok(rs
+        let rows: Array = rs
             .rows()
             .map(|r| Dynamic::from(Row::new(names.clone(), r.iter().map(to_dynamic).collect())))
-            .collect())
+            .collect();
+        Ok(super::row::rows_value(rows, &names))
     }
 
     /// The first row of a query, or `()` (the engine of `query_row`).
@@ -353,10 +354,23 @@ fn from_map(map: &Map) -> RhaiResult<DatabaseConnection> {
     Ok(c)
 }
 
-fn connect_with(ctx: &Context, mut c: DatabaseConnection) -> RhaiResult<Db> {
-    c.connect_with(&ctx.registry)
-        .map_err(|e| runtime(e.to_string()))?;
+fn connect_with(ctx: &Context, c: DatabaseConnection) -> RhaiResult<Db> {
+    let c = open(ctx, c).map_err(runtime)?;
     Ok(Db::new(Handle::Owned(c)))
+}
+
+/// Opens `c` on a helper thread, so that Ctrl-C or the script's time limit returns at once
+/// even while a server is slow to answer (the abandoned attempt ends with its own connect
+/// timeout).
+pub fn open(ctx: &Context, mut c: DatabaseConnection) -> Result<DatabaseConnection, String> {
+    let registry = ctx.registry.clone();
+    let name = c.name.clone();
+    match interrupt::abandonable(move || c.connect_with(&registry).map(|()| c)) {
+        Some(Ok(c)) => Ok(c),
+        Some(Err(e)) => Err(e.to_string()),
+        None if interrupt::timed_out() => Err(format!("{name}: {}", ctx.timeout_message())),
+        None => Err(format!("{name}: connecting was interrupted")),
+    }
 }
 
 fn describe_map(d: &myrmex_core::TableDetail) -> Map {
@@ -583,6 +597,16 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
         Ok(m)
     });
     engine.register_fn("ping", |db: &mut Db| db.with(|c| c.ping()));
+    engine.register_fn("reconnect", |db: &mut Db| -> RhaiResult<()> {
+        let mut inner =
+            db.0.try_borrow_mut()
+                .map_err(|_| runtime("connection is busy (used inside its own cursor loop?)"))?;
+        inner.generation += 1;
+        inner.handle.reconnect().map_err(|e| runtime(e.to_string()))?;
+        // A new session has a new cancel key.
+        inner.cancel = inner.handle.cancel_token().map(interrupt::register);
+        Ok(())
+    });
     engine.register_fn("close", |db: &mut Db| db.with(|c| c.close()));
     engine.register_get("name", |db: &mut Db| db.name());
     engine.register_get("db_type", |db: &mut Db| {

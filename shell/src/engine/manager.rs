@@ -105,7 +105,7 @@ fn health(mgr: &Mgr) -> Array {
     out
 }
 
-fn on(mgr: &Mgr, name: &str, sql: &str, args: &[Value]) -> RhaiResult<Array> {
+fn on(mgr: &Mgr, name: &str, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
     mgr.get(name)?.query_rows(sql, args)
 }
 

@@ -13,10 +13,9 @@ use crate::interrupt;
 use myrmex_core::plugin::Registry;
 use myrmex_core::{Config, Limits};
 use rhai::{Dynamic, Engine};
-use std::cell::Cell;
 use std::rc::Rc;
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What scripts can reach: the plugins and the loaded config.
 pub struct Context {
@@ -26,7 +25,6 @@ pub struct Context {
     pub config: Option<Config>,
     /// Limits for scripts.
     pub limits: Limits,
-    deadline: Cell<Option<Instant>>,
 }
 
 impl Context {
@@ -36,38 +34,39 @@ impl Context {
             registry,
             config,
             limits,
-            deadline: Cell::new(None),
         })
     }
 
-    /// Starts the wall-clock limit for one evaluation.
-    pub fn start_clock(&self) {
+    /// Starts one evaluation: clears Ctrl-C and timeout flags and arms the time limit, which
+    /// lasts until the returned watchdog is dropped.
+    pub fn start_clock(&self) -> interrupt::Watchdog {
+        interrupt::reset();
         let t = self.limits.timeout_ms;
-        self.deadline
-            .set((t > 0).then(|| Instant::now() + Duration::from_millis(t)));
+        interrupt::Watchdog::arm((t > 0).then(|| Duration::from_millis(t)))
+    }
+
+    /// The message of a script stopped by its time limit.
+    pub fn timeout_message(&self) -> String {
+        format!(
+            "script timed out after {} ms (a running statement or connect attempt was stopped; raise --timeout or [limits] timeout_ms)",
+            self.limits.timeout_ms
+        )
     }
 }
 
 /// Builds the engine: the myrmex API, limits, and Ctrl-C / timeout checks.
 pub fn build(ctx: &Rc<Context>) -> Engine {
     let mut engine = Engine::new();
-    engine.set_max_operations(ctx.limits.max_operations);
-    engine.set_max_call_levels(ctx.limits.max_call_levels);
-    engine.set_max_expr_depths(256, 128);
+    apply_limits(&mut engine, &ctx.limits);
     let c = ctx.clone();
-    let timeout_ms = ctx.limits.timeout_ms;
-    engine.on_progress(move |ops| {
+    engine.on_progress(move |_| {
         if interrupt::is_set() {
             return Some(Dynamic::from("interrupted"));
         }
-        if ops % 4096 == 0 {
-            if let Some(d) = c.deadline.get() {
-                if Instant::now() > d {
-                    return Some(Dynamic::from(format!("script timed out after {timeout_ms} ms (raise --timeout or [limits] timeout_ms)")));
-                }
-            }
+        if interrupt::timed_out() {
+            return Some(Dynamic::from(c.timeout_message()));
         }
-        None
+        crate::memory::over_limit(0).map(Dynamic::from)
     });
     engine.register_fn(
         "read_file",
@@ -82,6 +81,7 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
             .unwrap_or(Dynamic::UNIT)
     });
     value::register(&mut engine);
+    crate::memory::register(&mut engine);
     // Listed on demand, from an engine built the same way: nothing added to start-up.
     let c = ctx.clone();
     engine.register_fn("functions", move || -> rhai::Array {
@@ -99,6 +99,17 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
     engine
+}
+
+/// Sets the engine's limits from `limits`: operations, call depth (capped at what the script
+/// thread's stack holds), expression depth and the sizes of strings, arrays and maps.
+pub fn apply_limits(engine: &mut Engine, limits: &Limits) {
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(limits.max_call_levels.min(Limits::MAX_CALL_LEVELS));
+    engine.set_max_expr_depths(256, 128);
+    engine.set_max_string_size(limits.max_string_size);
+    engine.set_max_array_size(limits.max_array_size);
+    engine.set_max_map_size(limits.max_map_size);
 }
 
 /// Names of every function scripts can call, for completion and `\help`.

@@ -3,7 +3,56 @@
 
 use super::value::{json_string, runtime, to_json};
 use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, INT};
+use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
+
+/// How many empty results remember their columns (see [`rows_value`]).
+const EMPTY_RESULTS_KEPT: usize = 64;
+
+thread_local! {
+    static EMPTY_RESULTS: RefCell<VecDeque<(i32, Rc<[ImmutableString]>)>> =
+        const { RefCell::new(VecDeque::new()) };
+    static NEXT_TAG: Cell<i32> = const { Cell::new(1) };
+}
+
+/// A query result as a script value: an array of rows. An empty array has no row to carry
+/// the column names, so it gets a tag under which the names are kept for a while: printing
+/// the result then still shows the header, as psql does for zero rows.
+pub fn rows_value(rows: Array, columns: &Rc<[ImmutableString]>) -> Dynamic {
+    let empty = rows.is_empty();
+    let mut value = Dynamic::from_array(rows);
+    if empty && !columns.is_empty() {
+        let tag = NEXT_TAG.with(|n| {
+            let t = n.get();
+            n.set(if t == i32::MAX { 1 } else { t + 1 });
+            t
+        });
+        EMPTY_RESULTS.with(|e| {
+            let mut e = e.borrow_mut();
+            if e.len() == EMPTY_RESULTS_KEPT {
+                e.pop_front();
+            }
+            e.push_back((tag, columns.clone()));
+        });
+        value.set_tag(tag);
+    }
+    value
+}
+
+/// The column names of an empty query result made by [`rows_value`], if still known.
+pub fn empty_result_columns(value: &Dynamic) -> Option<Rc<[ImmutableString]>> {
+    let tag = value.tag();
+    if tag == 0 || !value.read_lock::<Array>().is_some_and(|a| a.is_empty()) {
+        return None;
+    }
+    EMPTY_RESULTS.with(|e| {
+        e.borrow()
+            .iter()
+            .find(|(t, _)| *t == tag)
+            .map(|(_, c)| c.clone())
+    })
+}
 
 /// One row: shared column names plus this row's values.
 #[derive(Clone, Debug)]

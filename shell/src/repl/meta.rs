@@ -91,10 +91,9 @@ fn connect(repl: &mut Repl, arg: &str) {
             return;
         }
     };
-    let result = conn.and_then(|mut c| {
-        c.connect_with(&repl.ctx.registry)?;
-        Ok(c)
-    });
+    let result = conn
+        .map_err(|e| e.to_string())
+        .and_then(|c| crate::engine::conn::open(&repl.ctx, c));
     match result {
         Ok(c) => {
             println!("connected to {c}");

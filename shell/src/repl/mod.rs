@@ -161,11 +161,10 @@ impl Repl {
 
     fn handle(&mut self, line: &str, rl: &mut Editor<ReplHelper, DefaultHistory>) -> Next {
         let t = line.trim();
+        let _watchdog = self.ctx.start_clock();
         if t.starts_with('\\') {
             return meta::run(self, t);
         }
-        interrupt::reset();
-        self.ctx.start_clock();
         if self.shared.borrow().sql_mode {
             self.run_sql(t, rl);
         } else {
@@ -193,7 +192,8 @@ impl Repl {
                     print!("{text}");
                 }
             }
-            Err(e) if script::is_interrupt(&e) => eprintln!("interrupted"),
+            Err(_) if interrupt::is_set() => eprintln!("interrupted"),
+            Err(_) if interrupt::timed_out() => eprintln!("{}", self.ctx.timeout_message()),
             Err(e) => eprintln!("{}", script::runtime_error("<repl>", &e)),
         }
         let now = self.current().map(|d| Rc::as_ptr(&d.0) as usize);
@@ -223,8 +223,7 @@ impl Repl {
             let keyword = myrmex_core::sql::first_keyword(&stmt);
             let result = if myrmex_core::sql::returns_rows(&stmt) {
                 db.query_rows(&stmt, &[]).map(|rows| {
-                    render_value(&Dynamic::from_array(rows), self.format, self.expanded)
-                        .unwrap_or_default()
+                    render_value(&rows, self.format, self.expanded).unwrap_or_default()
                 })
             } else {
                 db.with(|c| c.execute(&stmt, &[])).map(|r| {
@@ -244,6 +243,8 @@ impl Repl {
                     let msg = e.to_string();
                     if interrupt::is_set() {
                         eprintln!("interrupted: {}", msg.trim_start_matches("Runtime error: "));
+                    } else if interrupt::timed_out() {
+                        eprintln!("{}", self.ctx.timeout_message());
                     } else {
                         eprintln!("error: {}", msg.trim_start_matches("Runtime error: "));
                     }

@@ -119,16 +119,7 @@ pub fn acquire(
                 Kind::Private
             } else {
                 let path = PathBuf::from(format!("{db}.myrmex-lock"));
-                let mut file = std::fs::OpenOptions::new()
-                    .read(true)
-                    .write(true)
-                    .create(true)
-                    .truncate(false)
-                    .open(&path)
-                    .map_err(|source| Error::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
+                let mut file = open_lock_file(&path, true)?;
                 wait(
                     conn,
                     timeout,
@@ -144,10 +135,7 @@ pub fn acquire(
                     },
                     |_| {
                         let mut s = String::new();
-                        let mut f = File::open(&path).map_err(|source| Error::Io {
-                            path: path.clone(),
-                            source,
-                        })?;
+                        let mut f = open_lock_file(&path, false)?;
                         let _ = f.read_to_string(&mut s);
                         Ok(format!("{} ({})", s.trim(), path.display()))
                     },
@@ -166,6 +154,45 @@ pub fn acquire(
         }
     };
     Ok(MigrationLock { kind })
+}
+
+/// Opens the SQLite lock file without following a symbolic link (a link planted there must
+/// not make the lock overwrite its target), and refuses anything but a regular file.
+fn open_lock_file(path: &std::path::Path, write: bool) -> Result<File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    if write {
+        options.write(true).create(true).truncate(false);
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NOFOLLOW | libc::O_NONBLOCK);
+    }
+    let refuse = |why: &str| Error::Io {
+        path: path.to_path_buf(),
+        source: std::io::Error::other(format!(
+            "{why}; the migration lock file must be a regular file (remove it and retry)"
+        )),
+    };
+    let file = options.open(path).map_err(|source| {
+        #[cfg(unix)]
+        if source.raw_os_error() == Some(libc::ELOOP) {
+            return refuse("is a symbolic link");
+        }
+        Error::Io {
+            path: path.to_path_buf(),
+            source,
+        }
+    })?;
+    let meta = file.metadata().map_err(|source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    if !meta.is_file() {
+        return Err(refuse("is not a regular file"));
+    }
+    Ok(file)
 }
 
 /// Polls `try_take` until it succeeds or `timeout` passes; tells the observer who holds it.
