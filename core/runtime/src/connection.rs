@@ -477,16 +477,15 @@ impl DatabaseConnection {
     /// Closes the connection (no-op when not connected).
     pub fn close(&mut self) -> Result<()> {
         match self.live.take() {
-            Some(mut live) if !live.poisoned && !live.closed => {
-                live.conn
-                    .close()
-                    .into_result()
-                    .map_err(|source| Error::Database {
-                        connection: self.name.clone(),
-                        statement: None,
-                        source: Box::new(source),
-                    })
-            }
+            Some(mut live) if !live.poisoned && !live.closed => live
+                .conn
+                .close()
+                .into_result()
+                .map_err(|source| Error::Database {
+                    connection: self.name.clone(),
+                    statement: None,
+                    source: Box::new(source),
+                }),
             _ => Ok(()),
         }
     }

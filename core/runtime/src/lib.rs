@@ -39,7 +39,8 @@ pub use config::{Config, Limits, MigrationsConfig, PoolConfig};
 pub use connection::{CancelToken, DatabaseConnection, RowStream, DEFAULT_BATCH_ROWS};
 pub use error::{Error, Result, StatementFailure};
 pub use manager::{
-    manage_databases, DatabaseManager, Health, PluginConnector, PoolStats, PooledConnection,
+    manage_databases, Checkout, DatabaseManager, Health, PluginConnector, PoolStats,
+    PooledConnection,
 };
 pub use migrate::{run_migrations, Migration, MigrationManager};
 pub use myrmex_abi::{

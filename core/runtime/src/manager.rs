@@ -105,6 +105,52 @@ struct Entry {
 /// A connection borrowed from a pool; returns to it when dropped.
 pub type PooledConnection = r2d2::PooledConnection<PluginConnector>;
 
+/// A pending borrow from one pool (see [`DatabaseManager::checkout`]).
+pub struct Checkout {
+    pool: r2d2::Pool<PluginConnector>,
+    probe: PluginConnector,
+}
+
+impl Checkout {
+    /// Borrows the connection: see [`DatabaseManager::get`].
+    pub fn get(self) -> Result<PooledConnection> {
+        let (pool, name) = (&self.pool, &self.probe.name);
+        if pool.state().connections == 0 {
+            if let Err(err) = r2d2::ManageConnection::connect(&self.probe) {
+                let permanent = err.plugin_error().is_some_and(|p| {
+                    matches!(
+                        p.kind,
+                        ErrorKind::PERMISSION | ErrorKind::NOT_FOUND | ErrorKind::INVALID_INPUT
+                    ) || p.message.contains("password")
+                        || p.message.contains("Access denied")
+                }) || matches!(err, Error::NoDriver { .. } | Error::Url { .. });
+                if permanent {
+                    return Err(err);
+                }
+            }
+        }
+        let started = Instant::now();
+        pool.get().map_err(|e| {
+            // r2d2 reports the last connection error, if any, in its message.
+            let detail = e.to_string();
+            Error::Pool {
+                pool: name.to_string(),
+                message: format!(
+                    "no connection available after {} ms ({} of {} in use){}",
+                    started.elapsed().as_millis(),
+                    pool.state().connections - pool.state().idle_connections,
+                    pool.max_size(),
+                    if detail.is_empty() {
+                        String::new()
+                    } else {
+                        format!(": {detail}")
+                    }
+                ),
+            }
+        })
+    }
+}
+
 /// Named connections, each backed by a pool that is created on first use.
 pub struct DatabaseManager {
     registry: Arc<Registry>,
@@ -239,46 +285,21 @@ impl DatabaseManager {
     /// permanent failure (wrong password, unknown database, bad option) is reported at once
     /// instead of after the pool's timeout of retries.
     pub fn get(&self, name: &str) -> Result<PooledConnection> {
-        let pool = self.pool(name)?;
-        if pool.state().connections == 0 {
-            let e = self.entry(name)?;
-            let probe = PluginConnector {
+        self.checkout(name)?.get()
+    }
+
+    /// What [`DatabaseManager::get`] needs, detached from the manager so that the (possibly
+    /// slow) checkout can run on another thread, which a caller may abandon.
+    pub fn checkout(&self, name: &str) -> Result<Checkout> {
+        let pool = self.pool(name)?.clone();
+        let e = self.entry(name)?;
+        Ok(Checkout {
+            pool,
+            probe: PluginConnector {
                 name: name.to_string(),
                 options: e.options.clone(),
                 registry: self.registry.clone(),
-            };
-            if let Err(err) = r2d2::ManageConnection::connect(&probe) {
-                let permanent = err.plugin_error().is_some_and(|p| {
-                    matches!(
-                        p.kind,
-                        ErrorKind::PERMISSION | ErrorKind::NOT_FOUND | ErrorKind::INVALID_INPUT
-                    ) || p.message.contains("password")
-                        || p.message.contains("Access denied")
-                }) || matches!(err, Error::NoDriver { .. } | Error::Url { .. });
-                if permanent {
-                    return Err(err);
-                }
-            }
-        }
-        let started = Instant::now();
-
-        pool.get().map_err(|e| {
-            // r2d2 reports the last connection error, if any, in its message.
-            let detail = e.to_string();
-            Error::Pool {
-                pool: name.to_string(),
-                message: format!(
-                    "no connection available after {} ms ({} of {} in use){}",
-                    started.elapsed().as_millis(),
-                    pool.state().connections - pool.state().idle_connections,
-                    pool.max_size(),
-                    if detail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {detail}")
-                    }
-                ),
-            }
+            },
         })
     }
 

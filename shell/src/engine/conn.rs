@@ -602,7 +602,10 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
             db.0.try_borrow_mut()
                 .map_err(|_| runtime("connection is busy (used inside its own cursor loop?)"))?;
         inner.generation += 1;
-        inner.handle.reconnect().map_err(|e| runtime(e.to_string()))?;
+        inner
+            .handle
+            .reconnect()
+            .map_err(|e| runtime(e.to_string()))?;
         // A new session has a new cancel key.
         inner.cancel = inner.handle.cancel_token().map(interrupt::register);
         Ok(())

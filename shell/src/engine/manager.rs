@@ -40,11 +40,19 @@ impl Mgr {
         if let Some(db) = inner.attached.get(name) {
             return Ok(db.clone());
         }
-        let pooled = inner
+        let checkout = inner
             .pools
-            .get(name)
+            .checkout(name)
             .map_err(|e| runtime(self.unknown(name, e)))?;
-        Ok(Db::new(Handle::Pooled(pooled)))
+        drop(inner);
+        // A checkout may have to connect: Ctrl-C or the time limit abandons it.
+        match crate::interrupt::abandonable(move || checkout.get()) {
+            Some(Ok(pooled)) => Ok(Db::new(Handle::Pooled(pooled))),
+            Some(Err(e)) => Err(runtime(self.unknown(name, e))),
+            None => Err(runtime(format!(
+                "{name}: getting a connection was interrupted"
+            ))),
+        }
     }
 
     fn unknown(&self, name: &str, e: myrmex_core::Error) -> String {

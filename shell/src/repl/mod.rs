@@ -222,9 +222,8 @@ impl Repl {
             }
             let keyword = myrmex_core::sql::first_keyword(&stmt);
             let result = if myrmex_core::sql::returns_rows(&stmt) {
-                db.query_rows(&stmt, &[]).map(|rows| {
-                    render_value(&rows, self.format, self.expanded).unwrap_or_default()
-                })
+                db.query_rows(&stmt, &[])
+                    .map(|rows| render_value(&rows, self.format, self.expanded).unwrap_or_default())
             } else {
                 db.with(|c| c.execute(&stmt, &[])).map(|r| {
                     if matches!(
