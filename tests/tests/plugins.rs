@@ -573,3 +573,25 @@ fn plugins_verbose_and_json_show_origins_and_every_file() {
     ]));
     assert_eq!(out.stdout.trim(), "bundled", "{}", out.stderr);
 }
+
+#[test]
+fn a_url_scheme_of_a_bundled_driver_cannot_be_claimed() {
+    let dir = temp_dir("thief");
+    let thief = dir.join(plugin_file("scheme_thief"));
+    std::fs::copy(fixture_plugins().join(plugin_file("scheme_thief")), &thief).unwrap();
+    let out = run(myrmex()
+        .arg("--plugin-dir")
+        .arg(&dir)
+        .args(["plugins", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let refused = lines_with(&out.stderr, &plugin_file("scheme_thief"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    let bundled = ensure_built().join(plugin_file("postgres"));
+    assert!(
+        refused[0].contains("URL scheme `postgres` of driver `thief`")
+            && refused[0].contains(&format!("{} (bundled)", bundled.display())),
+        "{}",
+        out.stderr
+    );
+    assert!(!out.stdout.contains("myrmex-scheme-thief"), "{}", out.stdout);
+}
