@@ -593,5 +593,9 @@ fn a_url_scheme_of_a_bundled_driver_cannot_be_claimed() {
         "{}",
         out.stderr
     );
-    assert!(!out.stdout.contains("myrmex-scheme-thief"), "{}", out.stdout);
+    assert!(
+        !out.stdout.contains("myrmex-scheme-thief"),
+        "{}",
+        out.stdout
+    );
 }

@@ -234,24 +234,25 @@ impl Config {
     /// Reads the first config file that exists of `./myrmex.toml`, the user's
     /// ([`user_config_path`]) and the system's ([`SYSTEM_CONFIG`]).
     pub fn load_default() -> Result<Option<Config>> {
-        let candidates = [
-            (
-                Some(PathBuf::from(DEFAULT_CONFIG)),
-                ConfigSource::WorkingDirectory,
-            ),
-            (user_config_path(), ConfigSource::User),
-            (
-                Some(PathBuf::from(SYSTEM_CONFIG)).filter(|_| cfg!(unix)),
-                ConfigSource::System,
-            ),
-        ];
+        let mut candidates = vec![(
+            PathBuf::from(DEFAULT_CONFIG),
+            ConfigSource::WorkingDirectory,
+        )];
+        candidates.extend(user_config_path().map(|p| (p, ConfigSource::User)));
+        if cfg!(unix) {
+            candidates.push((PathBuf::from(SYSTEM_CONFIG), ConfigSource::System));
+        }
+        Config::load_first(&candidates)
+    }
+
+    /// Reads the first of `candidates` that exists, remembering how it was found.
+    fn load_first(candidates: &[(PathBuf, ConfigSource)]) -> Result<Option<Config>> {
         for (path, source) in candidates {
-            let Some(path) = path.filter(|p| p.exists()) else {
-                continue;
-            };
-            let mut config = Config::load(&path)?;
-            config.source = source;
-            return Ok(Some(config));
+            if path.exists() {
+                let mut config = Config::load(path)?;
+                config.source = *source;
+                return Ok(Some(config));
+            }
         }
         Ok(None)
     }
@@ -418,6 +419,32 @@ mod tests {
     fn connection_needs_url_or_type() {
         let e = err("[connections.x]\nhost = \"h\"\n");
         assert!(e.contains("connection `x` needs `url` or `db_type`"), "{e}");
+    }
+
+    #[test]
+    fn the_first_existing_file_is_used_and_only_a_found_one_in_the_working_directory_is_untrusted()
+    {
+        let dir = std::env::temp_dir().join(format!("myrmex-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (here, user) = (dir.join("here.toml"), dir.join("user.toml"));
+        std::fs::write(&user, "plugin_dirs = [\"p\"]\n").unwrap();
+        let candidates = [
+            (here.clone(), ConfigSource::WorkingDirectory),
+            (user.clone(), ConfigSource::User),
+        ];
+        let c = Config::load_first(&candidates).unwrap().unwrap();
+        assert_eq!(c.source, ConfigSource::User);
+        assert!(c.trusts_plugin_dirs());
+        assert_eq!(c.resolved_plugin_dirs(), [dir.join("p")]);
+        std::fs::write(&here, "plugin_dirs = [\".\"]\n").unwrap();
+        let c = Config::load_first(&candidates).unwrap().unwrap();
+        assert_eq!(c.path.as_deref(), Some(here.as_path()));
+        assert!(!c.trusts_plugin_dirs());
+        assert!(
+            Config::load(&here).unwrap().trusts_plugin_dirs(),
+            "named explicitly"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
