@@ -437,6 +437,15 @@ fn writable_libraries_and_directories_are_refused() {
         "{}",
         out.stderr
     );
+
+    // A library owned by another user (only root can give a file away, so this part needs
+    // the tests to run as root, as they do in CI's container).
+    if std::os::unix::fs::chown(&lib, Some(65534), None).is_ok() {
+        let out = run(myrmex().arg("--plugin-dir").arg(&dir).arg("plugins"));
+        let refused = lines_with(&out.stderr, &plugin_file("sqlite3"));
+        assert_eq!(refused.len(), 1, "{}", out.stderr);
+        assert!(refused[0].contains("owned by uid 65534"), "{}", out.stderr);
+    }
 }
 
 #[test]

@@ -9,7 +9,7 @@ use std::path::Path;
 /// refused.
 #[cfg(unix)]
 pub fn check(file: &Path, dir: &Path) -> Result<(), String> {
-    check_one(file, "library")?;
+    check_one(file, "the library")?;
     check_one(dir, "its directory")?;
     if let Some(real_dir) = std::fs::canonicalize(file)
         .ok()
@@ -29,9 +29,16 @@ pub fn check(_file: &Path, _dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Checks one path; `what` names it in the reason (the library's own path is already at the
+/// start of a refusal, so only directories are named with their path).
 #[cfg(unix)]
 fn check_one(path: &Path, what: &str) -> Result<(), String> {
     use std::os::unix::fs::MetadataExt;
+    let named = if what == "the library" {
+        what.to_string()
+    } else {
+        format!("{what} {}", path.display())
+    };
     let meta = std::fs::metadata(path).map_err(|e| {
         format!(
             "cannot read the permissions of {what} {}: {e}",
@@ -46,8 +53,7 @@ fn check_one(path: &Path, what: &str) -> Result<(), String> {
             _ => "others",
         };
         return Err(format!(
-            "{what} {} is writable by {by} (mode {mode:o}); run `chmod go-w` on it",
-            path.display()
+            "{named} is writable by {by} (mode {mode:o}); run `chmod go-w` on it"
         ));
     }
     // SAFETY: geteuid has no preconditions and cannot fail.
@@ -55,8 +61,7 @@ fn check_one(path: &Path, what: &str) -> Result<(), String> {
     let owner = meta.uid();
     if owner != me && owner != 0 {
         return Err(format!(
-            "{what} {} is owned by uid {owner}, not by you (uid {me}) or root",
-            path.display()
+            "{named} is owned by uid {owner}, not by you (uid {me}) or root"
         ));
     }
     Ok(())
@@ -84,7 +89,10 @@ mod tests {
         assert_eq!(check(&f, &d), Ok(()));
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o666)).unwrap();
         let e = check(&f, &d).unwrap_err();
-        assert!(e.contains("library") && e.contains("mode 666"), "{e}");
+        assert!(
+            e.starts_with("the library is writable") && e.contains("mode 666"),
+            "{e}"
+        );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o775)).unwrap();
         let e = check(&f, &d).unwrap_err();
