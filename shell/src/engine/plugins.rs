@@ -94,7 +94,11 @@ pub fn plugins_table(maps: &Array, format: Format) -> String {
 pub fn search_report(registry: &Registry) -> String {
     let mut out = String::from("search path (bundled directories load first):\n");
     for r in registry.reports() {
-        let state = if r.readable { "" } else { ": not found" };
+        let state = if r.readable {
+            ""
+        } else {
+            ": not found or unreadable"
+        };
         let _ = writeln!(out, "  {} ({}){state}", r.dir.display(), r.origin);
         for (file, outcome) in &r.files {
             let name = file.file_name().map_or_else(
