@@ -10,7 +10,8 @@ use std::path::PathBuf;
 #[derive(Debug, Parser)]
 #[command(name = "myrmex", version, about, long_about = None)]
 pub struct Cli {
-    /// Config file (default: ./myrmex.toml when present).
+    /// Config file (default: ./myrmex.toml, else the user's, else /etc/myrmex/myrmex.toml;
+    /// only a file named here, the user's or the system's may add plugin_dirs).
     #[arg(long, global = true, value_name = "FILE")]
     pub config: Option<PathBuf>,
 
@@ -80,7 +81,8 @@ pub enum Command {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// List plugins: file, version, capabilities (and refused libraries on stderr).
+    /// List plugins: file, version, capabilities, origin (and refused libraries on stderr);
+    /// with -v every directory searched and every file considered in it.
     Plugins,
     /// Schema definitions: generate DDL, inspect a database, diff, lint.
     #[command(subcommand)]

@@ -15,8 +15,6 @@ use clap::Parser;
 use cli::{Cli, Command};
 use myrmex_core::plugin::{Registry, SearchPath};
 use myrmex_core::Config;
-use output::{Format, Tabular};
-use rhai::{Array, Dynamic, Map};
 use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -40,40 +38,7 @@ fn init_logging(verbose: u8) {
         .try_init();
 }
 
-/// The plugin list as a table (or JSON/CSV).
-pub fn plugins_table(maps: &Array, format: Format) -> String {
-    let rows = maps
-        .iter()
-        .filter_map(|d| d.read_lock::<Map>().map(|m| m.clone()))
-        .map(|m| {
-            let caps = m
-                .get("capabilities")
-                .and_then(|c| c.read_lock::<Array>().map(|a| a.clone()))
-                .unwrap_or_default()
-                .iter()
-                .filter_map(|c| {
-                    c.read_lock::<Map>()
-                        .map(|m| format!("{}:{}", m["kind"], m["name"]))
-                })
-                .collect::<Vec<_>>()
-                .join(", ");
-            vec![
-                m["name"].clone(),
-                m["version"].clone(),
-                m["contract"].clone(),
-                Dynamic::from(caps),
-                m["file"].clone(),
-            ]
-        })
-        .collect();
-    Tabular {
-        columns: ["name", "version", "contract", "capabilities", "file"]
-            .map(String::from)
-            .to_vec(),
-        rows,
-    }
-    .render(format, false)
-}
+pub use engine::plugins::plugins_table;
 
 /// `myrmex … | head` ends quietly, as psql does, instead of reporting a panic when the reader
 /// closes the pipe. (SIGPIPE itself stays ignored: a server closing a socket must be an error,
@@ -137,15 +102,39 @@ fn real_main() -> ExitCode {
             return ExitCode::from(script::EXIT_USAGE);
         }
     };
-    let config_dirs = config
-        .as_ref()
-        .map(Config::resolved_plugin_dirs)
-        .unwrap_or_default();
+    // A config file found in the working directory may not add plugin directories: whoever
+    // could write there would get code run by everyone who starts myrmex there.
+    let config_dirs = match &config {
+        Some(c) if c.trusts_plugin_dirs() => c.resolved_plugin_dirs(),
+        Some(c) => {
+            if !c.plugin_dirs.is_empty() {
+                let file = std::path::Path::new(".").join(
+                    c.path
+                        .as_deref()
+                        .unwrap_or(std::path::Path::new(myrmex_core::config::DEFAULT_CONFIG)),
+                );
+                eprintln!(
+                    "myrmex: ignoring plugin_dirs of {0}: a config file found in the working \
+                     directory cannot add plugin directories; pass --config {0} to trust it",
+                    file.display()
+                );
+            }
+            Vec::new()
+        }
+        None => Vec::new(),
+    };
     let registry = Arc::new(Registry::load(SearchPath::standard(
         &cli.plugin_dirs,
         &config_dirs,
+        config.as_ref().and_then(|c| c.path.as_deref()),
     )));
     Registry::set_global(registry.clone());
+    // Refusals are reported once: as warnings here, or by `myrmex plugins` on its own.
+    if !matches!(cli.command, Some(Command::Plugins)) {
+        for r in registry.refusals() {
+            tracing::warn!("plugin refused: {r}");
+        }
+    }
 
     let mut limits = config.as_ref().map(|c| c.limits).unwrap_or_default();
     if let Some(n) = cli.max_operations {
@@ -213,6 +202,9 @@ fn real_main() -> ExitCode {
                 "{}",
                 plugins_table(&engine::plugins::plugin_maps(&ctx), cli.format)
             );
+            if cli.verbose > 0 && cli.format != output::Format::Json {
+                print!("{}", engine::plugins::search_report(&registry));
+            }
             for r in registry.refusals() {
                 eprintln!("refused: {r}");
             }

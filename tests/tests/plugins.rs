@@ -264,7 +264,11 @@ fn missing_driver_error_says_what_is_loaded() {
 fn search_order_prefers_flags_then_env() {
     let flag = PathBuf::from("/flag-dir");
     std::env::set_var(myrmex_core::plugin::PLUGIN_PATH_ENV, "/env-a:/env-b");
-    let s = SearchPath::standard(std::slice::from_ref(&flag), &[PathBuf::from("/config-dir")]);
+    let s = SearchPath::standard(
+        std::slice::from_ref(&flag),
+        &[PathBuf::from("/config-dir")],
+        Some(std::path::Path::new("/etc/myrmex/myrmex.toml")),
+    );
     std::env::remove_var(myrmex_core::plugin::PLUGIN_PATH_ENV);
     let dirs = s.dirs();
     assert_eq!(
@@ -274,5 +278,333 @@ fn search_order_prefers_flags_then_env() {
     assert!(
         dirs[4].ends_with("deps"),
         "then the executable's directory: {dirs:?}"
+    );
+}
+
+/// Compiles C `source` into `dir/name` as a shared library with the system C compiler.
+fn compile_c(dir: &std::path::Path, name: &str, source: &str) -> PathBuf {
+    let src = dir.join(format!("{name}.c"));
+    std::fs::write(&src, source).unwrap();
+    let lib = dir.join(name);
+    let out = run(std::process::Command::new("cc")
+        .args(["-shared", "-fPIC", "-o"])
+        .arg(&lib)
+        .arg(&src));
+    assert_eq!(out.code, 0, "cc failed: {}", out.stderr);
+    std::fs::remove_file(&src).unwrap();
+    lib
+}
+
+/// C source of a library whose constructor creates `marker`, plus `extra` C code.
+fn constructor_source(marker: &std::path::Path, extra: &str) -> String {
+    format!(
+        "#include <stdio.h>\n\
+         __attribute__((constructor)) static void planted(void) {{\n\
+           FILE *f = fopen(\"{}\", \"w\"); if (f) fclose(f);\n\
+         }}\n{extra}\n",
+        marker.display()
+    )
+}
+
+/// Lines of `text` that contain `needle`.
+fn lines_with<'a>(text: &'a str, needle: &str) -> Vec<&'a str> {
+    text.lines().filter(|l| l.contains(needle)).collect()
+}
+
+#[test]
+fn a_planted_library_never_runs_its_constructor() {
+    let dir = temp_dir("evil");
+    let marker = temp_dir("evil-marker").join("constructor-ran");
+    compile_c(
+        &dir,
+        &plugin_file("evil"),
+        &constructor_source(&marker, "int something_else = 1;"),
+    );
+
+    // Named with --plugin-dir: inspected and refused without being loaded.
+    let out = run(myrmex()
+        .arg("--plugin-dir")
+        .arg(&dir)
+        .args(["-e", "40 + 2"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert_eq!(out.stdout.trim(), "42");
+    let refused = lines_with(&out.stderr, &plugin_file("evil"));
+    assert_eq!(refused.len(), 1, "refused once: {}", out.stderr);
+    assert!(refused[0].contains("not a myrmex plugin"), "{}", out.stderr);
+    assert!(!marker.exists(), "the constructor ran (--plugin-dir)");
+
+    // Through MYRMEX_PLUGIN_PATH, with `myrmex plugins`.
+    let out = run(myrmex().env("MYRMEX_PLUGIN_PATH", &dir).arg("plugins"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let refused = lines_with(&out.stderr, &plugin_file("evil"));
+    assert_eq!(refused.len(), 1, "refused once: {}", out.stderr);
+    assert!(refused[0].starts_with("refused: "), "{}", out.stderr);
+    assert!(!marker.exists(), "the constructor ran (MYRMEX_PLUGIN_PATH)");
+
+    // A myrmex.toml found in the working directory cannot add plugin directories at all.
+    std::fs::write(dir.join("myrmex.toml"), "plugin_dirs = [\".\"]\n").unwrap();
+    for args in [
+        &["-e", "1"][..],
+        &["plugins"][..],
+        &["migrate", "new", "x"][..],
+    ] {
+        let out = run(myrmex().current_dir(&dir).args(args));
+        let ignored = lines_with(&out.stderr, "ignoring plugin_dirs");
+        assert_eq!(ignored.len(), 1, "{args:?}: {}", out.stderr);
+        assert!(
+            ignored[0].contains("myrmex.toml") && ignored[0].contains("--config"),
+            "{}",
+            out.stderr
+        );
+        assert!(
+            !out.stderr.contains(&plugin_file("evil")),
+            "not even looked at: {}",
+            out.stderr
+        );
+        assert!(
+            !marker.exists(),
+            "the constructor ran (./myrmex.toml, {args:?})"
+        );
+    }
+    // Other keys of that file still apply.
+    std::fs::write(
+        dir.join("myrmex.toml"),
+        "plugin_dirs = [\".\"]\n[connections.here]\nurl = \"sqlite://here.db\"\n",
+    )
+    .unwrap();
+    let out = run(myrmex()
+        .current_dir(&dir)
+        .args(["-e", "connection(\"here\").query_value(\"SELECT 6 * 7\")"]));
+    assert_eq!(out.stdout.trim(), "42", "{}", out.stderr);
+    assert!(!marker.exists());
+}
+
+#[test]
+fn a_wrong_contract_is_read_from_the_file_without_running_it() {
+    let dir = temp_dir("evil-contract");
+    let marker = temp_dir("evil-contract-marker").join("constructor-ran");
+    compile_c(
+        &dir,
+        &plugin_file("evil"),
+        &constructor_source(&marker, "unsigned int myrmex_contract_version = 7;"),
+    );
+    let out = run(myrmex().arg("--plugin-dir").arg(&dir).arg("plugins"));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!marker.exists(), "the constructor ran");
+    let refused = lines_with(&out.stderr, &plugin_file("evil"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    assert!(
+        refused[0].contains("built for myrmex contract 7")
+            && refused[0].contains(&format!(
+                "this host offers contract {}",
+                myrmex_abi::CONTRACT_VERSION
+            )),
+        "{}",
+        out.stderr
+    );
+}
+
+#[cfg(unix)]
+#[test]
+fn writable_libraries_and_directories_are_refused() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = temp_dir("writable");
+    let lib = dir.join(plugin_file("sqlite3"));
+    std::fs::copy(ensure_built().join(plugin_file("sqlite")), &lib).unwrap();
+    let mode = |p: &std::path::Path, m: u32| {
+        std::fs::set_permissions(p, std::fs::Permissions::from_mode(m)).unwrap()
+    };
+
+    mode(&lib, 0o666);
+    let out = run(myrmex().arg("--plugin-dir").arg(&dir).arg("plugins"));
+    let refused = lines_with(&out.stderr, &plugin_file("sqlite3"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    assert!(
+        refused[0].contains("writable by group and others (mode 666)"),
+        "{}",
+        out.stderr
+    );
+
+    mode(&lib, 0o644);
+    mode(&dir, 0o777);
+    let out = run(myrmex().arg("--plugin-dir").arg(&dir).arg("plugins"));
+    mode(&dir, 0o755);
+    let refused = lines_with(&out.stderr, &plugin_file("sqlite3"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    assert!(
+        refused[0].contains(&format!("its directory {}", dir.display()))
+            && refused[0].contains("(mode 777)"),
+        "{}",
+        out.stderr
+    );
+
+    // A library owned by another user (only root can give a file away, so this part needs
+    // the tests to run as root, as they do in CI's container).
+    if std::os::unix::fs::chown(&lib, Some(65534), None).is_ok() {
+        let out = run(myrmex().arg("--plugin-dir").arg(&dir).arg("plugins"));
+        let refused = lines_with(&out.stderr, &plugin_file("sqlite3"));
+        assert_eq!(refused.len(), 1, "{}", out.stderr);
+        assert!(refused[0].contains("owned by uid 65534"), "{}", out.stderr);
+    }
+}
+
+#[test]
+fn bundled_drivers_cannot_be_taken_over() {
+    let dir = temp_dir("takeover");
+    let copy = dir.join(plugin_file("sqlite2"));
+    std::fs::copy(ensure_built().join(plugin_file("sqlite")), &copy).unwrap();
+    let bundled = ensure_built().join(plugin_file("sqlite"));
+
+    let out = run(myrmex()
+        .arg("--plugin-dir")
+        .arg(&dir)
+        .args(["plugins", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let sqlite: Vec<&serde_json::Value> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["name"] == "myrmex-sqlite")
+        .collect();
+    assert_eq!(sqlite.len(), 1, "{}", out.stdout);
+    assert_eq!(sqlite[0]["file"], bundled.display().to_string());
+    assert_eq!(sqlite[0]["origin"], "bundled");
+
+    let refused = lines_with(&out.stderr, &plugin_file("sqlite2"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    assert!(
+        refused[0].contains(&copy.display().to_string())
+            && refused[0].contains(&bundled.display().to_string())
+            && refused[0].contains("duplicate driver capability `sqlite`"),
+        "{}",
+        out.stderr
+    );
+
+    // sqlite:// is still served by the bundled driver.
+    let out = run(myrmex().arg("--plugin-dir").arg(&dir).args([
+        "-e",
+        "connect(\"sqlite::memory:\").query_value(\"SELECT 40 + 2\")",
+    ]));
+    assert_eq!(out.stdout.trim(), "42", "{}", out.stderr);
+}
+
+#[test]
+fn plugins_verbose_and_json_show_origins_and_every_file() {
+    let dir = temp_dir("verbose");
+    std::fs::write(dir.join("README.txt"), "notes").unwrap();
+    std::fs::write(dir.join(plugin_file("junk")), "not a library").unwrap();
+    let config_home = temp_dir("verbose-xdg");
+    let config_dir = config_home.join("myrmex");
+    std::fs::create_dir_all(&config_dir).unwrap();
+    let user_plugins = temp_dir("verbose-user-plugins");
+    std::fs::copy(
+        fixture_plugins().join(plugin_file("oot_shard")),
+        user_plugins.join(plugin_file("oot_shard")),
+    )
+    .unwrap();
+    let user_config = config_dir.join("myrmex.toml");
+    std::fs::write(
+        &user_config,
+        format!("plugin_dirs = [\"{}\"]\n", user_plugins.display()),
+    )
+    .unwrap();
+    let cwd = temp_dir("verbose-cwd");
+    let base = || {
+        let mut c = myrmex();
+        c.current_dir(&cwd)
+            .env("XDG_CONFIG_HOME", &config_home)
+            .arg("--plugin-dir")
+            .arg(&dir);
+        c
+    };
+
+    let out = run(base().args(["plugins", "-v"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let report = &out.stdout;
+    assert!(
+        report.contains(&format!("{} (flag)", dir.display())),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{} (config {})",
+            user_plugins.display(),
+            user_config.display()
+        )),
+        "the user's config adds plugin directories: {report}"
+    );
+    assert!(report.contains("(bundled)"), "{report}");
+    assert!(
+        report.contains("README.txt: skipped: not a plugin file name"),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!(
+            "{}: refused: not a myrmex plugin",
+            plugin_file("junk")
+        )),
+        "{report}"
+    );
+    assert!(
+        report.contains(&format!("{}: loaded", plugin_file("oot_shard"))),
+        "{report}"
+    );
+    assert_eq!(
+        lines_with(&out.stderr, &plugin_file("junk")).len(),
+        1,
+        "each refusal once on stderr: {}",
+        out.stderr
+    );
+
+    let out = run(base().args(["plugins", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let list: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    let oot = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|p| p["name"] == "myrmex-oot-shard")
+        .unwrap_or_else(|| panic!("{}", out.stdout));
+    assert_eq!(
+        oot["origin"],
+        format!("config {}", user_config.display()),
+        "{oot}"
+    );
+    assert_eq!(oot["capabilities"][0]["kind"], "shard");
+    assert_eq!(oot["capabilities"][0]["name"], "modulo");
+    assert_eq!(lines_with(&out.stderr, &plugin_file("junk")).len(), 1);
+
+    // And in Rhai.
+    let out = run(base().args([
+        "-e",
+        "plugins().filter(|p| p.name == \"myrmex-sqlite\")[0].origin",
+    ]));
+    assert_eq!(out.stdout.trim(), "bundled", "{}", out.stderr);
+}
+
+#[test]
+fn a_url_scheme_of_a_bundled_driver_cannot_be_claimed() {
+    let dir = temp_dir("thief");
+    let thief = dir.join(plugin_file("scheme_thief"));
+    std::fs::copy(fixture_plugins().join(plugin_file("scheme_thief")), &thief).unwrap();
+    let out = run(myrmex()
+        .arg("--plugin-dir")
+        .arg(&dir)
+        .args(["plugins", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let refused = lines_with(&out.stderr, &plugin_file("scheme_thief"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    let bundled = ensure_built().join(plugin_file("postgres"));
+    assert!(
+        refused[0].contains("URL scheme `postgres` of driver `thief`")
+            && refused[0].contains(&format!("{} (bundled)", bundled.display())),
+        "{}",
+        out.stderr
+    );
+    assert!(
+        !out.stdout.contains("myrmex-scheme-thief"),
+        "{}",
+        out.stdout
     );
 }

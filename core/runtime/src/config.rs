@@ -14,6 +14,12 @@
 //!
 //! Unknown keys and wrong types are errors naming the file, line, column and key. Relative
 //! SQLite paths are resolved against the directory of the config file.
+//!
+//! Without `--config`, the first file found of `./myrmex.toml`, the user's
+//! (`$XDG_CONFIG_HOME/myrmex/myrmex.toml`, else `~/.config/myrmex/myrmex.toml`) and the
+//! system's (`/etc/myrmex/myrmex.toml`) is used. A file found in the working directory may
+//! have been put there by anyone who could write to it, so its `plugin_dirs` are not trusted
+//! (see [`Config::trusts_plugin_dirs`]).
 
 use crate::{DatabaseConnection, Error, Result, Secret};
 use serde::Deserialize;
@@ -39,6 +45,23 @@ pub struct Config {
     /// Where the file was read from (set by [`Config::load`]).
     #[serde(skip)]
     pub path: Option<PathBuf>,
+    /// How the file was found.
+    #[serde(skip)]
+    pub source: ConfigSource,
+}
+
+/// How a config file was found, which decides whether it may add plugin directories.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ConfigSource {
+    /// Named with `--config` (or read by a program from a path it chose).
+    #[default]
+    Explicit,
+    /// `./myrmex.toml`, found in the working directory.
+    WorkingDirectory,
+    /// The user's config file.
+    User,
+    /// The system's config file.
+    System,
 }
 
 /// One `[connections.NAME]` table.
@@ -156,6 +179,24 @@ impl Default for Limits {
 /// The default config file name, looked for in the current directory.
 pub const DEFAULT_CONFIG: &str = "myrmex.toml";
 
+/// The system-wide config file (Unix).
+pub const SYSTEM_CONFIG: &str = "/etc/myrmex/myrmex.toml";
+
+/// The user's config file: `$XDG_CONFIG_HOME/myrmex/myrmex.toml` when that variable holds an
+/// absolute path, else `$HOME/.config/myrmex/myrmex.toml`.
+pub fn user_config_path() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_CONFIG_HOME")
+        .map(PathBuf::from)
+        .filter(|p| p.is_absolute())
+        .or_else(|| {
+            std::env::var_os("HOME")
+                .map(PathBuf::from)
+                .filter(|p| p.is_absolute())
+                .map(|h| h.join(".config"))
+        })?;
+    Some(base.join("myrmex").join(DEFAULT_CONFIG))
+}
+
 impl Config {
     /// Reads and validates a config file.
     pub fn load(path: &Path) -> Result<Config> {
@@ -211,17 +252,41 @@ impl Config {
         Ok(config)
     }
 
-    /// Reads `./myrmex.toml` if it exists.
+    /// Reads the first config file that exists of `./myrmex.toml`, the user's
+    /// ([`user_config_path`]) and the system's ([`SYSTEM_CONFIG`]).
     pub fn load_default() -> Result<Option<Config>> {
-        let p = Path::new(DEFAULT_CONFIG);
-        if p.exists() {
-            Config::load(p).map(Some)
-        } else {
-            Ok(None)
+        let mut candidates = vec![(
+            PathBuf::from(DEFAULT_CONFIG),
+            ConfigSource::WorkingDirectory,
+        )];
+        candidates.extend(user_config_path().map(|p| (p, ConfigSource::User)));
+        if cfg!(unix) {
+            candidates.push((PathBuf::from(SYSTEM_CONFIG), ConfigSource::System));
         }
+        Config::load_first(&candidates)
     }
 
-    /// Plugin directories, resolved against the config file's directory.
+    /// Reads the first of `candidates` that exists, remembering how it was found.
+    fn load_first(candidates: &[(PathBuf, ConfigSource)]) -> Result<Option<Config>> {
+        for (path, source) in candidates {
+            if path.exists() {
+                let mut config = Config::load(path)?;
+                config.source = *source;
+                return Ok(Some(config));
+            }
+        }
+        Ok(None)
+    }
+
+    /// May this file add plugin directories? Not when it was found in the working directory:
+    /// a library in a directory it names would run inside `myrmex` for whoever starts it
+    /// there. Naming the file with `--config` trusts it.
+    pub fn trusts_plugin_dirs(&self) -> bool {
+        self.source != ConfigSource::WorkingDirectory
+    }
+
+    /// Plugin directories, resolved against the config file's directory (whether they are
+    /// used depends on [`Config::trusts_plugin_dirs`]).
     pub fn resolved_plugin_dirs(&self) -> Vec<PathBuf> {
         self.plugin_dirs.iter().map(|d| self.resolve(d)).collect()
     }
@@ -375,6 +440,32 @@ mod tests {
     fn connection_needs_url_or_type() {
         let e = err("[connections.x]\nhost = \"h\"\n");
         assert!(e.contains("connection `x` needs `url` or `db_type`"), "{e}");
+    }
+
+    #[test]
+    fn the_first_existing_file_is_used_and_only_a_found_one_in_the_working_directory_is_untrusted()
+    {
+        let dir = std::env::temp_dir().join(format!("myrmex-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let (here, user) = (dir.join("here.toml"), dir.join("user.toml"));
+        std::fs::write(&user, "plugin_dirs = [\"p\"]\n").unwrap();
+        let candidates = [
+            (here.clone(), ConfigSource::WorkingDirectory),
+            (user.clone(), ConfigSource::User),
+        ];
+        let c = Config::load_first(&candidates).unwrap().unwrap();
+        assert_eq!(c.source, ConfigSource::User);
+        assert!(c.trusts_plugin_dirs());
+        assert_eq!(c.resolved_plugin_dirs(), [dir.join("p")]);
+        std::fs::write(&here, "plugin_dirs = [\".\"]\n").unwrap();
+        let c = Config::load_first(&candidates).unwrap().unwrap();
+        assert_eq!(c.path.as_deref(), Some(here.as_path()));
+        assert!(!c.trusts_plugin_dirs());
+        assert!(
+            Config::load(&here).unwrap().trusts_plugin_dirs(),
+            "named explicitly"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -1,43 +1,26 @@
-//! Loading one library: contract version first, then the abi_stable layout check.
+//! Loading one library: trust and the file's own contents first, then the dynamic loader and
+//! the abi_stable layout check.
 
+use super::{inspect, trust};
 use myrmex_abi::abi_stable::library::{lib_header_from_path, LibraryError};
-use myrmex_abi::{PluginModRef, CONTRACT_SYMBOL, CONTRACT_VERSION};
+use myrmex_abi::PluginModRef;
 use std::path::Path;
 
-/// Loads the root module of the library at `path`, or says in one line why not.
+/// Loads the root module of the library at `path`, found in the search directory `dir`, or
+/// says in one line why not.
 ///
-/// The contract version is read as a plain C symbol before abi_stable looks at any layout, so
-/// a plugin built for another contract gets "built for contract N, host offers M" rather than
-/// a layout dump. Layout dumps go to the debug log.
-pub fn load_module(path: &Path) -> Result<PluginModRef, String> {
-    let version = read_contract_version(path)?;
-    if version != CONTRACT_VERSION {
-        return Err(format!(
-            "built for myrmex contract {version}, this host offers contract {CONTRACT_VERSION}; \
-             rebuild the plugin against myrmex-abi {}",
-            env!("CARGO_PKG_VERSION")
-        ));
-    }
+/// Loading a library runs its initialisers, so before the dynamic loader sees the file it must
+/// pass [`trust::check`] (ownership and permissions) and [`inspect::inspect`] (a shared
+/// library for this platform exporting this host's contract version and a root module, read
+/// from the file). A plugin built for another contract gets "built for contract N, host
+/// offers M" without running any of its code. Layout dumps go to the debug log.
+pub fn load_module(path: &Path, dir: &Path) -> Result<PluginModRef, String> {
+    trust::check(path, dir)?;
+    inspect::inspect(path)?;
     let header = lib_header_from_path(path).map_err(|e| one_line(path, e))?;
     header
         .init_root_module::<PluginModRef>()
         .map_err(|e| one_line(path, e))
-}
-
-fn read_contract_version(path: &Path) -> Result<u32, String> {
-    // SAFETY: loading a library runs its initialisers; that is what loading a plugin means.
-    // The search path is chosen by the user, as with any plugin system.
-    let lib = unsafe { libloading::Library::new(path) }
-        .map_err(|e| format!("not a myrmex plugin (cannot load library: {e})"))?;
-    let symbol = format!("{CONTRACT_SYMBOL}\0");
-    // SAFETY: `export_plugin!` defines this symbol as a `u32` static.
-    let version = unsafe {
-        let sym = lib.get::<*const u32>(symbol.as_bytes()).map_err(|_| {
-            format!("not a myrmex plugin (no `{CONTRACT_SYMBOL}` symbol; was it built with myrmex_abi::export_plugin!?)")
-        })?;
-        **sym
-    };
-    Ok(version)
 }
 
 fn one_line(path: &Path, e: LibraryError) -> String {

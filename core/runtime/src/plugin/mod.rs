@@ -1,9 +1,13 @@
 //! Plugin discovery, loading and the registry of capabilities.
 
+mod inspect;
 mod load;
 mod search;
+mod trust;
 
-pub use search::{is_plugin_file_name, plugin_files, SearchPath, PLUGIN_PATH_ENV};
+pub use search::{
+    dir_entries, is_plugin_file_name, plugin_files, DirEntry, Origin, SearchPath, PLUGIN_PATH_ENV,
+};
 
 use crate::{Error, Result};
 use myrmex_abi::{CapabilityKind, DriverBox, PluginModRef, RStr};
@@ -34,6 +38,8 @@ pub struct LoadedPlugin {
     pub version: String,
     /// Contract version it was built against.
     pub contract: u32,
+    /// Why its directory was searched.
+    pub origin: Origin,
     /// What it provides.
     pub capabilities: Vec<CapabilityInfo>,
     module: PluginModRef,
@@ -45,6 +51,7 @@ impl fmt::Debug for LoadedPlugin {
             .field("path", &self.path)
             .field("name", &self.name)
             .field("version", &self.version)
+            .field("origin", &self.origin)
             .field("capabilities", &self.capabilities)
             .finish()
     }
@@ -65,6 +72,30 @@ impl fmt::Display for Refusal {
     }
 }
 
+/// What became of one file found in a searched directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileOutcome {
+    /// It loaded.
+    Loaded,
+    /// It was not looked at (not a plugin file name, not a file, already loaded).
+    Skipped(String),
+    /// It was refused; the reason is in [`Registry::refusals`] too.
+    Refused(String),
+}
+
+/// One searched directory and every file considered in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirReport {
+    /// The directory.
+    pub dir: PathBuf,
+    /// Why it was searched.
+    pub origin: Origin,
+    /// False when it does not exist or cannot be read.
+    pub readable: bool,
+    /// Each entry, sorted by name.
+    pub files: Vec<(PathBuf, FileOutcome)>,
+}
+
 /// A driver opened from a plugin.
 pub struct DriverEntry {
     /// Capability name (`sqlite`).
@@ -80,6 +111,7 @@ pub struct Registry {
     search: SearchPath,
     plugins: Vec<LoadedPlugin>,
     refusals: Vec<Refusal>,
+    reports: Vec<DirReport>,
     drivers: Vec<Arc<DriverEntry>>,
     schemes: BTreeMap<String, usize>,
 }
@@ -94,41 +126,91 @@ impl fmt::Debug for Registry {
     }
 }
 
+/// " (bundled)" after the file of a bundled plugin in a refusal, so the reader sees which
+/// of the two files is the installed one.
+fn bundled_note(origin: &Origin) -> &'static str {
+    if *origin == Origin::Bundled {
+        " (bundled)"
+    } else {
+        ""
+    }
+}
+
 static GLOBAL: OnceLock<Arc<Registry>> = OnceLock::new();
 
 impl Registry {
-    /// Loads every plugin on `search`. A library that is refused is recorded (see
+    /// Loads every plugin on `search`. Bundled directories are loaded first, so a capability
+    /// or URL scheme they provide cannot be taken over by a library found anywhere else; the
+    /// other directories follow in search order. A library that is refused is recorded (see
     /// [`Registry::refusals`]) and never stops the others; a file found twice (same canonical
-    /// path) is loaded once.
+    /// path) is loaded once. Nothing is logged: the caller reports the refusals.
     pub fn load(search: SearchPath) -> Registry {
         let mut reg = Registry {
             search,
             plugins: Vec::new(),
             refusals: Vec::new(),
+            reports: Vec::new(),
             drivers: Vec::new(),
             schemes: BTreeMap::new(),
         };
-        let mut seen = Vec::new();
-        for dir in reg.search.dirs().to_vec() {
-            for file in plugin_files(&dir) {
-                let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
-                if seen.contains(&canonical) {
-                    continue;
-                }
-                seen.push(canonical);
-                reg.load_file(&file);
+        let entries: Vec<(PathBuf, Origin)> = reg
+            .search
+            .entries()
+            .map(|(d, o)| (d.to_path_buf(), o.clone()))
+            .collect();
+        reg.reports = entries
+            .iter()
+            .map(|(dir, origin)| DirReport {
+                dir: dir.clone(),
+                origin: origin.clone(),
+                readable: false,
+                files: Vec::new(),
+            })
+            .collect();
+        let bundled_first = (0..entries.len())
+            .filter(|i| entries[*i].1 == Origin::Bundled)
+            .chain((0..entries.len()).filter(|i| entries[*i].1 != Origin::Bundled));
+        let mut seen: Vec<(PathBuf, PathBuf)> = Vec::new();
+        for i in bundled_first {
+            let (dir, origin) = &entries[i];
+            let Some(listing) = dir_entries(dir) else {
+                continue;
+            };
+            let mut files = Vec::new();
+            for entry in listing {
+                let file = entry.path;
+                let outcome = if let Some(why) = entry.skipped {
+                    FileOutcome::Skipped(why)
+                } else {
+                    let canonical = std::fs::canonicalize(&file).unwrap_or_else(|_| file.clone());
+                    if let Some((_, first)) = seen.iter().find(|(c, _)| *c == canonical) {
+                        FileOutcome::Skipped(format!("same file as {}", first.display()))
+                    } else {
+                        seen.push((canonical, file.clone()));
+                        match reg.try_load(&file, dir, origin) {
+                            Ok(()) => FileOutcome::Loaded,
+                            Err(reason) => {
+                                reg.refusals.push(Refusal {
+                                    path: file.clone(),
+                                    reason: reason.clone(),
+                                });
+                                FileOutcome::Refused(reason)
+                            }
+                        }
+                    }
+                };
+                files.push((file, outcome));
             }
-        }
-        for r in &reg.refusals {
-            tracing::warn!("plugin refused: {r}");
+            reg.reports[i].readable = true;
+            reg.reports[i].files = files;
         }
         reg
     }
 
-    /// Loads one library file into the registry; returns false (and records a refusal) when
-    /// it is refused.
-    pub fn load_file(&mut self, path: &Path) -> bool {
-        match self.try_load(path) {
+    /// Loads one library file found in `dir` into the registry; returns false (and records a
+    /// refusal) when it is refused.
+    pub fn load_file(&mut self, path: &Path, dir: &Path, origin: &Origin) -> bool {
+        match self.try_load(path, dir, origin) {
             Ok(()) => true,
             Err(reason) => {
                 self.refusals.push(Refusal {
@@ -140,8 +222,8 @@ impl Registry {
         }
     }
 
-    fn try_load(&mut self, path: &Path) -> Result<(), String> {
-        let module = load::load_module(path)?;
+    fn try_load(&mut self, path: &Path, dir: &Path, origin: &Origin) -> Result<(), String> {
+        let module = load::load_module(path, dir)?;
         let info = (module.info())();
         let capabilities: Vec<CapabilityInfo> = info
             .capabilities
@@ -155,10 +237,11 @@ impl Registry {
         for cap in &capabilities {
             if let Some(other) = self.provider_of(cap.kind, &cap.name) {
                 return Err(format!(
-                    "duplicate {} capability `{}`: already provided by {}",
+                    "duplicate {} capability `{}`: already provided by {}{}",
                     cap.kind,
                     cap.name,
-                    other.path.display()
+                    other.path.display(),
+                    bundled_note(&other.origin)
                 ));
             }
         }
@@ -179,8 +262,8 @@ impl Registry {
                 driver,
             });
         }
-        for entry in drivers {
-            let index = self.drivers.len();
+        let mut claimed: Vec<(String, usize)> = Vec::new();
+        for (offset, entry) in drivers.iter().enumerate() {
             let mut schemes: Vec<String> = entry
                 .driver
                 .schemes()
@@ -189,16 +272,35 @@ impl Registry {
                 .collect();
             schemes.push(entry.name.clone());
             for s in schemes {
-                self.schemes.entry(s).or_insert(index);
+                if let Some(&i) = self.schemes.get(&s) {
+                    let other = &self.drivers[i];
+                    let origin = self
+                        .plugins
+                        .iter()
+                        .find(|p| p.path == other.path)
+                        .map(|p| bundled_note(&p.origin))
+                        .unwrap_or("");
+                    return Err(format!(
+                        "URL scheme `{s}` of driver `{}` is already served by driver `{}` of {}{origin}",
+                        entry.name,
+                        other.name,
+                        other.path.display()
+                    ));
+                }
+                if !claimed.iter().any(|(c, _)| *c == s) {
+                    claimed.push((s, self.drivers.len() + offset));
+                }
             }
-            self.drivers.push(Arc::new(entry));
         }
+        self.schemes.extend(claimed);
+        self.drivers.extend(drivers.into_iter().map(Arc::new));
         tracing::debug!(plugin = %path.display(), name = %info.name, "plugin loaded");
         self.plugins.push(LoadedPlugin {
             path: path.to_path_buf(),
             name: info.name.to_string(),
             version: info.version.to_string(),
             contract: info.contract,
+            origin: origin.clone(),
             capabilities,
             module,
         });
@@ -214,10 +316,17 @@ impl Registry {
     }
 
     /// The process-wide registry, loaded on first use from the standard search path (no
-    /// flags, no config) unless [`Registry::set_global`] ran first.
+    /// flags, no config, refusals logged as warnings) unless [`Registry::set_global`] ran
+    /// first.
     pub fn global() -> Arc<Registry> {
         GLOBAL
-            .get_or_init(|| Arc::new(Registry::load(SearchPath::standard(&[], &[]))))
+            .get_or_init(|| {
+                let reg = Registry::load(SearchPath::standard(&[], &[], None));
+                for r in reg.refusals() {
+                    tracing::warn!("plugin refused: {r}");
+                }
+                Arc::new(reg)
+            })
             .clone()
     }
 
@@ -239,6 +348,11 @@ impl Registry {
     /// Libraries that were refused.
     pub fn refusals(&self) -> &[Refusal] {
         &self.refusals
+    }
+
+    /// Every searched directory, in search order, with each file considered in it.
+    pub fn reports(&self) -> &[DirReport] {
+        &self.reports
     }
 
     /// The driver for a URL scheme or `db_type` (`sqlite`, `postgres`, `postgresql`, …).
