@@ -154,7 +154,7 @@ impl DatabaseConnection {
         self.password = password;
     }
 
-    /// The URL of this connection with the password shown as `***`.
+    /// The URL of this connection with the password (and secret options) shown as `***`.
     pub fn url(&self) -> String {
         if self.db_type == "sqlite" {
             let mut u = format!("sqlite://{}", self.database);
@@ -451,12 +451,17 @@ impl DatabaseConnection {
     }
 }
 
+/// Appends the options as a query; secret ones (`password`, `sslpassword`, …) show `***`.
 fn with_query(mut url: String, options: &[(String, String)]) -> String {
     for (i, (k, v)) in options.iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(k);
         url.push('=');
-        url.push_str(v);
+        url.push_str(if crate::url::is_secret_option(k) {
+            "***"
+        } else {
+            v
+        });
     }
     url
 }
