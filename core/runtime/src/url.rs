@@ -93,11 +93,15 @@ fn redact_pairs(query: &str) -> String {
 /// before that `@` ends inside a secret option (`…?password=ab@cd`), the `@` belongs to the
 /// option's value, so the value's rest (up to the next `&`) is hidden too.
 fn after_last_at(head: &str, after: &str) -> String {
-    let in_secret_value = head
-        .split_once('?')
-        .and_then(|(_, query)| query.rsplit('&').next())
-        .and_then(|seg| seg.split_once('='))
-        .is_some_and(|(k, _)| is_secret_option(&percent_decode_str(k).decode_utf8_lossy()));
+    // Any `?` or `&` may start the option (a password may hold a `?`), as long as no `&`
+    // ends it before the `@`.
+    let in_secret_value = head.match_indices(['?', '&']).any(|(p, _)| {
+        let seg = &head[p + 1..];
+        !seg.contains('&')
+            && seg
+                .split_once('=')
+                .is_some_and(|(k, _)| is_secret_option(&percent_decode_str(k).decode_utf8_lossy()))
+    });
     if in_secret_value {
         match after.find('&') {
             Some(amp) => format!("***{}", redact_pairs(&after[amp..])),
