@@ -50,7 +50,7 @@ fn is_scheme(s: &str) -> bool {
 fn plain_host_port(authority: &str) -> bool {
     let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
         match v6.split_once(']') {
-            Some((_, after)) if after.is_empty() => return true,
+            Some((_, "")) => return true,
             Some((_, after)) => match after.strip_prefix(':') {
                 Some(p) => ("", p),
                 None => return false,
