@@ -93,7 +93,8 @@ fn quiet_broken_pipe() {
 
 /// Prints a command-line error (or `--help` / `--version`) as clap would, except that a URL
 /// in the message shows no password: clap quotes the argument it could not place, and that
-/// argument may be `postgres://user:password@…`.
+/// argument may be `postgres://user:password@…`. Errors print without colours, so the
+/// redaction sees the argument as typed.
 fn usage_error(e: &clap::Error) -> ExitCode {
     if !e.use_stderr() {
         // --help and --version: nothing from the command line is echoed.

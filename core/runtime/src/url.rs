@@ -547,7 +547,10 @@ mod tests {
                     format!("{scheme}://{user}:{pw}/{db}{query}")
                 };
                 let shown = match parse(&url) {
-                    Ok(o) => crate::DatabaseConnection::from_options("c", &o).to_string(),
+                    Ok(o) => {
+                        let c = crate::DatabaseConnection::from_options("c", &o);
+                        format!("{c} {c:?}")
+                    }
                     Err(e) => e.to_string(),
                 };
                 prop_assert!(!shown.contains('Q'), "{} -> {}", url, shown);
