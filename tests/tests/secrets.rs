@@ -248,6 +248,13 @@ fn every_planted_password_stays_hidden() {
         assert_hidden(&format!("clap {args:?}"), &out);
     }
 
+    // --help and --version still print on stdout and exit 0.
+    for flag in ["--help", "--version"] {
+        let out = run(myrmex().arg(flag));
+        assert_eq!(out.code, 0, "{flag}: {}", out.stderr);
+        assert!(out.stdout.contains("myrmex"), "{flag}: {}", out.stdout);
+    }
+
     // `myrmex migrate status --db URL` and `myrmex schema diff URL FILE`.
     std::fs::create_dir_all(dir.join("migrations")).unwrap();
     std::fs::write(dir.join("schema.toml"), "").unwrap();
