@@ -59,6 +59,30 @@ fn quiet_broken_pipe() {
     }));
 }
 
+/// Prints a command-line error (or `--help` / `--version`) as clap would, except that a URL
+/// in the message shows no password: clap quotes the argument it could not place, and that
+/// argument may be `postgres://user:password@…`. Errors print without colours, so the
+/// redaction sees the argument as typed.
+fn usage_error(e: &clap::Error) -> ExitCode {
+    if !e.use_stderr() {
+        // --help and --version: nothing from the command line is echoed.
+        let _ = e.print();
+    } else {
+        let mut message = e.render().to_string();
+        for arg in std::env::args_os().skip(1) {
+            let arg = arg.to_string_lossy();
+            let value = arg.split_once('=').map_or(&*arg, |(_, v)| v);
+            for raw in [&*arg, value] {
+                if raw.contains('@') || raw.contains("://") {
+                    message = message.replace(raw, &myrmex_core::url::redact(raw));
+                }
+            }
+        }
+        eprint!("{}", myrmex_core::url::redact_in_text(&message));
+    }
+    ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(script::EXIT_USAGE))
+}
+
 #[global_allocator]
 static ALLOCATOR: memory::Counting = memory::Counting;
 
@@ -85,7 +109,10 @@ fn main() -> ExitCode {
 }
 
 fn real_main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return usage_error(&e),
+    };
     init_logging(cli.verbose);
     if let Some(marker) = &cli.null {
         output::set_null_marker(marker.clone());

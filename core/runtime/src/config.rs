@@ -90,6 +90,26 @@ pub struct ConnectionConfig {
     pub pool: PoolConfig,
 }
 
+impl ConnectionConfig {
+    /// The separate connection keys set next to `url` (none is allowed: one would silently
+    /// override the URL, or be ignored).
+    pub fn split_fields_with_url(&self) -> Vec<&'static str> {
+        if self.url.is_none() {
+            return Vec::new();
+        }
+        [
+            ("db_type", self.db_type.is_some()),
+            ("host", self.host.is_some()),
+            ("port", self.port.is_some()),
+            ("database", self.database.is_some()),
+            ("user", self.user.is_some()),
+        ]
+        .into_iter()
+        .filter_map(|(k, set)| set.then_some(k))
+        .collect()
+    }
+}
+
 /// Pool settings of one connection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(deny_unknown_fields, default)]
@@ -237,9 +257,22 @@ impl Config {
             } else {
                 None
             };
-            if let Some(message) = problem {
-                // Point at the connection's table header.
-                let offset = text.find(&format!("connections.{name}")).unwrap_or(0);
+            let problem = problem.map(|m| (m, None)).or_else(|| {
+                c.split_fields_with_url().first().map(|key| {
+                    (
+                        format!(
+                            "connection `{name}`: key `{key}` cannot be combined with `url` (put it in the URL, or drop `url` and give `db_type` and the separate keys)"
+                        ),
+                        Some(*key),
+                    )
+                })
+            });
+            if let Some((message, key)) = problem {
+                // Point at the key at fault, else at the connection's table header.
+                let header = text.find(&format!("connections.{name}")).unwrap_or(0);
+                let offset = key
+                    .and_then(|k| key_offset(text, header, k))
+                    .unwrap_or(header);
                 let (line, column) = line_col(text, offset);
                 return Err(Error::Config {
                     path: path.to_path_buf(),
@@ -324,20 +357,6 @@ impl Config {
                 d
             }
         };
-        if c.url.is_some() {
-            if let Some(h) = &c.host {
-                conn.host = h.clone();
-            }
-            if let Some(p) = c.port {
-                conn.port = Some(p);
-            }
-            if let Some(d) = &c.database {
-                conn.database = d.clone();
-            }
-            if let Some(u) = &c.user {
-                conn.user = u.clone();
-            }
-        }
         conn.options
             .extend(c.options.iter().map(|(k, v)| (k.clone(), v.clone())));
         if let Some(var) = &c.password_env {
@@ -355,6 +374,32 @@ impl Config {
         }
         Ok(conn)
     }
+}
+
+/// Where `key = …` is written in the table that starts at `from` (the first such line before
+/// the next `[table]` header; keys of an inline table on the header's line count too).
+fn key_offset(text: &str, from: usize, key: &str) -> Option<usize> {
+    let mut pos = text[..from.min(text.len())]
+        .rfind('\n')
+        .map_or(0, |i| i + 1);
+    for (n, line) in text[pos..].split_inclusive('\n').enumerate() {
+        if n > 0 && line.trim_start().starts_with('[') {
+            return None;
+        }
+        let mut search = 0;
+        while let Some(i) = line[search..].find(key) {
+            let at = search + i;
+            let before = line[..at].trim_end();
+            let after = line[at + key.len()..].trim_start().trim_start_matches('"');
+            let starts_key = before.is_empty() || before.ends_with([',', '{', '"']);
+            if starts_key && after.trim_start().starts_with('=') {
+                return Some(pos + at);
+            }
+            search = at + key.len();
+        }
+        pos += line.len();
+    }
+    None
 }
 
 fn line_col(text: &str, offset: usize) -> (usize, usize) {
@@ -466,6 +511,31 @@ mod tests {
             "named explicitly"
         );
         std::fs::remove_dir_all(&dir).unwrap();
+    }
+
+    #[test]
+    fn url_with_split_fields_names_file_line_and_key() {
+        let e = err("[connections.a]\nurl = \"sqlite://a.db\"\n[connections.pg]\nurl = \"postgres://u@h/d\"\n\nport = 5433\n");
+        assert!(e.starts_with("my.toml:6:1:"), "{e}");
+        assert!(
+            e.contains("connection `pg`: key `port` cannot be combined with `url`"),
+            "{e}"
+        );
+        let e = err("[connections]\npg = { url = \"postgres://u@h/d\", database = \"x\" }\n");
+        assert!(e.contains("key `database`"), "{e}");
+        assert!(e.starts_with("my.toml:2:"), "{e}");
+        for key in ["db_type = \"mysql\"", "host = \"h2\"", "user = \"v\""] {
+            let e = err(&format!(
+                "[connections.pg]\nurl = \"postgres://u@h/d\"\n{key}\n"
+            ));
+            assert!(e.starts_with("my.toml:3:1:"), "{e}");
+        }
+        // password_env and options go with a URL.
+        Config::parse(
+            "[connections.pg]\nurl = \"postgres://u@h/d\"\npassword_env = \"X\"\noptions = { sslmode = \"disable\" }\n",
+            Path::new("my.toml"),
+        )
+        .unwrap();
     }
 
     #[test]

@@ -76,7 +76,7 @@ impl fmt::Debug for DatabaseConnection {
             .field("database", &self.database)
             .field("user", &self.user)
             .field("password", &self.password)
-            .field("options", &self.options)
+            .field("options", &shown_options(&self.options))
             .field("connected", &self.is_connected())
             .finish()
     }
@@ -156,7 +156,7 @@ impl DatabaseConnection {
         self.password = password;
     }
 
-    /// The URL of this connection with the password shown as `***`.
+    /// The URL of this connection with the password (and secret options) shown as `***`.
     pub fn url(&self) -> String {
         if self.db_type == "sqlite" {
             let mut u = format!("sqlite://{}", self.database);
@@ -491,8 +491,24 @@ impl DatabaseConnection {
     }
 }
 
+/// The options with secret values (`password`, `sslpassword`, …) shown as `***`.
+fn shown_options(options: &[(String, String)]) -> Vec<(&str, &str)> {
+    options
+        .iter()
+        .map(|(k, v)| {
+            let v = if crate::url::is_secret_option(k) {
+                "***"
+            } else {
+                v.as_str()
+            };
+            (k.as_str(), v)
+        })
+        .collect()
+}
+
+/// Appends the options as a query; secret ones (`password`, `sslpassword`, …) show `***`.
 fn with_query(mut url: String, options: &[(String, String)]) -> String {
-    for (i, (k, v)) in options.iter().enumerate() {
+    for (i, (k, v)) in shown_options(options).into_iter().enumerate() {
         url.push(if i == 0 { '?' } else { '&' });
         url.push_str(k);
         url.push('=');

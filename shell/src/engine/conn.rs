@@ -311,7 +311,20 @@ fn from_map(map: &Map) -> RhaiResult<DatabaseConnection> {
         }
     };
     let mut c = match text("url")? {
-        Some(url) => DatabaseConnection::from_url("", &url).map_err(|e| runtime(e.to_string()))?,
+        Some(url) => {
+            // A URL carries every field: a separate one would silently override it.
+            let both: Vec<&str> = ["db_type", "host", "port", "database", "user"]
+                .into_iter()
+                .filter(|k| map.get(*k).is_some_and(|d| !d.is_unit()))
+                .collect();
+            if !both.is_empty() {
+                return Err(runtime(format!(
+                    "connect(): `url` cannot be combined with {} (put them in the URL, or drop `url` and give `db_type`)",
+                    both.iter().map(|k| format!("`{k}`")).collect::<Vec<_>>().join(", ")
+                )));
+            }
+            DatabaseConnection::from_url("", &url).map_err(|e| runtime(e.to_string()))?
+        }
         None => {
             let db_type = text("db_type")?
                 .ok_or_else(|| runtime("connect(): the map needs `url` or `db_type`"))?;

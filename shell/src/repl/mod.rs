@@ -107,9 +107,11 @@ pub fn run(ctx: Rc<Context>, format: Format) -> u8 {
                 if line.trim().is_empty() {
                     continue;
                 }
-                let _ = rl.history_mut().add(&history::scrub(&line));
-                if let Some(h) = &hist {
-                    let _ = rl.save_history(h);
+                if let Some(entry) = history::scrub(&line) {
+                    let _ = rl.history_mut().add(&entry);
+                    if let Some(h) = &hist {
+                        let _ = rl.save_history(h);
+                    }
                 }
                 let started = Instant::now();
                 let next = repl.handle(&line, &mut rl);
