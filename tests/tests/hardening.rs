@@ -209,7 +209,9 @@ fn reconnect_after_the_server_ended_the_session() {
             r#"let db = connect("{url}");
 let id = db.query_value("{id_sql}");
 let admin = connect("{url}");
-admin.execute("{kill_sql}".replace("ID", `${{id}}`));
+let kill = "{kill_sql}";
+kill.replace("ID", `${{id}}`);
+admin.query(kill);
 admin.query("{pause_sql}");
 try {{ db.query("SELECT 1"); print("no error"); }} catch (e) {{ print(`first: ${{e}}`); }}
 try {{ db.ping(); print("no error"); }} catch (e) {{ print(`ping: ${{e}}`); }}
@@ -308,4 +310,45 @@ fn readme_example_config_runs_the_health_check() {
     assert!(out.stdout.starts_with("ok   app  sqlite"), "{}", out.stdout);
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
     assert!(readme.contains("--config examples/myrmex.toml run scripts/health_check.rhai"));
+}
+
+/// Ctrl-C while `\c` waits for a server that never answers returns to the prompt; the
+/// session goes on.
+#[test]
+fn ctrl_c_abandons_a_connect_in_the_repl() {
+    use rexpect::session::{spawn_with_options, Options};
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    let dir = temp_dir("repl-connect");
+    let mut cmd = std::process::Command::new(myrmex_bin());
+    cmd.current_dir(&dir)
+        .env("MYRMEX_HISTORY", dir.join("history"))
+        .env("TERM", "xterm")
+        .env_remove("MYRMEX_PLUGIN_PATH");
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .unwrap();
+    p.exp_string("myrmex> ").unwrap();
+    p.send_line(&format!("\\c postgres://u@127.0.0.1:{port}/test"))
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let started = Instant::now();
+    p.send_control('c').unwrap();
+    p.exp_string("interrupted").unwrap();
+    assert!(started.elapsed() < Duration::from_secs(3));
+    p.exp_string("myrmex> ").unwrap();
+    p.send_line("6 * 7").unwrap();
+    p.exp_string("42").unwrap();
+    p.send_line("\\q").unwrap();
+    p.exp_eof().unwrap();
 }
