@@ -11,8 +11,9 @@
 //! then connection: the field order of `SqliteConnection`).
 
 use crate::error::map;
-use crate::types::{read, Bind, ReadKind};
+use crate::types::{read, read_invalid_text, Bind, ReadKind, TextMode};
 use myrmex_abi::{ColumnMeta, Nullability, PluginError, RArc, RVec, Value};
+use rusqlite::types::ValueRef;
 use rusqlite::{Rows, Statement, StatementStatus};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -102,6 +103,7 @@ impl StmtCache {
         conn: &rusqlite::Connection,
         sql: &str,
         params: &[Value],
+        text: TextMode,
     ) -> Result<Cursor, PluginError> {
         let entry: *mut Entry = match self.0.get_mut(sql) {
             Some(e) => &mut **e,
@@ -140,6 +142,8 @@ impl StmtCache {
             rows: ManuallyDrop::new(rows),
             entry,
             checked: false,
+            text,
+            row: 0,
         })
     }
 
@@ -154,6 +158,9 @@ pub struct Cursor {
     rows: ManuallyDrop<Rows<'static>>,
     entry: *mut Entry,
     checked: bool,
+    text: TextMode,
+    /// Rows read so far, to name a row in errors.
+    row: u64,
 }
 
 impl Cursor {
@@ -178,10 +185,21 @@ impl Cursor {
                 }
             }
             let Some(row) = row else { return Ok(true) };
+            self.row += 1;
             // SAFETY: as above.
-            let kinds = unsafe { &(*self.entry).meta.kinds };
-            for (i, kind) in kinds.iter().enumerate() {
-                out.push(read(row.get_ref(i).map_err(map)?, *kind)?);
+            let meta = unsafe { &(*self.entry).meta };
+            for (i, kind) in meta.kinds.iter().enumerate() {
+                let v = row.get_ref(i).map_err(map)?;
+                out.push(match read(v, *kind) {
+                    Ok(v) => v,
+                    Err(e) => match v {
+                        ValueRef::Text(t) if std::str::from_utf8(t).is_err() => {
+                            let name = meta.columns.get(i).map_or("?", |c| c.name.as_str());
+                            read_invalid_text(t, self.text, name, self.row)?
+                        }
+                        _ => return Err(e),
+                    },
+                });
             }
         }
         Ok(false)
