@@ -286,20 +286,24 @@ impl PgConnection {
     }
 }
 
-/// True when the peer spoke something other than the PostgreSQL protocol (a MySQL server
-/// greets first, with bytes that are no PostgreSQL message).
+/// True when the peer spoke something other than the PostgreSQL protocol during the startup:
+/// it answered with bytes that are no PostgreSQL message, or dropped the connection without a
+/// PostgreSQL error message (a MySQL server resets a connection whose first packet is not its
+/// handshake answer).
 fn is_wrong_protocol(e: &postgres::Error) -> bool {
     if e.as_db_error().is_some() {
         return false;
     }
-    let text = error_chain(e);
+    let text = error_chain(e).to_ascii_lowercase();
     [
         "unexpected message",
         "unexpected response",
         "invalid message",
         "unknown message",
         "invalid response",
-        "invalid message length",
+        "connection reset",
+        "unexpected eof",
+        "early eof",
     ]
     .iter()
     .any(|t| text.contains(t))
