@@ -4,16 +4,32 @@
 //! comment-only statement gives the same answer on every engine: no rows, no columns,
 //! nothing affected.
 
+/// Whose rules read the comments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // each plugin uses its own
+pub enum Dialect {
+    /// An unterminated `/* …` runs to the end of the text, and the text ends at a NUL.
+    Sqlite,
+    /// An unterminated `/* …` is an error the server reports.
+    Postgres,
+    /// As PostgreSQL, and `#` starts a line comment, `--` must be followed by a space or a
+    /// control character, and `/*!` and `/*+` blocks are content (executable comments and
+    /// optimizer hints).
+    Mysql,
+}
+
 /// True when `sql` holds only whitespace, `;`, `-- …` line comments and `/* … */` block
-/// comments. With `mysql`, `#` also starts a line comment, `--` must be followed by a space
-/// or a control character (as the MySQL server reads it), and `/*!` and `/*+` blocks count as
-/// content (they are executable comments and optimizer hints there). An unterminated block
-/// comment counts as content, so the server reports it.
-pub fn is_blank(sql: &str, mysql: bool) -> bool {
+/// comments, as `dialect` reads them.
+pub fn is_blank(sql: &str, dialect: Dialect) -> bool {
+    let mysql = dialect == Dialect::Mysql;
     let b = sql.as_bytes();
     let mut i = 0;
     while i < b.len() {
         let c = b[i];
+        if c == 0 && dialect == Dialect::Sqlite {
+            // SQLite reads statement text up to the first NUL.
+            return true;
+        }
         if c.is_ascii_whitespace() || c == b';' {
             i += 1;
         } else if c == b'-'
@@ -31,7 +47,7 @@ pub fn is_blank(sql: &str, mysql: bool) -> bool {
             }
             match sql[i + 2..].find("*/") {
                 Some(end) => i += 2 + end + 2,
-                None => return false,
+                None => return dialect == Dialect::Sqlite,
             }
         } else {
             return false;
@@ -49,7 +65,7 @@ fn line_end(b: &[u8], from: usize) -> usize {
 
 #[cfg(test)]
 mod tests {
-    use super::is_blank;
+    use super::{is_blank, Dialect::*};
 
     #[test]
     fn blank_shapes() {
@@ -62,21 +78,27 @@ mod tests {
             "-- a\n;",
             " ;\n/* a */ -- b\n ; ",
         ] {
-            assert!(is_blank(sql, false), "{sql:?}");
-            assert!(is_blank(sql, true), "{sql:?}");
+            for d in [Sqlite, Postgres, Mysql] {
+                assert!(is_blank(sql, d), "{sql:?} {d:?}");
+            }
         }
-        assert!(is_blank("# note", true));
-        assert!(!is_blank("# note", false));
+        assert!(is_blank("# note", Mysql));
+        assert!(!is_blank("# note", Postgres));
+        assert!(is_blank("/* x", Sqlite));
+        assert!(is_blank(" \0SELECT 1", Sqlite));
     }
 
     #[test]
     fn content_is_not_blank() {
-        for sql in ["SELECT 1", "/* x", "-- a\nSELECT 1", "/* a */ x", "\0"] {
-            assert!(!is_blank(sql, false), "{sql:?}");
-            assert!(!is_blank(sql, true), "{sql:?}");
+        for sql in ["SELECT 1", "-- a\nSELECT 1", "/* a */ x", "x\0"] {
+            for d in [Sqlite, Postgres, Mysql] {
+                assert!(!is_blank(sql, d), "{sql:?} {d:?}");
+            }
         }
-        assert!(!is_blank("/*!40101 SET x=1 */", true));
-        assert!(!is_blank("--1", true));
-        assert!(is_blank("--1", false));
+        assert!(!is_blank("/* x", Postgres));
+        assert!(!is_blank("\0", Postgres));
+        assert!(!is_blank("/*!40101 SET x=1 */", Mysql));
+        assert!(!is_blank("--1", Mysql));
+        assert!(is_blank("--1", Postgres));
     }
 }

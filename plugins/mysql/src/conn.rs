@@ -208,7 +208,7 @@ impl MyConnection {
     /// Closes any open cursor; true when `sql` holds nothing to run (only blanks, `;` and
     /// comments): such a statement affects nothing and returns no columns.
     fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
-        if !blank::is_blank(sql, true) {
+        if !blank::is_blank(sql, blank::Dialect::Mysql) {
             return Ok(false);
         }
         self.conn()?;

@@ -183,7 +183,7 @@ impl PgConnection {
     /// Closes any open cursor; true when `sql` holds nothing to run (only blanks, `;` and
     /// comments): such a statement affects nothing and returns no columns.
     fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
-        if !blank::is_blank(sql, false) {
+        if !blank::is_blank(sql, blank::Dialect::Postgres) {
             return Ok(false);
         }
         self.client()?;

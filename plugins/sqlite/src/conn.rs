@@ -70,7 +70,7 @@ impl SqliteConnection {
     /// comments). SQLite prepares no statement for such text, so it is answered here: it
     /// affects nothing and returns no columns.
     fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
-        if !crate::blank::is_blank(sql, false) {
+        if !crate::blank::is_blank(sql, crate::blank::Dialect::Sqlite) {
             return Ok(false);
         }
         self.conn()?;
