@@ -30,16 +30,14 @@ pub fn is_blank(sql: &str, dialect: Dialect) -> bool {
             // SQLite reads statement text up to the first NUL.
             return true;
         }
-        if c.is_ascii_whitespace() || c == b';' {
-            i += 1;
-        } else if c == b'-'
+        let dashes = c == b'-'
             && b.get(i + 1) == Some(&b'-')
             && (!mysql
                 || b.get(i + 2)
-                    .is_none_or(|n| n.is_ascii_whitespace() || n.is_ascii_control()))
-        {
-            i = line_end(b, i);
-        } else if c == b'#' && mysql {
+                    .is_none_or(|n| n.is_ascii_whitespace() || n.is_ascii_control()));
+        if c.is_ascii_whitespace() || c == b';' {
+            i += 1;
+        } else if dashes || (c == b'#' && mysql) {
             i = line_end(b, i);
         } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
             if mysql && matches!(b.get(i + 2), Some(b'!' | b'+')) {
