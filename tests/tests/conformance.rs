@@ -395,6 +395,8 @@ mod cases {
     pub fn blank_statements_return_nothing(e: &Engine) {
         let mut c = e.connect();
         for sql in ["", " ", ";", "-- todo", "/* x */", "-- a\n;"] {
+            c.execute_batch(sql)
+                .unwrap_or_else(|err| panic!("execute_batch {sql:?}: {err}"));
             let r = c
                 .execute(sql, &[])
                 .unwrap_or_else(|err| panic!("execute {sql:?}: {err}"));

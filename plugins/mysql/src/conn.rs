@@ -342,6 +342,9 @@ impl Connection for MyConnection {
 
     fn execute_batch(&mut self, sql: RStr<'_>) -> RResult<(), PluginError> {
         let r = guard(|| {
+            if self.blank(sql.as_str(), 0)? {
+                return Ok(());
+            }
             // Walk every result set: an error in a later statement surfaces only there.
             let mut result = self.conn()?.query_iter(sql.as_str()).map_err(map)?;
             while let Some(set) = result.iter() {
