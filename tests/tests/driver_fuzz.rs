@@ -101,7 +101,7 @@ fn fuzz(engine: &str, url: &str) {
     };
     let conn = RefCell::new(open());
     let mut runner = TestRunner::new(Config {
-        cases: 200,
+        cases: 300,
         failure_persistence: None,
         max_shrink_iters: 500,
         ..Config::default()

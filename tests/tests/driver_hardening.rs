@@ -39,6 +39,8 @@ fn silent_server() -> (TcpListener, u16) {
 }
 
 fn assert_gives_up(engine: &str, url: &str, within: Duration, says: &[&str]) {
+    // The first registry of a test process builds the workspace: not part of the timing.
+    ensure_built();
     let started = Instant::now();
     let err = open(engine, url).map(|_| ()).unwrap_err();
     let took = started.elapsed();
@@ -79,6 +81,7 @@ fn a_silent_server_fails_within_the_connect_timeout() {
 
 #[test]
 fn the_default_connect_timeout_is_ten_seconds() {
+    ensure_built();
     let (_l, port) = silent_server();
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
@@ -120,6 +123,29 @@ fn the_wrong_protocol_on_a_port_fails_quickly_and_says_so() {
         &format!("postgres://postgres@127.0.0.1:{my_port}/x?connect_timeout=3"),
         Duration::from_secs(6),
         &["did not answer as a PostgreSQL server"],
+    );
+}
+
+#[test]
+fn a_server_that_hangs_up_at_once_is_not_taken_for_a_database() {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        while let Ok((s, _)) = l.accept() {
+            drop(s);
+        }
+    });
+    assert_gives_up(
+        "postgres",
+        &format!("postgres://postgres@{addr}/x?connect_timeout=3&sslmode=disable"),
+        Duration::from_secs(6),
+        &["did not answer as a PostgreSQL server"],
+    );
+    assert_gives_up(
+        "mysql",
+        &format!("mysql://root@{addr}/x?connect_timeout=3"),
+        Duration::from_secs(6),
+        &["did not answer as a MySQL server"],
     );
 }
 

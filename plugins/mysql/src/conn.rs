@@ -143,10 +143,14 @@ impl MyConnection {
             Ok(Err(e)) => {
                 let wrong_protocol = is_wrong_protocol(&e);
                 let mut err = map(e);
-                if wrong_protocol {
+                if wrong_protocol || err.kind == ErrorKind::CLOSED {
                     err.message = format!(
                         "the server at {address} did not answer as a MySQL server ({})",
-                        err.message
+                        if err.kind == ErrorKind::CLOSED {
+                            "it closed the connection"
+                        } else {
+                            err.message.as_str()
+                        }
                     )
                     .into();
                 }
@@ -268,8 +272,9 @@ fn is_no_tls(e: &mysql::Error) -> bool {
     )
 }
 
-/// True when the peer is no MySQL server (a PostgreSQL server sends no greeting; other
-/// servers send bytes that are no MySQL handshake).
+/// True when the peer sent bytes that are no MySQL handshake. (A peer that hangs up during
+/// the handshake maps to `closed`, which the connect reports the same way; a PostgreSQL
+/// server sends no greeting at all, which the connect deadline catches.)
 fn is_wrong_protocol(e: &mysql::Error) -> bool {
     matches!(
         e,

@@ -134,7 +134,12 @@ impl PgConnection {
                 if wrong_protocol {
                     err.message = format!(
                         "the server at {} did not answer as a PostgreSQL server ({})",
-                        opts.address, err.message
+                        opts.address,
+                        if err.kind == ErrorKind::CLOSED {
+                            "it closed the connection"
+                        } else {
+                            err.message.as_str()
+                        }
                     )
                     .into();
                 }
@@ -293,6 +298,9 @@ impl PgConnection {
 fn is_wrong_protocol(e: &postgres::Error) -> bool {
     if e.as_db_error().is_some() {
         return false;
+    }
+    if e.is_closed() {
+        return true;
     }
     let text = error_chain(e).to_ascii_lowercase();
     [

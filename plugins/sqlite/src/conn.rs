@@ -74,11 +74,7 @@ impl SqliteConnection {
             return Ok(false);
         }
         self.conn()?;
-        if params > 0 {
-            return Err(PluginError::invalid(format!(
-                "statement takes 0 parameter(s), {params} given"
-            )));
-        }
+        crate::cursor::no_params(params)?;
         Ok(true)
     }
 
@@ -111,6 +107,13 @@ impl Connection for SqliteConnection {
             }
             let conn = self.conn()?;
             let mut stmt = conn.prepare_cached(sql.as_str()).map_err(map)?;
+            if crate::cursor::is_empty(&stmt) {
+                crate::cursor::no_params(params.len())?;
+                return Ok(ExecResult {
+                    rows_affected: 0,
+                    last_insert_id: myrmex_abi::ROption::RNone,
+                });
+            }
             let bound = rusqlite::params_from_iter(params.iter().map(Bind));
             let rows_affected = if stmt.column_count() == 0 {
                 stmt.execute(bound).map_err(map)? as u64
@@ -160,9 +163,18 @@ impl Connection for SqliteConnection {
             // SAFETY: the connection is boxed (stable address) and owned by `self`; the cursor
             // lives in `self.cursor`, which every operation clears before it touches the
             // statement cache or the connection, and which is dropped first.
-            let mut cursor = unsafe {
+            let opened = unsafe {
                 self.stmts
                     .open_cursor(conn, sql.as_str(), params.as_slice(), self.text)?
+            };
+            let Some(mut cursor) = opened else {
+                return Ok(QueryStart {
+                    columns: myrmex_abi::RArc::new(RVec::new()),
+                    first: RowBatch {
+                        values: RVec::new(),
+                        done: true,
+                    },
+                });
             };
             let mut values = Vec::new();
             let done = cursor.read_batch(batch_size.max(1) as usize, &mut values)?;

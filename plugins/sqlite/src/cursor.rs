@@ -91,7 +91,8 @@ pub struct Entry {
 pub struct StmtCache(HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>);
 
 impl StmtCache {
-    /// Prepares (or reuses) `sql`, binds `params` and starts it.
+    /// Prepares (or reuses) `sql`, binds `params` and starts it; `None` when the text holds
+    /// no statement at all (SQLite prepares nothing for it).
     ///
     /// # Safety
     /// `conn` must stay at the same address and outlive this cache and the returned cursor.
@@ -104,7 +105,7 @@ impl StmtCache {
         sql: &str,
         params: &[Value],
         text: TextMode,
-    ) -> Result<Cursor, PluginError> {
+    ) -> Result<Option<Cursor>, PluginError> {
         let entry: *mut Entry = match self.0.get_mut(sql) {
             Some(e) => &mut **e,
             None => {
@@ -115,6 +116,10 @@ impl StmtCache {
                 let conn: &'static rusqlite::Connection =
                     unsafe { &*(conn as *const rusqlite::Connection) };
                 let stmt = conn.prepare(sql).map_err(map)?;
+                if is_empty(&stmt) {
+                    no_params(params.len())?;
+                    return Ok(None);
+                }
                 let meta = Meta::of(&stmt);
                 // Insert first, then take the pointer: the Box must not move after it is taken.
                 let slot = self
@@ -138,19 +143,36 @@ impl StmtCache {
             e.stmt.raw_bind_parameter(i + 1, Bind(p)).map_err(map)?;
         }
         let rows = e.stmt.raw_query();
-        Ok(Cursor {
+        Ok(Some(Cursor {
             rows: ManuallyDrop::new(rows),
             entry,
             checked: false,
             text,
             row: 0,
-        })
+        }))
     }
 
     /// Drops every prepared statement.
     pub fn clear(&mut self) {
         self.0.clear();
     }
+}
+
+/// True when SQLite prepared no statement (the text held only blanks and comments, as
+/// SQLite reads them). rusqlite asserts on most calls with such a statement; SQLite's
+/// `sqlite3_expanded_sql` answers NULL for it and the text for any real statement.
+pub fn is_empty(stmt: &Statement<'_>) -> bool {
+    stmt.expanded_sql().is_none()
+}
+
+/// The error for values given to a statement that takes none.
+pub fn no_params(given: usize) -> Result<(), PluginError> {
+    if given > 0 {
+        return Err(PluginError::invalid(format!(
+            "statement takes 0 parameter(s), {given} given"
+        )));
+    }
+    Ok(())
 }
 
 /// An open result: rows still to be read.
