@@ -264,7 +264,8 @@ impl DatabaseConnection {
             if source.kind == ErrorKind::PANIC {
                 live.poisoned = true;
                 tracing::error!(connection = %name, "plugin panicked: {}", source.message);
-            } else if source.kind == ErrorKind::CONNECTION {
+            } else if source.kind == ErrorKind::CONNECTION || source.kind == ErrorKind::CLOSED {
+                // Lost, or ended by the server: a pool must not hand it out again.
                 live.broken = true;
             }
             Error::Database {
