@@ -61,6 +61,17 @@ const FRAGMENTS: &[&str] = &[
     "N'x'",
     "\u{feff}",
     "\u{0301}",
+    "EXPLAIN ",
+    "SHOW ",
+    "SELECT ?",
+    "VALUES (?)",
+    ":name",
+    "@x",
+    "U&'",
+    "$tag$",
+    "ROLLBACK",
+    "RETURNING",
+    "?1",
 ];
 
 fn sql() -> impl Strategy<Value = String> {
