@@ -6,6 +6,8 @@ use myrmex_abi::ErrorKind;
 use myrmex_core::{DatabaseConnection, Error, Value};
 use myrmex_tests::*;
 use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 fn kind(e: &Error) -> ErrorKind {
@@ -314,5 +316,69 @@ fn a_session_the_server_ended_is_closed_for_every_later_call() {
         killer.execute(&format!("KILL {id}"), &[]).unwrap();
         std::thread::sleep(Duration::from_millis(300));
         assert_closed("mysql", &mut victim);
+    }
+}
+
+/// A proxy to `upstream` that relays connections while the flag is set and leaves later ones
+/// unanswered: the session works, a later connection to the same address (a cancel) hangs.
+/// (A PostgreSQL cancel request waits for an answer only in its TLS negotiation, which the
+/// default `sslmode=prefer` starts.)
+fn relay_while(upstream: &str) -> (String, Arc<AtomicBool>) {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = l.local_addr().unwrap().to_string();
+    let upstream = upstream.to_string();
+    let relay = Arc::new(AtomicBool::new(true));
+    let flag = relay.clone();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in l.incoming() {
+            let Ok(client) = s else { break };
+            if !flag.load(Ordering::SeqCst) {
+                held.push(client);
+                continue;
+            }
+            let server = std::net::TcpStream::connect(&upstream).unwrap();
+            let (mut c2, mut s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let (mut c1, mut s1) = (client, server);
+            std::thread::spawn(move || std::io::copy(&mut c1, &mut s1));
+            std::thread::spawn(move || std::io::copy(&mut s2, &mut c2));
+        }
+    });
+    (addr, relay)
+}
+
+#[test]
+fn a_cancel_connection_honours_the_connect_timeout() {
+    ensure_built();
+    for (engine, var, port) in [
+        ("postgres", "MYRMEX_TEST_POSTGRES_URL", 5432),
+        ("mysql", "MYRMEX_TEST_MYSQL_URL", 3306),
+    ] {
+        let Some(url) = server_url(var) else { continue };
+        let port = url
+            .rsplit_once(':')
+            .and_then(|(_, rest)| rest.split('/').next()?.parse().ok())
+            .unwrap_or(port);
+        let (proxy, relay) = relay_while(&format!("127.0.0.1:{port}"));
+        let user = if engine == "postgres" {
+            "postgres"
+        } else {
+            "root"
+        };
+        let db = url.rsplit('/').next().unwrap();
+        let mut c = connect(
+            engine,
+            &format!("{engine}://{user}@{proxy}/{db}?connect_timeout=2"),
+        );
+        relay.store(false, Ordering::SeqCst);
+        assert_eq!(c.execute_query("SELECT 1", &[]).unwrap().len(), 1);
+        let token = c.cancel_token().unwrap();
+        let started = Instant::now();
+        let err = token.cancel().unwrap_err();
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "{engine}: {err}"
+        );
+        assert_eq!(err.kind, ErrorKind::TIMEOUT, "{engine}: {err}");
     }
 }
