@@ -389,6 +389,38 @@ mod cases {
             );
         }
     }
+
+    /// Empty and comment-only statements: nothing to run is no error, on every engine and
+    /// through every entry point, and the connection stays usable.
+    pub fn blank_statements_return_nothing(e: &Engine) {
+        let mut c = e.connect();
+        for sql in ["", " ", ";", "-- todo", "/* x */", "-- a\n;"] {
+            c.execute_batch(sql)
+                .unwrap_or_else(|err| panic!("execute_batch {sql:?}: {err}"));
+            let r = c
+                .execute(sql, &[])
+                .unwrap_or_else(|err| panic!("execute {sql:?}: {err}"));
+            assert_eq!(r.rows_affected, 0, "execute {sql:?}");
+            let rs = c
+                .execute_query(sql, &[])
+                .unwrap_or_else(|err| panic!("query {sql:?}: {err}"));
+            assert_eq!((rs.columns().len(), rs.len()), (0, 0), "query {sql:?}");
+            let mut stream = c
+                .query_stream(sql, &[])
+                .unwrap_or_else(|err| panic!("cursor {sql:?}: {err}"));
+            assert_eq!(stream.columns().len(), 0, "cursor {sql:?}");
+            assert!(stream.next_row().unwrap().is_none(), "cursor {sql:?}");
+            drop(stream);
+            assert_eq!(
+                c.execute_query("SELECT 1", &[]).unwrap().len(),
+                1,
+                "usable after {sql:?}"
+            );
+        }
+        // A value where none is given is still the caller's mistake.
+        let err = c.execute_query("-- todo", &[Value::Int(1)]).unwrap_err();
+        assert_eq!(kind(&err), ErrorKind::INVALID_INPUT, "{err}");
+    }
 }
 
 macro_rules! per_engine {
@@ -415,6 +447,7 @@ per_engine!(
     introspection,
     cancel_a_running_statement,
     unicode_and_empty_text,
+    blank_statements_return_nothing,
 );
 
 #[test]

@@ -61,9 +61,14 @@ fn num(s: &str) -> Option<i64> {
 /// let t = parse_timestamp("1969-07-20 20:17:40.5+02:00").unwrap();
 /// assert_eq!((t.days, t.micros, t.offset_secs), (-165, 73_060_500_000, Some(7200)));
 /// assert!(parse_timestamp("yesterday").is_none());
+/// assert!(parse_timestamp("2024-01-0\u{10000}").is_none());
 /// ```
 pub fn parse_timestamp(text: &str) -> Option<Timestamp> {
     let t = text.trim();
+    // A timestamp is ASCII; checking first keeps the byte slicing below on char boundaries.
+    if !t.is_ascii() {
+        return None;
+    }
     let (date, rest) = if t.len() > 10 {
         (&t[..10], &t[10..])
     } else {

@@ -1,6 +1,8 @@
 //! [`MyConnection`]: the `Connection` capability on one MySQL/MariaDB session.
 
-use crate::error::{closed, map};
+use crate::blank;
+use crate::deadline::{self, Missed};
+use crate::error::{closed, map, server_closed};
 use crate::options::{MyOptions, SslMode};
 use crate::types::{bind, read, type_name, ReadKind};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
@@ -89,6 +91,9 @@ pub struct MyConnection {
     stmts: HashMap<String, (mysql::Statement, Meta)>,
     in_tx: bool,
     opts: Opts,
+    connect_timeout: std::time::Duration,
+    /// Set once the server ended the session: every later call says so.
+    gone: bool,
     conn: Option<Box<Conn>>,
 }
 
@@ -122,23 +127,55 @@ impl MyConnection {
                 o.user.as_str()
             }
         );
-        let fail = |e: mysql::Error| {
-            let mut err = map(e);
-            if err.kind != ErrorKind::PERMISSION {
-                err.kind = ErrorKind::CONNECTION;
-            }
-            err.message = format!("cannot connect to {target}: {}", err.message).into();
-            err
-        };
+        let limit = opts.connect_timeout;
+        let address = opts.address.clone();
         let tls = opts.ssl != SslMode::Disabled;
         let first: Opts = opts.with_tls(tls).into();
-        let (conn, used) = match Conn::new(first.clone()) {
-            Ok(c) => (c, first),
-            Err(e) if opts.ssl == SslMode::Preferred && is_no_tls(&e) => {
-                let plain: Opts = opts.with_tls(false).into();
-                (Conn::new(plain.clone()).map_err(fail)?, plain)
+        let plain: Opts = opts.with_tls(false).into();
+        let preferred = opts.ssl == SslMode::Preferred;
+        let connected = deadline::within(limit, move || match Conn::new(first.clone()) {
+            Ok(c) => Ok((c, first)),
+            Err(e) if preferred && is_no_tls(&e) => Conn::new(plain.clone()).map(|c| (c, plain)),
+            Err(e) => Err(e),
+        });
+        let (conn, used) = match connected {
+            Ok(Ok(c)) => c,
+            Ok(Err(e)) => {
+                let wrong_protocol = is_wrong_protocol(&e);
+                let mut err = map(e);
+                if wrong_protocol || err.kind == ErrorKind::CLOSED {
+                    err.message = format!(
+                        "the server at {address} did not answer as a MySQL server ({})",
+                        if err.kind == ErrorKind::CLOSED {
+                            "it closed the connection"
+                        } else {
+                            err.message.as_str()
+                        }
+                    )
+                    .into();
+                }
+                if err.kind != ErrorKind::PERMISSION && err.kind != ErrorKind::TIMEOUT {
+                    err.kind = ErrorKind::CONNECTION;
+                }
+                err.message = format!("cannot connect to {target}: {}", err.message).into();
+                return Err(err);
             }
-            Err(e) => return Err(fail(e)),
+            Err(Missed::TimedOut) => {
+                return Err(PluginError::new(
+                    ErrorKind::TIMEOUT,
+                    format!(
+                        "cannot connect to {target}: the server at {address} did not answer as a \
+                         MySQL server within {} s (connect_timeout)",
+                        limit.as_secs()
+                    ),
+                ))
+            }
+            Err(Missed::Failed(why)) => {
+                return Err(PluginError::new(
+                    ErrorKind::CONNECTION,
+                    format!("cannot connect to {target}: {why}"),
+                ))
+            }
         };
         Ok(MyConnection {
             cursor: None,
@@ -146,13 +183,45 @@ impl MyConnection {
             stmts: HashMap::new(),
             in_tx: false,
             opts: used,
+            connect_timeout: limit,
+            gone: false,
             conn: Some(Box::new(conn)),
         })
     }
 
     fn conn(&mut self) -> Result<&mut Conn, PluginError> {
         self.cursor = None;
+        if self.gone {
+            return Err(server_closed());
+        }
         self.conn.as_deref_mut().ok_or_else(closed)
+    }
+
+    /// Notes an error that ended the session, so later calls report it without touching the
+    /// socket.
+    fn watch<T>(&mut self, r: RResult<T, PluginError>) -> RResult<T, PluginError> {
+        if let RResult::RErr(e) = &r {
+            if e.kind == ErrorKind::CLOSED {
+                self.gone = true;
+                self.cursor = None;
+            }
+        }
+        r
+    }
+
+    /// Closes any open cursor; true when `sql` holds nothing to run (only blanks, `;` and
+    /// comments): such a statement affects nothing and returns no columns.
+    fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
+        if !blank::is_blank(sql, blank::Dialect::Mysql) {
+            return Ok(false);
+        }
+        self.conn()?;
+        if params > 0 {
+            return Err(PluginError::invalid(format!(
+                "statement takes 0 parameter(s), {params} given"
+            )));
+        }
+        Ok(true)
     }
 
     fn meta(&mut self, cols: &[Column]) -> Meta {
@@ -187,11 +256,12 @@ impl MyConnection {
     }
 
     fn simple(&mut self, sql: &str) -> RResult<(), PluginError> {
-        guard(|| {
+        let r = guard(|| {
             self.conn()?.query_drop(sql).map_err(map)?;
             self.track(sql);
             Ok(())
-        })
+        });
+        self.watch(r)
     }
 }
 
@@ -199,6 +269,21 @@ fn is_no_tls(e: &mysql::Error) -> bool {
     matches!(
         e,
         mysql::Error::DriverError(mysql::DriverError::TlsNotSupported)
+    )
+}
+
+/// True when the peer sent bytes that are no MySQL handshake. (A peer that hangs up during
+/// the handshake maps to `closed`, which the connect reports the same way; a PostgreSQL
+/// server sends no greeting at all, which the connect deadline catches.)
+fn is_wrong_protocol(e: &mysql::Error) -> bool {
+    matches!(
+        e,
+        mysql::Error::DriverError(
+            mysql::DriverError::UnsupportedProtocol(_)
+                | mysql::DriverError::PacketOutOfSync
+                | mysql::DriverError::UnexpectedPacket
+                | mysql::DriverError::Protocol41NotSet
+        ) | mysql::Error::CodecError(_)
     )
 }
 
@@ -229,7 +314,13 @@ impl Connection for MyConnection {
         sql: RStr<'_>,
         values: RSlice<'_, Value>,
     ) -> RResult<ExecResult, PluginError> {
-        guard(|| {
+        let r = guard(|| {
+            if self.blank(sql.as_str(), values.len())? {
+                return Ok(ExecResult {
+                    rows_affected: 0,
+                    last_insert_id: ROption::RNone,
+                });
+            }
             let p = params(&values)?;
             let conn = self.conn()?;
             let r = conn.exec_drop(sql.as_str(), p).map_err(map);
@@ -250,11 +341,15 @@ impl Connection for MyConnection {
                     ROption::RNone
                 },
             })
-        })
+        });
+        self.watch(r)
     }
 
     fn execute_batch(&mut self, sql: RStr<'_>) -> RResult<(), PluginError> {
-        guard(|| {
+        let r = guard(|| {
+            if self.blank(sql.as_str(), 0)? {
+                return Ok(());
+            }
             // Walk every result set: an error in a later statement surfaces only there.
             let mut result = self.conn()?.query_iter(sql.as_str()).map_err(map)?;
             while let Some(set) = result.iter() {
@@ -268,7 +363,8 @@ impl Connection for MyConnection {
                 self.track(stmt);
             }
             Ok(())
-        })
+        });
+        self.watch(r)
     }
 
     fn query(
@@ -277,7 +373,16 @@ impl Connection for MyConnection {
         values: RSlice<'_, Value>,
         batch_size: u32,
     ) -> RResult<QueryStart, PluginError> {
-        guard(|| {
+        let r = guard(|| {
+            if self.blank(sql.as_str(), values.len())? {
+                return Ok(QueryStart {
+                    columns: RArc::new(RVec::new()),
+                    first: RowBatch {
+                        values: RVec::new(),
+                        done: true,
+                    },
+                });
+            }
             let p = params(&values)?;
             if !self.stmts.contains_key(sql.as_str()) {
                 match self.conn()?.prep(sql.as_str()).map_err(map) {
@@ -334,11 +439,12 @@ impl Connection for MyConnection {
                     done,
                 },
             })
-        })
+        });
+        self.watch(r)
     }
 
     fn fetch(&mut self, batch_size: u32) -> RResult<RowBatch, PluginError> {
-        guard(|| {
+        let r = guard(|| {
             let Some(cursor) = self.cursor.as_mut() else {
                 return Ok(RowBatch {
                     values: RVec::new(),
@@ -361,7 +467,8 @@ impl Connection for MyConnection {
                     Err(e)
                 }
             }
-        })
+        });
+        self.watch(r)
     }
 
     fn close_cursor(&mut self) {
@@ -400,15 +507,18 @@ impl Connection for MyConnection {
     }
 
     fn tables(&mut self) -> RResult<RVec<TableRef>, PluginError> {
-        guard(|| crate::introspect::tables(self.conn()?).map(Into::into))
+        let r = guard(|| crate::introspect::tables(self.conn()?).map(Into::into));
+        self.watch(r)
     }
 
     fn describe(&mut self, schema: RStr<'_>, table: RStr<'_>) -> RResult<TableDetail, PluginError> {
-        guard(|| crate::introspect::describe(self.conn()?, schema.as_str(), table.as_str()))
+        let r =
+            guard(|| crate::introspect::describe(self.conn()?, schema.as_str(), table.as_str()));
+        self.watch(r)
     }
 
     fn server_info(&mut self) -> RResult<ServerInfo, PluginError> {
-        guard(|| {
+        let r = guard(|| {
             let v: String = self
                 .conn()?
                 .query_first("SELECT VERSION()")
@@ -423,11 +533,13 @@ impl Connection for MyConnection {
                 engine: engine.into(),
                 version: v.into(),
             })
-        })
+        });
+        self.watch(r)
     }
 
     fn ping(&mut self) -> RResult<(), PluginError> {
-        guard(|| self.conn()?.query_drop("DO 1").map_err(map))
+        let r = guard(|| self.conn()?.query_drop("DO 1").map_err(map));
+        self.watch(r)
     }
 
     fn cancel_handle(&self) -> RResult<CancelHandleBox, PluginError> {
@@ -437,6 +549,7 @@ impl Connection for MyConnection {
                 MyCancel {
                     opts: self.opts.clone(),
                     id,
+                    connect_timeout: self.connect_timeout,
                 },
                 TD_Opaque,
             ))
@@ -456,13 +569,28 @@ impl Connection for MyConnection {
 struct MyCancel {
     opts: Opts,
     id: u32,
+    connect_timeout: std::time::Duration,
 }
 
 impl CancelHandle for MyCancel {
     fn cancel(&self) -> RResult<(), PluginError> {
         guard(|| {
-            let mut c = Conn::new(self.opts.clone()).map_err(map)?;
-            c.query_drop(format!("KILL QUERY {}", self.id)).map_err(map)
+            let opts = self.opts.clone();
+            let id = self.id;
+            // The side connection gets the connect deadline, like any connect.
+            match deadline::within(self.connect_timeout, move || {
+                Conn::new(opts)?.query_drop(format!("KILL QUERY {id}"))
+            }) {
+                Ok(r) => r.map_err(map),
+                Err(Missed::TimedOut) => Err(PluginError::new(
+                    ErrorKind::TIMEOUT,
+                    format!(
+                        "the cancel connection got no answer within {} s (connect_timeout)",
+                        self.connect_timeout.as_secs()
+                    ),
+                )),
+                Err(Missed::Failed(why)) => Err(PluginError::new(ErrorKind::CONNECTION, why)),
+            }
         })
     }
 }

@@ -3,10 +3,14 @@
 //! A `cdylib` exporting the `driver` capability `mysql` (URL schemes `mysql`, `mariadb`) on
 //! the `mysql` crate, TLS through rustls. Options: `ssl-mode`
 //! (`DISABLED|PREFERRED|REQUIRED|VERIFY_CA|VERIFY_IDENTITY`, default `PREFERRED`), `ssl-ca`,
-//! `connect_timeout` (s), `socket`. Sessions run with `time_zone = '+00:00'`. Types: see
+//! `connect_timeout` (s, default 10, bounding TCP, TLS and the handshake), `socket`. Sessions run with `time_zone = '+00:00'`. Types: see
 //! [`types`] and `docs/architecture.md`.
 
+#[path = "../../shared/blank.rs"]
+mod blank;
 mod conn;
+#[path = "../../shared/deadline.rs"]
+mod deadline;
 mod error;
 mod introspect;
 mod options;

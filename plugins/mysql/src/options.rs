@@ -21,6 +21,11 @@ pub struct MyOptions {
     pub builder: OptsBuilder,
     pub ssl: SslMode,
     pub ssl_ca: Option<String>,
+    /// Deadline for the whole connect (TCP, TLS, handshake and authentication), also for the
+    /// side connection that cancels a statement.
+    pub connect_timeout: Duration,
+    /// `host:port` (or the socket path) for messages.
+    pub address: String,
 }
 
 impl MyOptions {
@@ -45,13 +50,17 @@ impl MyOptions {
         } else {
             o.host.as_str()
         };
+        let port = if o.port == 0 { 3306 } else { o.port };
+        let mut address = format!("{host}:{port}");
         b = if host.starts_with('/') {
+            address = host.to_string();
             b.socket(Some(host)).prefer_socket(true)
         } else {
             b.ip_or_hostname(Some(host))
-                .tcp_port(if o.port == 0 { 3306 } else { o.port })
+                .tcp_port(port)
                 .prefer_socket(false)
         };
+        let mut connect_timeout = crate::deadline::DEFAULT_CONNECT_TIMEOUT;
         let mut ssl = SslMode::Preferred;
         let mut ssl_ca = None;
         for t in o.options.iter() {
@@ -69,17 +78,21 @@ impl MyOptions {
                 }
                 "ssl-ca" | "sslrootcert" => ssl_ca = Some(v.to_string()),
                 "connect_timeout" => {
-                    let secs: u64 = v.parse().map_err(|_| PluginError::invalid(format!("connect_timeout={v} is not a number of seconds")))?;
-                    b = b.tcp_connect_timeout(Some(Duration::from_secs(secs)));
+                    connect_timeout = crate::deadline::parse_connect_timeout(v).map_err(PluginError::invalid)?;
                 }
-                "socket" => b = b.socket(Some(v)).prefer_socket(true),
+                "socket" => {
+                    address = v.to_string();
+                    b = b.socket(Some(v)).prefer_socket(true)
+                }
                 _ => return Err(PluginError::invalid(format!("unknown mysql option `{k}` (known: {KNOWN})"))),
             }
         }
         Ok(MyOptions {
-            builder: b,
+            builder: b.tcp_connect_timeout(Some(connect_timeout)),
             ssl,
             ssl_ca,
+            connect_timeout,
+            address,
         })
     }
 

@@ -1,6 +1,8 @@
 //! [`PgConnection`]: the `Connection` capability on one PostgreSQL session.
 
-use crate::error::{closed, error_chain, map};
+use crate::blank;
+use crate::deadline::{self, Missed};
+use crate::error::{closed, error_chain, map, server_closed};
 use crate::options::PgOptions;
 use crate::tls::{self, SslMode};
 use crate::types::{Param, PgValue};
@@ -83,6 +85,7 @@ pub struct PgConnection {
     in_tx: bool,
     cancel: postgres::CancelToken,
     tls: Tls,
+    connect_timeout: Duration,
     client: Option<Box<Client>>,
 }
 
@@ -105,36 +108,96 @@ impl PgConnection {
                 o.user.as_str()
             }
         );
-        let (client, tls) = if opts.ssl == SslMode::Disable {
-            (opts.config.connect(NoTls), Tls::Plain)
+        let tls = if opts.ssl == SslMode::Disable {
+            Tls::Plain
         } else {
-            let mk =
-                MakeRustlsConnect::new(tls::client_config(opts.ssl, opts.root_cert.as_deref())?);
-            (opts.config.connect(mk.clone()), Tls::Rustls(mk))
+            Tls::Rustls(MakeRustlsConnect::new(tls::client_config(
+                opts.ssl,
+                opts.root_cert.as_deref(),
+            )?))
         };
-        let client = client.map_err(|e| {
-            let mut err = map(e);
-            err.kind = if err.kind == ErrorKind::PERMISSION {
-                ErrorKind::PERMISSION
-            } else {
-                ErrorKind::CONNECTION
-            };
-            err.message = format!("cannot connect to {target}: {}", err.message).into();
-            err
-        })?;
+        let config = opts.config.clone();
+        let mode = tls.clone();
+        let limit = opts.connect_timeout;
+        let connected = deadline::within(limit, move || match mode {
+            Tls::Plain => config.connect(NoTls),
+            Tls::Rustls(mk) => config.connect(mk),
+        });
+        let fail = |kind: ErrorKind, why: String| {
+            PluginError::new(kind, format!("cannot connect to {target}: {why}"))
+        };
+        let client = match connected {
+            Ok(Ok(client)) => client,
+            Ok(Err(e)) => {
+                let wrong_protocol = is_wrong_protocol(&e);
+                let mut err = map(e);
+                if wrong_protocol {
+                    err.message = format!(
+                        "the server at {} did not answer as a PostgreSQL server ({})",
+                        opts.address,
+                        if err.kind == ErrorKind::CLOSED {
+                            "it closed the connection"
+                        } else {
+                            err.message.as_str()
+                        }
+                    )
+                    .into();
+                }
+                err.kind = if err.kind == ErrorKind::PERMISSION {
+                    ErrorKind::PERMISSION
+                } else if err.message.contains("timed out") {
+                    ErrorKind::TIMEOUT
+                } else {
+                    ErrorKind::CONNECTION
+                };
+                err.message = format!("cannot connect to {target}: {}", err.message).into();
+                return Err(err);
+            }
+            Err(Missed::TimedOut) => {
+                return Err(fail(
+                    ErrorKind::TIMEOUT,
+                    format!(
+                        "the server at {} did not answer within {} s (connect_timeout)",
+                        opts.address,
+                        limit.as_secs()
+                    ),
+                ))
+            }
+            Err(Missed::Failed(why)) => return Err(fail(ErrorKind::CONNECTION, why)),
+        };
         Ok(PgConnection {
             cursor: None,
             stmts: Default::default(),
             in_tx: false,
             cancel: client.cancel_token(),
             tls,
+            connect_timeout: limit,
             client: Some(Box::new(client)),
         })
     }
 
     fn client(&mut self) -> Result<&mut Client, PluginError> {
         self.cursor = None;
-        self.client.as_deref_mut().ok_or_else(closed)
+        let client = self.client.as_deref_mut().ok_or_else(closed)?;
+        if client.is_closed() {
+            return Err(server_closed());
+        }
+        Ok(client)
+    }
+
+    /// Closes any open cursor; true when `sql` holds nothing to run (only blanks, `;` and
+    /// comments): such a statement affects nothing and returns no columns.
+    fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
+        if !blank::is_blank(sql, blank::Dialect::Postgres) {
+            return Ok(false);
+        }
+        self.client()?;
+        if params > 0 {
+            return Err(PluginError::invalid(format!(
+                "statement takes 0 parameter(s), {params} given"
+            )));
+        }
+        Ok(true)
     }
 
     /// The prepared statement for `sql` with `n` parameters (`?` rewritten to `$n`).
@@ -228,6 +291,32 @@ impl PgConnection {
     }
 }
 
+/// True when the peer spoke something other than the PostgreSQL protocol during the startup:
+/// it answered with bytes that are no PostgreSQL message, or dropped the connection without a
+/// PostgreSQL error message (a MySQL server resets a connection whose first packet is not its
+/// handshake answer).
+fn is_wrong_protocol(e: &postgres::Error) -> bool {
+    if e.as_db_error().is_some() {
+        return false;
+    }
+    if e.is_closed() {
+        return true;
+    }
+    let text = error_chain(e).to_ascii_lowercase();
+    [
+        "unexpected message",
+        "unexpected response",
+        "invalid message",
+        "unknown message",
+        "invalid response",
+        "connection reset",
+        "unexpected eof",
+        "early eof",
+    ]
+    .iter()
+    .any(|t| text.contains(t))
+}
+
 fn quote_ident(name: &str) -> String {
     format!("\"{}\"", name.replace('"', "\"\""))
 }
@@ -239,6 +328,12 @@ impl Connection for PgConnection {
         params: RSlice<'_, Value>,
     ) -> RResult<ExecResult, PluginError> {
         guard(|| {
+            if self.blank(sql.as_str(), params.len())? {
+                return Ok(ExecResult {
+                    rows_affected: 0,
+                    last_insert_id: ROption::RNone,
+                });
+            }
             let n = self.with_statement(sql.as_str(), params.len(), |me, stmt, _| {
                 let bound: Vec<Param<'_>> = params.iter().map(Param).collect();
                 let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
@@ -270,6 +365,15 @@ impl Connection for PgConnection {
         batch_size: u32,
     ) -> RResult<QueryStart, PluginError> {
         guard(|| {
+            if self.blank(sql.as_str(), params.len())? {
+                return Ok(QueryStart {
+                    columns: RArc::new(RVec::new()),
+                    first: RowBatch {
+                        values: RVec::new(),
+                        done: true,
+                    },
+                });
+            }
             let (mut cursor, columns) =
                 self.with_statement(sql.as_str(), params.len(), |me, stmt, columns| {
                     let client: *mut Client = me.client()?;
@@ -401,6 +505,7 @@ impl Connection for PgConnection {
                 PgCancel {
                     token: self.cancel.clone(),
                     tls: self.tls.clone(),
+                    connect_timeout: self.connect_timeout,
                 },
                 TD_Opaque,
             ))
@@ -423,16 +528,29 @@ impl Connection for PgConnection {
 struct PgCancel {
     token: postgres::CancelToken,
     tls: Tls,
+    connect_timeout: Duration,
 }
 
 impl CancelHandle for PgCancel {
     fn cancel(&self) -> RResult<(), PluginError> {
         guard(|| {
-            match &self.tls {
-                Tls::Plain => self.token.cancel_query(NoTls),
-                Tls::Rustls(mk) => self.token.cancel_query(mk.clone()),
+            let token = self.token.clone();
+            let tls = self.tls.clone();
+            // The cancel request is a connection of its own: it gets the connect deadline too.
+            match deadline::within(self.connect_timeout, move || match tls {
+                Tls::Plain => token.cancel_query(NoTls),
+                Tls::Rustls(mk) => token.cancel_query(mk),
+            }) {
+                Ok(r) => r.map_err(map),
+                Err(Missed::TimedOut) => Err(PluginError::new(
+                    ErrorKind::TIMEOUT,
+                    format!(
+                        "the cancel request got no answer within {} s (connect_timeout)",
+                        self.connect_timeout.as_secs()
+                    ),
+                )),
+                Err(Missed::Failed(why)) => Err(PluginError::new(ErrorKind::CONNECTION, why)),
             }
-            .map_err(map)
         })
     }
 }

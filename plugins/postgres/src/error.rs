@@ -13,7 +13,8 @@ pub fn map(e: postgres::Error) -> PluginError {
             "42501" => ErrorKind::PERMISSION,
             "40001" | "40P01" | "55P03" => ErrorKind::BUSY,
             "0A000" => ErrorKind::UNSUPPORTED,
-            "57P01" | "57P02" | "57P03" => ErrorKind::CONNECTION,
+            // Terminated by an administrator, crash of another backend, server shutting down.
+            "57P01" | "57P02" | "57P03" => ErrorKind::CLOSED,
             c if c.starts_with("23") => ErrorKind::CONSTRAINT,
             c if c.starts_with("22") => ErrorKind::TYPE,
             c if c.starts_with("08") => ErrorKind::CONNECTION,
@@ -30,12 +31,11 @@ pub fn map(e: postgres::Error) -> PluginError {
         }
         return PluginError::new(kind, msg).with_sqlstate(code);
     }
+    if e.is_closed() {
+        return server_closed();
+    }
     let text = error_chain(&e);
-    let kind = if e.is_closed()
-        || text.contains("connection")
-        || text.contains("TLS")
-        || text.contains("tls")
-    {
+    let kind = if text.contains("connection") || text.contains("TLS") || text.contains("tls") {
         ErrorKind::CONNECTION
     } else if text.contains("error deserializing") || text.contains("error serializing") {
         ErrorKind::TYPE
@@ -60,7 +60,15 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
     s
 }
 
-/// The error for any call on a closed connection.
+/// The error for any call after the server ended the session.
+pub fn server_closed() -> PluginError {
+    PluginError::new(
+        ErrorKind::CLOSED,
+        "the server closed this connection (reconnect to go on)",
+    )
+}
+
+/// The error for any call on a connection closed by the caller.
 pub fn closed() -> PluginError {
     PluginError::new(ErrorKind::CONNECTION, "connection is closed")
 }

@@ -3,11 +3,15 @@
 //! A `cdylib` exporting the `driver` capability `postgres` (URL schemes `postgres`,
 //! `postgresql`) on rust-postgres, with TLS through rustls. Options: `sslmode`
 //! (`disable|allow|prefer|require|verify-ca|verify-full`, default `prefer`), `sslrootcert`,
-//! `connect_timeout` (s), `application_name`, `host` (a Unix socket directory), `options`,
+//! `connect_timeout` (s, default 10, bounding TCP, TLS and authentication), `application_name`, `host` (a Unix socket directory), `options`,
 //! `statement_timeout` (ms). Placeholders: see [`placeholders`]. Types: see [`types`] and
 //! `docs/architecture.md`.
 
+#[path = "../../shared/blank.rs"]
+mod blank;
 mod conn;
+#[path = "../../shared/deadline.rs"]
+mod deadline;
 mod error;
 mod introspect;
 pub mod numeric;

@@ -10,6 +10,11 @@ const KNOWN: &str =
 /// Everything needed to connect.
 pub struct PgOptions {
     pub config: postgres::Config,
+    /// Deadline for the whole connect (TCP, TLS, startup and authentication) and for the
+    /// side connection of a cancel request.
+    pub connect_timeout: Duration,
+    /// `host:port` (or the socket directory) for messages.
+    pub address: String,
     pub ssl: SslMode,
     pub root_cert: Option<String>,
 }
@@ -21,6 +26,7 @@ impl PgOptions {
         let mut ssl = SslMode::Prefer;
         let mut root_cert = None;
         let mut host = o.host.to_string();
+        let mut connect_timeout = crate::deadline::DEFAULT_CONNECT_TIMEOUT;
         c.application_name("myrmex");
         for t in o.options.iter() {
             let (k, v) = (t.0.as_str(), t.1.as_str());
@@ -28,12 +34,8 @@ impl PgOptions {
                 "sslmode" => ssl = SslMode::parse(v)?,
                 "sslrootcert" => root_cert = Some(v.to_string()),
                 "connect_timeout" => {
-                    let secs: u64 = v.parse().map_err(|_| {
-                        PluginError::invalid(format!(
-                            "connect_timeout={v} is not a number of seconds"
-                        ))
-                    })?;
-                    c.connect_timeout(Duration::from_secs(secs));
+                    connect_timeout =
+                        crate::deadline::parse_connect_timeout(v).map_err(PluginError::invalid)?;
                 }
                 "application_name" => {
                     c.application_name(v);
@@ -65,7 +67,14 @@ impl PgOptions {
         } else {
             c.host(&host);
         }
-        c.port(if o.port == 0 { 5432 } else { o.port });
+        let port = if o.port == 0 { 5432 } else { o.port };
+        c.port(port);
+        c.connect_timeout(connect_timeout);
+        let address = if host.starts_with('/') {
+            host.clone()
+        } else {
+            format!("{host}:{port}")
+        };
         let user = if o.user.is_empty() {
             std::env::var("USER").unwrap_or_else(|_| "postgres".into())
         } else {
@@ -87,6 +96,8 @@ impl PgOptions {
         });
         Ok(PgOptions {
             config: c,
+            connect_timeout,
+            address,
             ssl,
             root_cert,
         })

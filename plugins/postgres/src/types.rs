@@ -93,6 +93,8 @@ pub fn decode(ty: &Type, raw: &[u8]) -> Result<Value, BoxError> {
         },
         Type::UUID => Value::Uuid(be(raw, 0)?),
         Type::INET | Type::CIDR => Value::Text(inet(raw, *ty == Type::CIDR)?.into()),
+        // `void` (the result of `pg_sleep()` and other procedures-as-functions) has no value.
+        Type::VOID => Value::Null,
         Type::MACADDR => Value::Text(
             raw.iter()
                 .map(|b| format!("{b:02x}"))
@@ -292,6 +294,7 @@ mod tests {
 
     #[test]
     fn decodes_scalars_and_arrays() {
+        assert_eq!(decode(&Type::VOID, &[]).unwrap(), Value::Null);
         assert_eq!(
             decode(&Type::INT4, &7i32.to_be_bytes()).unwrap(),
             Value::Int(7)

@@ -3,7 +3,7 @@
 use crate::cursor::{Cursor, StmtCache};
 use crate::error::{closed, map};
 use crate::options::SqliteOptions;
-use crate::types::Bind;
+use crate::types::{Bind, TextMode};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
 use myrmex_abi::{
     guard, CancelHandle, CancelHandleBox, CancelHandle_TO, ConnectOptions, Connection, ExecResult,
@@ -18,6 +18,7 @@ use myrmex_abi::{
 pub struct SqliteConnection {
     cursor: Option<Cursor>,
     stmts: StmtCache,
+    text: TextMode,
     conn: Option<Box<rusqlite::Connection>>,
 }
 
@@ -54,6 +55,7 @@ impl SqliteConnection {
         Ok(SqliteConnection {
             cursor: None,
             stmts: StmtCache::default(),
+            text: o.text,
             conn: Some(Box::new(conn)),
         })
     }
@@ -62,6 +64,18 @@ impl SqliteConnection {
     fn conn(&mut self) -> Result<&rusqlite::Connection, PluginError> {
         self.cursor = None;
         self.conn.as_deref().ok_or_else(closed)
+    }
+
+    /// Closes any open cursor; true when `sql` holds nothing to run (only blanks, `;` and
+    /// comments). SQLite prepares no statement for such text, so it is answered here: it
+    /// affects nothing and returns no columns.
+    fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
+        if !crate::blank::is_blank(sql, crate::blank::Dialect::Sqlite) {
+            return Ok(false);
+        }
+        self.conn()?;
+        crate::cursor::no_params(params)?;
+        Ok(true)
     }
 
     fn simple(&mut self, sql: &str) -> RResult<(), PluginError> {
@@ -85,8 +99,21 @@ impl Connection for SqliteConnection {
         params: RSlice<'_, Value>,
     ) -> RResult<ExecResult, PluginError> {
         guard(|| {
+            if self.blank(sql.as_str(), params.len())? {
+                return Ok(ExecResult {
+                    rows_affected: 0,
+                    last_insert_id: myrmex_abi::ROption::RNone,
+                });
+            }
             let conn = self.conn()?;
             let mut stmt = conn.prepare_cached(sql.as_str()).map_err(map)?;
+            if crate::cursor::is_empty(&stmt) {
+                crate::cursor::no_params(params.len())?;
+                return Ok(ExecResult {
+                    rows_affected: 0,
+                    last_insert_id: myrmex_abi::ROption::RNone,
+                });
+            }
             let bound = rusqlite::params_from_iter(params.iter().map(Bind));
             let rows_affected = if stmt.column_count() == 0 {
                 stmt.execute(bound).map_err(map)? as u64
@@ -122,14 +149,32 @@ impl Connection for SqliteConnection {
         batch_size: u32,
     ) -> RResult<QueryStart, PluginError> {
         guard(|| {
+            if self.blank(sql.as_str(), params.len())? {
+                return Ok(QueryStart {
+                    columns: myrmex_abi::RArc::new(RVec::new()),
+                    first: RowBatch {
+                        values: RVec::new(),
+                        done: true,
+                    },
+                });
+            }
             self.cursor = None;
             let conn = self.conn.as_deref().ok_or_else(closed)?;
             // SAFETY: the connection is boxed (stable address) and owned by `self`; the cursor
             // lives in `self.cursor`, which every operation clears before it touches the
             // statement cache or the connection, and which is dropped first.
-            let mut cursor = unsafe {
+            let opened = unsafe {
                 self.stmts
-                    .open_cursor(conn, sql.as_str(), params.as_slice())?
+                    .open_cursor(conn, sql.as_str(), params.as_slice(), self.text)?
+            };
+            let Some(mut cursor) = opened else {
+                return Ok(QueryStart {
+                    columns: myrmex_abi::RArc::new(RVec::new()),
+                    first: RowBatch {
+                        values: RVec::new(),
+                        done: true,
+                    },
+                });
             };
             let mut values = Vec::new();
             let done = cursor.read_batch(batch_size.max(1) as usize, &mut values)?;

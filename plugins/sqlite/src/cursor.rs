@@ -11,8 +11,9 @@
 //! then connection: the field order of `SqliteConnection`).
 
 use crate::error::map;
-use crate::types::{read, Bind, ReadKind};
+use crate::types::{read, read_invalid_text, Bind, ReadKind, TextMode};
 use myrmex_abi::{ColumnMeta, Nullability, PluginError, RArc, RVec, Value};
+use rusqlite::types::ValueRef;
 use rusqlite::{Rows, Statement, StatementStatus};
 use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
@@ -90,7 +91,8 @@ pub struct Entry {
 pub struct StmtCache(HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>);
 
 impl StmtCache {
-    /// Prepares (or reuses) `sql`, binds `params` and starts it.
+    /// Prepares (or reuses) `sql`, binds `params` and starts it; `None` when the text holds
+    /// no statement at all (SQLite prepares nothing for it).
     ///
     /// # Safety
     /// `conn` must stay at the same address and outlive this cache and the returned cursor.
@@ -102,7 +104,8 @@ impl StmtCache {
         conn: &rusqlite::Connection,
         sql: &str,
         params: &[Value],
-    ) -> Result<Cursor, PluginError> {
+        text: TextMode,
+    ) -> Result<Option<Cursor>, PluginError> {
         let entry: *mut Entry = match self.0.get_mut(sql) {
             Some(e) => &mut **e,
             None => {
@@ -113,6 +116,10 @@ impl StmtCache {
                 let conn: &'static rusqlite::Connection =
                     unsafe { &*(conn as *const rusqlite::Connection) };
                 let stmt = conn.prepare(sql).map_err(map)?;
+                if is_empty(&stmt) {
+                    no_params(params.len())?;
+                    return Ok(None);
+                }
                 let meta = Meta::of(&stmt);
                 // Insert first, then take the pointer: the Box must not move after it is taken.
                 let slot = self
@@ -136,11 +143,13 @@ impl StmtCache {
             e.stmt.raw_bind_parameter(i + 1, Bind(p)).map_err(map)?;
         }
         let rows = e.stmt.raw_query();
-        Ok(Cursor {
+        Ok(Some(Cursor {
             rows: ManuallyDrop::new(rows),
             entry,
             checked: false,
-        })
+            text,
+            row: 0,
+        }))
     }
 
     /// Drops every prepared statement.
@@ -149,11 +158,31 @@ impl StmtCache {
     }
 }
 
+/// True when SQLite prepared no statement (the text held only blanks and comments, as
+/// SQLite reads them). rusqlite asserts on most calls with such a statement; SQLite's
+/// `sqlite3_expanded_sql` answers NULL for it and the text for any real statement.
+pub fn is_empty(stmt: &Statement<'_>) -> bool {
+    stmt.expanded_sql().is_none()
+}
+
+/// The error for values given to a statement that takes none.
+pub fn no_params(given: usize) -> Result<(), PluginError> {
+    if given > 0 {
+        return Err(PluginError::invalid(format!(
+            "statement takes 0 parameter(s), {given} given"
+        )));
+    }
+    Ok(())
+}
+
 /// An open result: rows still to be read.
 pub struct Cursor {
     rows: ManuallyDrop<Rows<'static>>,
     entry: *mut Entry,
     checked: bool,
+    text: TextMode,
+    /// Rows read so far, to name a row in errors.
+    row: u64,
 }
 
 impl Cursor {
@@ -178,10 +207,21 @@ impl Cursor {
                 }
             }
             let Some(row) = row else { return Ok(true) };
+            self.row += 1;
             // SAFETY: as above.
-            let kinds = unsafe { &(*self.entry).meta.kinds };
-            for (i, kind) in kinds.iter().enumerate() {
-                out.push(read(row.get_ref(i).map_err(map)?, *kind)?);
+            let meta = unsafe { &(*self.entry).meta };
+            for (i, kind) in meta.kinds.iter().enumerate() {
+                let v = row.get_ref(i).map_err(map)?;
+                out.push(match read(v, *kind) {
+                    Ok(v) => v,
+                    Err(e) => match v {
+                        ValueRef::Text(t) if std::str::from_utf8(t).is_err() => {
+                            let name = meta.columns.get(i).map_or("?", |c| c.name.as_str());
+                            read_invalid_text(t, self.text, name, self.row)?
+                        }
+                        _ => return Err(e),
+                    },
+                });
             }
         }
         Ok(false)

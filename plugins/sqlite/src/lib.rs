@@ -4,9 +4,12 @@
 //! rusqlite with SQLite bundled (no system library needed). URLs: `sqlite://path/to.db`,
 //! `sqlite:///abs/path.db`, `sqlite::memory:`; options `mode=ro|rw|rwc`, `busy_timeout=MS`,
 //! `journal_mode=wal|delete|truncate|persist|memory|off`, `foreign_keys=on|off`,
-//! `synchronous=off|normal|full|extra`. The type mapping is documented in
+//! `synchronous=off|normal|full|extra`, `text=strict|lossy|blob` (how TEXT that is not valid
+//! UTF-8 is read: an error naming the column and row, U+FFFD replacements, or a `Blob`). The type mapping is documented in
 //! `docs/architecture.md` and implemented in [`types`].
 
+#[path = "../../shared/blank.rs"]
+mod blank;
 mod conn;
 mod cursor;
 mod error;

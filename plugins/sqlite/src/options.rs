@@ -1,5 +1,6 @@
 //! Connection options from the URL query string.
 
+use crate::types::TextMode;
 use myrmex_abi::{ConnectOptions, PluginError};
 use rusqlite::OpenFlags;
 use std::time::Duration;
@@ -13,9 +14,11 @@ pub struct SqliteOptions {
     pub journal_mode: Option<&'static str>,
     pub foreign_keys: bool,
     pub synchronous: Option<&'static str>,
+    /// How TEXT that is not valid UTF-8 is read.
+    pub text: TextMode,
 }
 
-const KNOWN: &str = "mode, busy_timeout, journal_mode, foreign_keys, synchronous";
+const KNOWN: &str = "mode, busy_timeout, journal_mode, foreign_keys, synchronous, text";
 
 fn one_of(key: &str, value: &str, allowed: &[&'static str]) -> Result<&'static str, PluginError> {
     let lower = value.to_ascii_lowercase();
@@ -48,6 +51,7 @@ impl SqliteOptions {
             journal_mode: None,
             foreign_keys: true,
             synchronous: None,
+            text: TextMode::Strict,
         };
         for pair in o.options.iter() {
             let (key, value) = (pair.0.as_str(), pair.1.as_str());
@@ -90,6 +94,13 @@ impl SqliteOptions {
                     opts.synchronous =
                         Some(one_of(key, value, &["off", "normal", "full", "extra"])?)
                 }
+                "text" => {
+                    opts.text = match one_of(key, value, &["strict", "lossy", "blob"])? {
+                        "lossy" => TextMode::Lossy,
+                        "blob" => TextMode::Blob,
+                        _ => TextMode::Strict,
+                    }
+                }
                 _ => {
                     return Err(PluginError::invalid(format!(
                         "unknown sqlite option `{key}` (known: {KNOWN})"
@@ -123,8 +134,10 @@ mod tests {
             ("mode", "ro"),
             ("busy_timeout", "250"),
             ("journal_mode", "WAL"),
+            ("text", "lossy"),
         ]))
         .unwrap();
+        assert_eq!(o.text, TextMode::Lossy);
         assert!(o.flags.contains(OpenFlags::SQLITE_OPEN_READ_ONLY));
         assert_eq!(o.busy_timeout, Duration::from_millis(250));
         assert_eq!(o.journal_mode, Some("wal"));

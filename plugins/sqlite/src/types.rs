@@ -115,6 +115,46 @@ fn text(bytes: &[u8]) -> Result<&str, PluginError> {
     })
 }
 
+/// What to do with a TEXT value that is not valid UTF-8 (SQLite stores whatever bytes it is
+/// given): the `text` option of the URL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum TextMode {
+    /// Fail the query, naming the column and the row.
+    #[default]
+    Strict,
+    /// Replace each invalid sequence with U+FFFD.
+    Lossy,
+    /// Return the bytes as a `Blob`.
+    Blob,
+}
+
+/// Reads a TEXT value that [`read`] refused because it is not valid UTF-8, as `mode` says;
+/// `column` and `row` (1-based) name it in the error.
+pub fn read_invalid_text(
+    bytes: &[u8],
+    mode: TextMode,
+    column: &str,
+    row: u64,
+) -> Result<Value, PluginError> {
+    match mode {
+        TextMode::Lossy => Ok(Value::Text(String::from_utf8_lossy(bytes).as_ref().into())),
+        TextMode::Blob => Ok(Value::Blob(bytes.to_vec().into())),
+        TextMode::Strict => {
+            let why = std::str::from_utf8(bytes)
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default();
+            Err(PluginError::new(
+                myrmex_abi::ErrorKind::TYPE,
+                format!(
+                    "column \"{column}\" of row {row} is not valid UTF-8 ({why}); read it as a \
+                     blob (CAST(x AS BLOB)) or open with ?text=lossy or ?text=blob"
+                ),
+            ))
+        }
+    }
+}
+
 /// Normalises `YYYY-MM-DDTHH:MM:SS` to the canonical space separator.
 fn canonical_timestamp(t: &str) -> String {
     if t.len() > 10 && t.as_bytes()[10] == b'T' {
