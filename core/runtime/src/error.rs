@@ -68,7 +68,7 @@ pub enum Error {
     },
     /// The server ended the session (terminated, killed, restarted); the connection fails at
     /// once until it reconnects.
-    #[error("{connection}: the server closed this connection{}; reconnect (db.reconnect() in scripts, \\c in the shell)", source.as_ref().map(|s| format!(" ({s})")).unwrap_or_default())]
+    #[error("{connection}: the server closed this connection{}; reconnect (db.reconnect() in scripts, \\c in the shell)", closed_detail(source))]
     Closed {
         /// Connection name.
         connection: String,
@@ -190,6 +190,14 @@ pub struct StatementFailure {
     pub source: PluginError,
     /// What state the database is in now and what to do.
     pub note: String,
+}
+
+/// The driver's words on a closed session, unless they only repeat that it closed.
+fn closed_detail(source: &Option<Box<PluginError>>) -> String {
+    match source {
+        Some(s) if !s.message.contains("closed this connection") => format!(" ({s})"),
+        _ => String::new(),
+    }
 }
 
 fn statement_suffix(statement: &Option<String>) -> String {
