@@ -13,6 +13,9 @@ use std::time::Duration;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
 static TIMED_OUT: AtomicBool = AtomicBool::new(false);
+/// The evaluation a watchdog belongs to: a watchdog whose evaluation has ended must not fire
+/// into the next one. Held locked while a watchdog fires and while one is disarmed.
+static EPOCH: Mutex<u64> = Mutex::new(0);
 static NEXT_ID: AtomicU64 = AtomicU64::new(1);
 static TOKENS: Mutex<Vec<(u64, CancelToken)>> = Mutex::new(Vec::new());
 
@@ -71,13 +74,19 @@ impl Watchdog {
         let Some(limit) = limit else {
             return Watchdog { stop: None };
         };
+        let epoch = EPOCH.lock().map(|e| *e).unwrap_or(0);
         let (tx, rx) = mpsc::channel::<()>();
         let spawned = std::thread::Builder::new()
             .name("myrmex-timeout".into())
             .spawn(move || {
                 if let Err(mpsc::RecvTimeoutError::Timeout) = rx.recv_timeout(limit) {
-                    TIMED_OUT.store(true, Ordering::SeqCst);
-                    cancel_all();
+                    // The guard lives to the end of this block: no disarming meanwhile.
+                    if let Ok(current) = EPOCH.lock() {
+                        if *current == epoch {
+                            TIMED_OUT.store(true, Ordering::SeqCst);
+                            cancel_all();
+                        }
+                    }
                 }
             });
         if let Err(e) = spawned {
@@ -90,6 +99,10 @@ impl Watchdog {
 impl Drop for Watchdog {
     fn drop(&mut self) {
         if let Some(tx) = self.stop.take() {
+            // Under the lock: once this returns, this watchdog can no longer fire.
+            if let Ok(mut e) = EPOCH.lock() {
+                *e += 1;
+            }
             let _ = tx.send(());
         }
     }

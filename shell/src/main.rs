@@ -86,29 +86,39 @@ fn usage_error(e: &clap::Error) -> ExitCode {
 #[global_allocator]
 static ALLOCATOR: memory::Counting = memory::Counting;
 
-/// Stack of the thread that runs scripts: deep enough for [`myrmex_core::Limits::MAX_CALL_LEVELS`]
-/// nested Rhai calls in a debug build (about 45 KiB each); only the pages used are committed.
-const SCRIPT_STACK_BYTES: usize = 1 << 30;
+/// Stacks tried for the thread that runs scripts, with the deepest call nesting each holds: a
+/// nested Rhai call takes about 45 KiB in a debug build, so 1 GiB holds
+/// [`myrmex_core::Limits::MAX_CALL_LEVELS`] with room to spare. Only the pages used are
+/// touched, but where the system counts reserved memory strictly (`vm.overcommit_memory=2`,
+/// `ulimit -v`) the large stack may be refused, and a smaller one is used instead.
+const SCRIPT_STACKS: [(usize, usize); 2] = [
+    (1 << 30, myrmex_core::Limits::MAX_CALL_LEVELS),
+    (64 << 20, 600),
+];
 
 fn main() -> ExitCode {
     quiet_broken_pipe();
     // Everything runs on one thread with a large stack, so that a deep but allowed recursion
     // ends in a script error at the call-depth limit, never in a stack overflow.
-    let worker = std::thread::Builder::new()
-        .name("myrmex".into())
-        .stack_size(SCRIPT_STACK_BYTES)
-        .spawn(real_main);
-    match worker.map(|h| h.join()) {
-        Ok(Ok(code)) => code,
-        Ok(Err(_)) => ExitCode::from(101),
-        Err(e) => {
-            eprintln!("myrmex: cannot start the script thread: {e}");
-            ExitCode::from(1)
+    let mut last_error = None;
+    for (bytes, levels) in SCRIPT_STACKS {
+        let worker = std::thread::Builder::new()
+            .name("myrmex".into())
+            .stack_size(bytes)
+            .spawn(move || real_main(levels));
+        match worker.map(|h| h.join()) {
+            Ok(Ok(code)) => return code,
+            Ok(Err(_)) => return ExitCode::from(101),
+            Err(e) => last_error = Some(e),
         }
     }
+    if let Some(e) = last_error {
+        eprintln!("myrmex: cannot start the script thread: {e}");
+    }
+    ExitCode::from(1)
 }
 
-fn real_main() -> ExitCode {
+fn real_main(max_call_levels: usize) -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
@@ -190,11 +200,10 @@ fn real_main() -> ExitCode {
     if let Some(n) = cli.max_map_size {
         limits.max_map_size = n;
     }
-    if limits.max_call_levels > myrmex_core::Limits::MAX_CALL_LEVELS {
+    if limits.max_call_levels > max_call_levels {
         eprintln!(
-            "myrmex: max_call_levels {} is above the most the script stack holds ({})",
+            "myrmex: max_call_levels {} is above the most the script stack holds ({max_call_levels})",
             limits.max_call_levels,
-            myrmex_core::Limits::MAX_CALL_LEVELS
         );
         return ExitCode::from(script::EXIT_USAGE);
     }
@@ -229,7 +238,7 @@ fn real_main() -> ExitCode {
                 "{}",
                 plugins_table(&engine::plugins::plugin_maps(&ctx), cli.format)
             );
-            if cli.verbose > 0 && cli.format != output::Format::Json {
+            if cli.verbose > 0 && cli.format == output::Format::Table {
                 print!("{}", engine::plugins::search_report(&registry));
             }
             for r in registry.refusals() {

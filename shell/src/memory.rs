@@ -64,19 +64,49 @@ pub fn set_limit_mib(mib: u64) {
     LIMIT.store(mib.saturating_mul(1024 * 1024), Ordering::Relaxed);
 }
 
-/// The default limit: an eighth of the machine's memory (so that even an operation that
-/// doubles a value past the limit stays well inside it), at least 1 GiB; 4 GiB when the
-/// machine's memory cannot be read.
+/// The default limit: an eighth of the memory the process may use (the machine's, or the
+/// container's cgroup limit when lower), so that even an operation that doubles a value past
+/// the limit stays well inside it; at least 256 MiB; 4 GiB when neither can be read.
 pub fn default_limit_mib() -> u64 {
-    let total_kib = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
+    let machine = std::fs::read_to_string("/proc/meminfo").ok().and_then(|m| {
         m.lines()
             .find_map(|l| l.strip_prefix("MemTotal:"))
             .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+            .map(|kib| kib * 1024)
     });
-    match total_kib {
-        Some(kib) => (kib / 1024 / 8).max(1024),
+    // cgroup v2 first, then v1; "max" (no limit) does not parse and is skipped.
+    let cgroup = [
+        "/sys/fs/cgroup/memory.max",
+        "/sys/fs/cgroup/memory/memory.limit_in_bytes",
+    ]
+    .iter()
+    .find_map(|p| std::fs::read_to_string(p).ok()?.trim().parse::<u64>().ok());
+    match [machine, cgroup].into_iter().flatten().min() {
+        Some(bytes) => (bytes / (1024 * 1024) / 8).max(256),
         None => 4096,
     }
+}
+
+/// About how many bytes a copy of `v` takes (strings, blobs and the elements of arrays and
+/// maps; the rest as one value).
+fn approx_size(v: &Dynamic) -> u128 {
+    let base = std::mem::size_of::<Dynamic>() as u128;
+    if let Some(s) = v.read_lock::<ImmutableString>() {
+        return base + s.len() as u128;
+    }
+    if let Some(b) = v.read_lock::<Blob>() {
+        return base + b.len() as u128;
+    }
+    if let Some(a) = v.read_lock::<rhai::Array>() {
+        return base + a.iter().map(approx_size).sum::<u128>();
+    }
+    if let Some(m) = v.read_lock::<rhai::Map>() {
+        return base
+            + m.iter()
+                .map(|(k, v)| k.len() as u128 + approx_size(v))
+                .sum::<u128>();
+    }
+    base
 }
 
 /// The error of a script over its memory limit, or `None`.
@@ -137,7 +167,7 @@ pub fn register(engine: &mut Engine) {
         "pad",
         |a: &mut rhai::Array, len: INT, item: Dynamic| -> Result<(), Box<EvalAltResult>> {
             let n = wanted(len, a.len());
-            check(n as u128 * std::mem::size_of::<Dynamic>() as u128)?;
+            check(n as u128 * approx_size(&item))?;
             a.resize(a.len() + n, item);
             Ok(())
         },

@@ -225,8 +225,9 @@ impl Tabular {
         format!("[{}]\n", rows.join(",\n "))
     }
 
-    /// RFC 4180 CSV with a header line: a field is quoted when it holds a comma, quote or
-    /// line break, and an empty string is written `""` so that it differs from NULL.
+    /// CSV with a header line and RFC 4180 quoting (lines end in LF): a field is quoted when
+    /// it holds a comma, quote or line break, and an empty string is written `""` so that it
+    /// differs from NULL (which is the NULL marker, empty by default).
     fn csv(&self) -> String {
         let mut out = String::new();
         let line = |out: &mut String, fields: &mut dyn Iterator<Item = Option<String>>| {
@@ -234,9 +235,15 @@ impl Tabular {
                 if i > 0 {
                     out.push(',');
                 }
+                let needs_quotes = |t: &str| t.contains([',', '"', '\n', '\r']);
                 match f {
-                    None => out.push_str(null_marker()),
-                    Some(t) if t.is_empty() || t.contains([',', '"', '\n', '\r']) => {
+                    None if !needs_quotes(null_marker()) => out.push_str(null_marker()),
+                    None => {
+                        out.push('"');
+                        out.push_str(&null_marker().replace('"', "\"\""));
+                        out.push('"');
+                    }
+                    Some(t) if t.is_empty() || needs_quotes(&t) => {
                         out.push('"');
                         out.push_str(&t.replace('"', "\"\""));
                         out.push('"');

@@ -112,6 +112,11 @@ pub struct Checkout {
 }
 
 impl Checkout {
+    /// An idle connection of the pool, if one is ready now (no waiting, no connecting).
+    pub fn ready(&self) -> Option<PooledConnection> {
+        self.pool.try_get()
+    }
+
     /// Borrows the connection: see [`DatabaseManager::get`].
     pub fn get(self) -> Result<PooledConnection> {
         let (pool, name) = (&self.pool, &self.probe.name);
@@ -133,12 +138,13 @@ impl Checkout {
         pool.get().map_err(|e| {
             // r2d2 reports the last connection error, if any, in its message.
             let detail = e.to_string();
+            let state = pool.state();
             Error::Pool {
                 pool: name.to_string(),
                 message: format!(
                     "no connection available after {} ms ({} of {} in use){}",
                     started.elapsed().as_millis(),
-                    pool.state().connections - pool.state().idle_connections,
+                    state.connections.saturating_sub(state.idle_connections),
                     pool.max_size(),
                     if detail.is_empty() {
                         String::new()

@@ -610,15 +610,16 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
         Ok(m)
     });
     engine.register_fn("ping", |db: &mut Db| db.with(|c| c.ping()));
-    engine.register_fn("reconnect", |db: &mut Db| -> RhaiResult<()> {
+    let c = ctx.clone();
+    engine.register_fn("reconnect", move |db: &mut Db| -> RhaiResult<()> {
         let mut inner =
             db.0.try_borrow_mut()
                 .map_err(|_| runtime("connection is busy (used inside its own cursor loop?)"))?;
         inner.generation += 1;
-        inner
-            .handle
-            .reconnect()
-            .map_err(|e| runtime(e.to_string()))?;
+        // A new session with the same parameters, opened like `connect()` (Ctrl-C and the
+        // time limit abandon it); the old one is closed when it is replaced.
+        let fresh = open(&c, (*inner.handle).clone()).map_err(runtime)?;
+        *inner.handle = fresh;
         // A new session has a new cancel key.
         inner.cancel = inner.handle.cancel_token().map(interrupt::register);
         Ok(())

@@ -45,7 +45,10 @@ impl Mgr {
             .checkout(name)
             .map_err(|e| runtime(self.unknown(name, e)))?;
         drop(inner);
-        // A checkout may have to connect: Ctrl-C or the time limit abandons it.
+        if let Some(pooled) = checkout.ready() {
+            return Ok(Db::new(Handle::Pooled(pooled)));
+        }
+        // A checkout may have to wait or connect: Ctrl-C or the time limit abandons it.
         match crate::interrupt::abandonable(move || checkout.get()) {
             Some(Ok(pooled)) => Ok(Db::new(Handle::Pooled(pooled))),
             Some(Err(e)) => Err(runtime(self.unknown(name, e))),

@@ -192,6 +192,11 @@ fn open_lock_file(path: &std::path::Path, write: bool) -> Result<File> {
     if !meta.is_file() {
         return Err(refuse("is not a regular file"));
     }
+    // A second name for the file would let the lock truncate a file planted elsewhere.
+    #[cfg(unix)]
+    if std::os::unix::fs::MetadataExt::nlink(&meta) > 1 {
+        return Err(refuse("has other hard links"));
+    }
     Ok(file)
 }
 

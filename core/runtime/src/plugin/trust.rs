@@ -46,7 +46,14 @@ fn check_one(path: &Path, what: &str) -> Result<(), String> {
         )
     })?;
     let mode = meta.mode() & 0o7777;
-    if mode & 0o022 != 0 {
+    // A group that is the owner's own private group (umask 002 systems give every user one)
+    // adds no writer, as OpenSSH's StrictModes also holds.
+    let writers = if private_group(meta.uid(), meta.gid()) {
+        mode & 0o002
+    } else {
+        mode & 0o022
+    };
+    if writers != 0 {
         let by = match (mode & 0o020 != 0, mode & 0o002 != 0) {
             (true, true) => "group and others",
             (true, false) => "group",
@@ -65,6 +72,35 @@ fn check_one(path: &Path, what: &str) -> Result<(), String> {
         ));
     }
     Ok(())
+}
+
+/// Is `gid` the private group of `uid`: its primary group, of the same name, with no other
+/// listed members?
+#[cfg(unix)]
+fn private_group(uid: u32, gid: u32) -> bool {
+    use std::ffi::CStr;
+    // SAFETY: getpwuid/getgrgid return pointers into static storage or null; they are read at
+    // once, before any other call could overwrite them (plugins load before other threads
+    // use these functions).
+    unsafe {
+        let pw = libc::getpwuid(uid);
+        if pw.is_null() || (*pw).pw_gid != gid {
+            return false;
+        }
+        let user = CStr::from_ptr((*pw).pw_name).to_owned();
+        let gr = libc::getgrgid(gid);
+        if gr.is_null() || CStr::from_ptr((*gr).gr_name) != user.as_c_str() {
+            return false;
+        }
+        let mut member = (*gr).gr_mem;
+        while !member.is_null() && !(*member).is_null() {
+            if CStr::from_ptr(*member) != user.as_c_str() {
+                return false;
+            }
+            member = member.add(1);
+        }
+        true
+    }
 }
 
 #[cfg(all(test, unix))]
@@ -95,11 +131,24 @@ mod tests {
         );
         std::fs::set_permissions(&f, std::fs::Permissions::from_mode(0o644)).unwrap();
         std::fs::set_permissions(&d, std::fs::Permissions::from_mode(0o775)).unwrap();
-        let e = check(&f, &d).unwrap_err();
-        assert!(
-            e.contains("its directory") && e.contains("writable by group"),
-            "{e}"
-        );
+        // Group-writable is fine only when the group is the owner's private group.
+        use std::os::unix::fs::MetadataExt;
+        let meta = std::fs::metadata(&d).unwrap();
+        if private_group(meta.uid(), meta.gid()) {
+            assert_eq!(check(&f, &d), Ok(()));
+        }
+        // SAFETY: geteuid has no preconditions.
+        if unsafe { libc::geteuid() } == 0 {
+            // A shared group (nogroup) makes the same mode a refusal.
+            std::os::unix::fs::chown(&d, None, Some(65534)).unwrap();
+        }
+        if !private_group(meta.uid(), std::fs::metadata(&d).unwrap().gid()) {
+            let e = check(&f, &d).unwrap_err();
+            assert!(
+                e.contains("its directory") && e.contains("writable by group"),
+                "{e}"
+            );
+        }
         std::fs::remove_dir_all(&d).unwrap();
     }
 }
