@@ -348,11 +348,14 @@ mod tests {
             " id | name \n----+------\n  1 | ann\n 10 |\n(2 rows)\n"
         );
         assert_eq!(t.render(Format::Csv, false), "id,name\n1,ann\n10,\n");
-        let t = Tabular {
+        let quoted = Tabular {
             columns: vec!["a".into(), "b,c".into()],
             rows: vec![vec![Dynamic::from(""), Dynamic::from("x\"y")]],
         };
-        assert_eq!(t.render(Format::Csv, false), "a,\"b,c\"\n\"\",\"x\"\"y\"\n");
+        assert_eq!(
+            quoted.render(Format::Csv, false),
+            "a,\"b,c\"\n\"\",\"x\"\"y\"\n"
+        );
         let empty = Tabular {
             columns: vec!["id".into()],
             rows: vec![],
