@@ -44,7 +44,7 @@ struct Live {
     poisoned: bool,
     broken: bool,
     /// The server ended the session: every call fails at once until [`DatabaseConnection::reconnect`].
-    closed: bool,
+    closed: Option<Box<PluginError>>,
     // Keeps the driver (and so its library) referenced while the connection lives.
     _driver: Arc<DriverEntry>,
 }
@@ -221,7 +221,7 @@ impl DatabaseConnection {
     pub fn reconnect(&mut self) -> Result<()> {
         let driver = match self.live.take() {
             Some(mut live) => {
-                if !live.poisoned && !live.closed {
+                if !live.poisoned && live.closed.is_none() {
                     let _ = live.conn.close();
                 }
                 live._driver.clone()
@@ -252,7 +252,7 @@ impl DatabaseConnection {
             cancel,
             poisoned: false,
             broken: false,
-            closed: false,
+            closed: None,
             _driver: driver,
         });
         Ok(())
@@ -265,7 +265,7 @@ impl DatabaseConnection {
 
     /// True when the server ended this connection's session (see [`DatabaseConnection::reconnect`]).
     pub fn is_closed_by_server(&self) -> bool {
-        self.live.as_ref().is_some_and(|l| l.closed)
+        self.live.as_ref().is_some_and(|l| l.closed.is_some())
     }
 
     /// True when the connection must not be reused: closed, lost, or its plugin panicked.
@@ -288,10 +288,10 @@ impl DatabaseConnection {
                 connection: name.clone(),
             });
         }
-        if live.closed {
+        if let Some(source) = &live.closed {
             return Err(Error::Closed {
                 connection: name.clone(),
-                source: None,
+                source: source.clone(),
             });
         }
         f(&mut live.conn).into_result().map_err(|source| {
@@ -299,11 +299,12 @@ impl DatabaseConnection {
                 live.poisoned = true;
                 tracing::error!(connection = %name, "plugin panicked: {}", source.message);
             } else if source.kind == ErrorKind::CLOSED {
-                live.closed = true;
+                let source = Box::new(source);
+                live.closed = Some(source.clone());
                 live.broken = true;
                 return Error::Closed {
                     connection: name.clone(),
-                    source: Some(Box::new(source)),
+                    source,
                 };
             } else if source.kind == ErrorKind::CONNECTION {
                 live.broken = true;
@@ -477,7 +478,7 @@ impl DatabaseConnection {
     /// Closes the connection (no-op when not connected).
     pub fn close(&mut self) -> Result<()> {
         match self.live.take() {
-            Some(mut live) if !live.poisoned && !live.closed => live
+            Some(mut live) if !live.poisoned && live.closed.is_none() => live
                 .conn
                 .close()
                 .into_result()

@@ -73,7 +73,7 @@ pub enum Error {
         /// Connection name.
         connection: String,
         /// The driver's error when the closing was first seen.
-        source: Option<Box<PluginError>>,
+        source: Box<PluginError>,
     },
     /// A connection was used before `connect()` or after `close()`.
     #[error("{connection}: not connected")]
@@ -159,10 +159,7 @@ impl Error {
     pub fn plugin_error(&self) -> Option<&PluginError> {
         match self {
             Error::Database { source, .. } => Some(source),
-            Error::Closed {
-                source: Some(source),
-                ..
-            } => Some(source),
+            Error::Closed { source, .. } => Some(source),
             Error::MigrationStatement(f) => Some(&f.source),
             _ => None,
         }
@@ -193,10 +190,11 @@ pub struct StatementFailure {
 }
 
 /// The driver's words on a closed session, unless they only repeat that it closed.
-fn closed_detail(source: &Option<Box<PluginError>>) -> String {
-    match source {
-        Some(s) if !s.message.contains("closed this connection") => format!(" ({s})"),
-        _ => String::new(),
+fn closed_detail(source: &PluginError) -> String {
+    if source.message.contains("closed this connection") {
+        String::new()
+    } else {
+        format!(" ({source})")
     }
 }
 

@@ -10,12 +10,15 @@ use std::path::Path;
 /// this host offers and the abi_stable root module, reading the file only. Returns the one-line
 /// reason it cannot be a plugin.
 pub fn inspect(path: &Path) -> Result<(), String> {
-    let data = std::fs::read(path).map_err(|e| format!("cannot read the file: {e}"))?;
-    inspect_bytes(&data)
+    let file = std::fs::File::open(path).map_err(|e| format!("cannot read the file: {e}"))?;
+    // Only the headers, the dynamic symbol table and four bytes are read, not the whole file
+    // (a debug build of a driver is over 60 MB).
+    let cache = object::ReadCache::new(file);
+    inspect_bytes(&cache)
 }
 
-/// [`inspect`] on the bytes of a file.
-pub fn inspect_bytes(data: &[u8]) -> Result<(), String> {
+/// [`inspect`] on the contents of a file: bytes in memory or a read cache over the file.
+pub fn inspect_bytes<'d, R: object::ReadRef<'d>>(data: R) -> Result<(), String> {
     let file = object::File::parse(data)
         .map_err(|e| format!("not a myrmex plugin (not a shared library: {e})"))?;
     if file.kind() != ObjectKind::Dynamic {
@@ -84,7 +87,10 @@ pub fn inspect_bytes(data: &[u8]) -> Result<(), String> {
 
 /// The four bytes stored in the file at virtual `address`: looked up in the loadable segments
 /// (what the dynamic loader maps), else in the sections.
-fn read_at(file: &object::File<'_>, address: u64) -> Option<[u8; 4]> {
+fn read_at<'d, R: object::ReadRef<'d>>(
+    file: &object::File<'d, R>,
+    address: u64,
+) -> Option<[u8; 4]> {
     let from_segments = file
         .segments()
         .find_map(|s| s.data_range(address, 4).ok().flatten());
@@ -144,7 +150,7 @@ mod tests {
 
     #[test]
     fn text_is_not_a_library() {
-        let e = inspect_bytes(b"this is not a library").unwrap_err();
+        let e = inspect_bytes(&b"this is not a library"[..]).unwrap_err();
         assert!(
             e.starts_with("not a myrmex plugin (not a shared library"),
             "{e}"
