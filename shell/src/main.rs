@@ -319,7 +319,12 @@ fn with_database(
     let db = match sql_input::connect(ctx, conn) {
         Ok(db) => db,
         Err(e) => {
-            eprintln!("myrmex: {e}");
+            // The argument as typed (password hidden) says which database could not be opened.
+            let target = cli.target.as_deref().unwrap_or_default();
+            eprintln!(
+                "myrmex: cannot open {}: {e}",
+                myrmex_core::url::redact(target)
+            );
             return script::EXIT_USAGE;
         }
     };

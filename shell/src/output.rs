@@ -541,6 +541,10 @@ mod tests {
             " id | name \n----+------\n  1 | ann\n 10 |\n(2 rows)\n"
         );
         assert_eq!(t.render(Format::Csv, false), "id,name\n1,ann\n10,\n");
+        assert_eq!(
+            t.render(Format::Json, false),
+            "[{\"id\":1,\"name\":\"ann\"},\n {\"id\":10,\"name\":null}]\n"
+        );
         let t = Tabular {
             columns: vec!["a".into(), "b,c".into()],
             rows: vec![vec![Dynamic::from(""), Dynamic::from("x\"y")]],
@@ -552,9 +556,55 @@ mod tests {
         };
         assert_eq!(empty.render(Format::Csv, false), "id\n");
         assert_eq!(empty.render(Format::Table, false), " id \n----\n(0 rows)\n");
+    }
+
+    #[test]
+    fn control_characters_never_reach_the_terminal() {
+        assert_eq!(escape_controls("plain ✓"), Cow::Borrowed("plain ✓"));
         assert_eq!(
-            t.render(Format::Json, false),
-            "[{\"id\":1,\"name\":\"ann\"},\n {\"id\":10,\"name\":null}]\n"
+            escape_controls("a\r\x1b[31mb\tc\nd\u{7f}\u{9b}"),
+            "a\\r\\x1b[31mb\\tc↵d\\x7f\\u009b"
         );
+        let t = Tabular {
+            columns: vec!["s\x07".into()],
+            rows: vec![vec![Dynamic::from("x\ry")]],
+        };
+        assert_eq!(
+            t.render(Format::Table, false),
+            " s\\x07 \n-------\n x\\ry\n(1 row)\n"
+        );
+    }
+
+    #[test]
+    fn tsv_markdown_and_json_lines() {
+        let t = Tabular {
+            columns: vec!["a".into(), "f".into(), "j".into()],
+            rows: vec![vec![
+                Dynamic::from("x\ty\\z|w\nv"),
+                Dynamic::from_float(f64::NAN),
+                Dynamic::from(SqlValue(Value::Json("[1,\n2]".into()))),
+            ]],
+        };
+        assert_eq!(
+            t.render(Format::Tsv, false),
+            "a\tf\tj\nx\\ty\\\\z|w\\nv\tNaN\t[1,\\n2]\n"
+        );
+        assert_eq!(
+            t.render(Format::Markdown, false),
+            "| a | f | j |\n| --- | --- | --- |\n| x\\ty\\z\\|w<br>v | NaN | [1,<br>2] |\n"
+        );
+        assert_eq!(
+            t.render(Format::Jsonl, false),
+            "{\"a\":\"x\\ty\\\\z|w\\nv\",\"f\":\"NaN\",\"j\":[1, 2]}\n"
+        );
+        let bad = Tabular {
+            columns: vec!["j".into()],
+            rows: vec![vec![Dynamic::from(SqlValue(Value::Json(
+                "not json".into(),
+            )))]],
+        };
+        assert_eq!(bad.render(Format::Json, false), "[{\"j\":\"not json\"}]\n");
+        assert_eq!(Format::from_name("aligned"), Some(Format::Table));
+        assert_eq!(Format::from_name("JSONL"), Some(Format::Jsonl));
     }
 }
