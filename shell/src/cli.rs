@@ -68,7 +68,7 @@ pub struct Cli {
     pub timeout_ms: Option<u64>,
 
     /// Evaluate CODE and print the result.
-    #[arg(short = 'e', long = "eval", value_name = "CODE")]
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with_all = ["commands", "files"])]
     pub eval: Option<String>,
 
     /// Database to open: a connection URL (`postgres://…`, `sqlite::memory:`) or an SQLite
