@@ -6,7 +6,8 @@ use std::path::PathBuf;
 
 /// myrmex — database administration for SQLite, PostgreSQL and MySQL/MariaDB.
 ///
-/// With no command: the interactive shell (Rhai, or SQL after \sql).
+/// With no command: the interactive shell (Rhai, or SQL after \sql). With a URL or database
+/// file: the shell connected to it (as `db`), or with -c / -f / piped input, that SQL run on it.
 #[derive(Debug, Parser)]
 #[command(name = "myrmex", version, about, long_about = None)]
 pub struct Cli {
@@ -23,15 +24,19 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Output format: table, json or csv for results; text, json or sarif for `schema lint`;
-    /// toml or json for `schema inspect`.
+    /// Output format: table (alias aligned), csv, tsv, json, jsonl or markdown for results;
+    /// text, json or sarif for `schema lint`; toml or json for `schema inspect`.
     #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
     pub format: Format,
 
-    /// How NULL is shown in table and CSV output (default: empty; CSV then writes an empty
-    /// string as `""`).
+    /// How NULL is shown in table, CSV, TSV and markdown output (default: empty; CSV then
+    /// writes an empty string as `""`).
     #[arg(long = "null", global = true, value_name = "TEXT")]
     pub null: Option<String>,
+
+    /// End CSV lines with CRLF, as RFC 4180 writes them (default: LF).
+    #[arg(long = "csv-crlf", global = true)]
+    pub csv_crlf: bool,
 
     /// Most Rhai operations a script may run (0 = unlimited).
     #[arg(long, global = true, value_name = "N")]
@@ -63,8 +68,32 @@ pub struct Cli {
     pub timeout_ms: Option<u64>,
 
     /// Evaluate CODE and print the result.
-    #[arg(short = 'e', long = "eval", value_name = "CODE")]
+    #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with_all = ["commands", "files"])]
     pub eval: Option<String>,
+
+    /// Database to open: a connection URL (`postgres://…`, `sqlite::memory:`) or an SQLite
+    /// file (an existing file, or a path ending .db, .sqlite or .sqlite3). Command names win.
+    #[arg(value_name = "URL|FILE")]
+    pub target: Option<String>,
+
+    /// Run SQL on the database given and exit (repeatable; runs in order).
+    #[arg(short = 'c', long = "command", value_name = "SQL", requires = "target")]
+    pub commands: Vec<String>,
+
+    /// Run the SQL statements of FILE on the database given and exit (repeatable; `-` reads
+    /// standard input).
+    #[arg(short = 'f', long = "file", value_name = "FILE", requires = "target")]
+    pub files: Vec<PathBuf>,
+
+    /// Stop at the first failing SQL statement (exit 1); without it every statement runs and
+    /// the exit status is 1 if any failed.
+    #[arg(long)]
+    pub bail: bool,
+
+    /// Read piped standard input as a Rhai script even when a database is given (`db` is
+    /// then connected to it).
+    #[arg(long)]
+    pub rhai: bool,
 
     #[command(subcommand)]
     pub command: Option<Command>,
@@ -75,7 +104,7 @@ pub struct Cli {
 pub enum Command {
     /// Run a Rhai script; its arguments are in the `ARGS` array.
     Run {
-        /// The script.
+        /// The script (`-` reads it from standard input).
         file: PathBuf,
         /// Arguments for the script.
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]

@@ -10,8 +10,9 @@ mod progress;
 mod repl;
 mod schema_cmd;
 mod script;
+mod sql_input;
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches};
 use cli::{Cli, Command};
 use myrmex_core::plugin::{Registry, SearchPath};
 use myrmex_core::Config;
@@ -119,14 +120,21 @@ fn main() -> ExitCode {
 }
 
 fn real_main(max_call_levels: usize) -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let matches = match Cli::command().try_get_matches() {
+        Ok(m) => m,
+        Err(e) => return usage_error(&e),
+    };
+    let cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => return usage_error(&e),
     };
+    // `-c` and `-f` run in the order given, as psql runs them.
+    let sql_inputs = sql_inputs(&cli, &matches);
     init_logging(cli.verbose);
     if let Some(marker) = &cli.null {
         output::set_null_marker(marker.clone());
     }
+    output::set_csv_crlf(cli.csv_crlf);
 
     let config = match &cli.config {
         Some(p) => Config::load(p).map(Some),
@@ -209,7 +217,10 @@ fn real_main(max_call_levels: usize) -> ExitCode {
     }
     let ctx = engine::Context::new(registry.clone(), config, limits);
     // The REPL installs the handler itself, after the line editor (which installs its own).
-    let interactive = cli.eval.is_none() && cli.command.is_none() && std::io::stdin().is_terminal();
+    let interactive = cli.eval.is_none()
+        && cli.command.is_none()
+        && sql_inputs.is_empty()
+        && std::io::stdin().is_terminal();
     if !interactive {
         interrupt::install();
     }
@@ -217,10 +228,25 @@ fn real_main(max_call_levels: usize) -> ExitCode {
     let schema_command = matches!(cli.command, Some(Command::Schema(_)));
     if !cli.format.is_tabular() && !schema_command {
         eprintln!(
-            "myrmex: --format {:?} is for `myrmex schema`; results print as table, json or csv",
+            "myrmex: --format {:?} is for `myrmex schema`; results print as table, csv, tsv, \
+             json, jsonl or markdown",
             cli.format
         );
         return ExitCode::from(script::EXIT_USAGE);
+    }
+    if let Some(target) = &cli.target {
+        if cli.command.is_some() {
+            eprintln!("myrmex: a database argument cannot be combined with a command");
+            return ExitCode::from(script::EXIT_USAGE);
+        }
+        let conn = match sql_input::resolve(&registry, target) {
+            Ok(c) => c,
+            Err(e) => {
+                eprintln!("myrmex: {e}");
+                return ExitCode::from(script::EXIT_USAGE);
+            }
+        };
+        return ExitCode::from(with_database(&ctx, &cli, conn, &sql_inputs));
     }
     let code = match (&cli.eval, &cli.command) {
         (Some(_), Some(_)) => {
@@ -263,9 +289,100 @@ fn real_main(max_call_levels: usize) -> ExitCode {
                     false,
                 )
             } else {
-                repl::run(ctx, cli.format)
+                repl::run(ctx, cli.format, None)
             }
         }
     };
     ExitCode::from(code)
+}
+
+/// One `-c SQL` or `-f FILE` of the command line.
+enum SqlInput {
+    Command(String),
+    File(std::path::PathBuf),
+}
+
+/// The `-c` and `-f` arguments in command-line order.
+fn sql_inputs(cli: &Cli, matches: &clap::ArgMatches) -> Vec<SqlInput> {
+    let mut inputs: Vec<(usize, SqlInput)> = Vec::new();
+    let commands = matches.indices_of("commands").into_iter().flatten();
+    for (i, c) in commands.zip(&cli.commands) {
+        inputs.push((i, SqlInput::Command(c.clone())));
+    }
+    let files = matches.indices_of("files").into_iter().flatten();
+    for (i, f) in files.zip(&cli.files) {
+        inputs.push((i, SqlInput::File(f.clone())));
+    }
+    inputs.sort_by_key(|(i, _)| *i);
+    inputs.into_iter().map(|(_, input)| input).collect()
+}
+
+/// `myrmex URL|FILE …`: connects, then runs `-e`, the `-c`/`-f` SQL, piped SQL (or Rhai with
+/// `--rhai`), or the REPL, with the connection as `db`. A failed connect exits 2.
+fn with_database(
+    ctx: &std::rc::Rc<engine::Context>,
+    cli: &Cli,
+    conn: myrmex_core::DatabaseConnection,
+    inputs: &[SqlInput],
+) -> u8 {
+    let db = match sql_input::connect(ctx, conn) {
+        Ok(db) => db,
+        Err(e) => {
+            // The argument as typed (password hidden) says which database could not be opened.
+            let target = cli.target.as_deref().unwrap_or_default();
+            eprintln!(
+                "myrmex: cannot open {}: {e}",
+                myrmex_core::url::redact(target)
+            );
+            return script::EXIT_USAGE;
+        }
+    };
+    let rhai_scope = |db: engine::conn::Db| {
+        let mut scope = rhai::Scope::new();
+        scope.push("db", db);
+        scope
+    };
+    if let Some(code) = &cli.eval {
+        return script::eval(ctx, "-e", code, &mut rhai_scope(db), cli.format, true);
+    }
+    let opts = sql_input::Options {
+        format: cli.format,
+        bail: cli.bail,
+    };
+    if !inputs.is_empty() {
+        let mut outcome = sql_input::Outcome::Ok;
+        for input in inputs {
+            let o = match input {
+                SqlInput::Command(sql) => sql_input::run_text(ctx, &db, "-c", sql, opts),
+                SqlInput::File(path) => sql_input::run_file(ctx, &db, path, opts),
+            };
+            if let sql_input::Outcome::Stopped(_) = o {
+                return o.exit_code();
+            }
+            if o == sql_input::Outcome::Failed {
+                outcome = o;
+            }
+        }
+        return outcome.exit_code();
+    }
+    if std::io::stdin().is_terminal() {
+        return repl::run(ctx.clone(), cli.format, Some(db));
+    }
+    let mut text = String::new();
+    if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
+        eprintln!("myrmex: cannot read standard input: {e}");
+        return script::EXIT_USAGE;
+    }
+    if cli.rhai {
+        script::eval(
+            ctx,
+            "<stdin>",
+            &text,
+            &mut rhai_scope(db),
+            cli.format,
+            false,
+        )
+    } else {
+        sql_input::run_text(ctx, &db, "<stdin>", &text, opts).exit_code()
+    }
 }

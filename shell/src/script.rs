@@ -128,24 +128,34 @@ pub fn eval(
     }
 }
 
-/// `myrmex run FILE ARGS…`: the script sees `ARGS` (an array of strings).
+/// `myrmex run FILE ARGS…`: the script sees `ARGS` (an array of strings); `-` reads the
+/// script from standard input.
 pub fn run_file(ctx: &Rc<Context>, path: &Path, args: &[String], format: Format) -> u8 {
-    let code = match std::fs::read_to_string(path) {
+    let from_stdin = path == Path::new("-");
+    let read = if from_stdin {
+        let mut code = String::new();
+        std::io::Read::read_to_string(&mut std::io::stdin(), &mut code).map(|_| code)
+    } else {
+        std::fs::read_to_string(path)
+    };
+    let code = match read {
         Ok(c) => c,
+        Err(e) if from_stdin => {
+            eprintln!("myrmex: cannot read standard input: {e}");
+            return EXIT_USAGE;
+        }
         Err(e) => {
             eprintln!("myrmex: cannot read script {}: {e}", path.display());
             return EXIT_USAGE;
         }
     };
+    let source = if from_stdin {
+        "<stdin>".to_string()
+    } else {
+        path.display().to_string()
+    };
     let mut scope = Scope::new();
     let arr: Array = args.iter().map(|a| Dynamic::from(a.clone())).collect();
     scope.push_constant("ARGS", arr);
-    eval(
-        ctx,
-        &path.display().to_string(),
-        &code,
-        &mut scope,
-        format,
-        false,
-    )
+    eval(ctx, &source, &code, &mut scope, format, false)
 }

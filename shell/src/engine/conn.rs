@@ -267,7 +267,7 @@ fn open_cursor(db: &Db, sql: &str, args: &[Value]) -> RhaiResult<Cursor> {
 }
 
 /// The name a URL connection gets: the file stem for SQLite, else the database.
-fn default_name(c: &DatabaseConnection) -> String {
+pub fn default_name(c: &DatabaseConnection) -> String {
     if c.db_type == "sqlite" {
         return std::path::Path::new(&c.database)
             .file_stem()

@@ -48,8 +48,9 @@ fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".myrmex_history"))
 }
 
-/// Runs the REPL until `\q` or end of input; returns the exit status.
-pub fn run(ctx: Rc<Context>, format: Format) -> u8 {
+/// Runs the REPL until `\q` or end of input, with `db` as the current connection when given;
+/// returns the exit status.
+pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
     let engine = Rc::new(engine::build(&ctx));
     let connections = ctx
         .config
@@ -96,6 +97,9 @@ pub fn run(ctx: Rc<Context>, format: Format) -> u8 {
         timing: false,
         last_db: None,
     };
+    if let Some(db) = db {
+        repl.set_current(db);
+    }
     println!(
         "myrmex {} (Rhai; \\sql for SQL mode, \\help for help, \\q to quit)",
         env!("CARGO_PKG_VERSION")
