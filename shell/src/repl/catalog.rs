@@ -1,78 +1,50 @@
-//! Backslash commands of the REPL.
+//! Backslash commands about connections and the catalog: `\\c`, `\\conninfo`, `\\dt`, `\\d`,
+//! `\\plugins`.
 
-use super::helper::META_COMMANDS;
 use super::{Next, Repl};
 use crate::engine::conn::{Db, Handle};
 use crate::output::{Format, Tabular};
 use myrmex_core::DatabaseConnection;
 use rhai::Dynamic;
 
-pub(super) fn run(repl: &mut Repl, line: &str) -> Next {
-    let (cmd, arg) = line
-        .split_once(char::is_whitespace)
-        .map_or((line, ""), |(c, a)| (c, a.trim()));
-    match cmd {
-        "\\q" | "\\quit" => return Next::Quit,
-        "\\help" | "\\?" | "\\h" => help(),
-        "\\sql" => {
-            let mut s = repl.shared.borrow_mut();
-            s.sql_mode = !s.sql_mode;
-            println!(
-                "SQL mode is {} (statements end with ;)",
-                if s.sql_mode { "on" } else { "off" }
-            );
+/// `\\conninfo`: the connection's name, URL (without its password) and server version.
+pub fn conninfo(repl: &mut Repl) -> Next {
+    let Some(db) = repl.current() else {
+        println!("You are not connected (\\c NAME|URL).");
+        return Next::Continue;
+    };
+    let name = db.name();
+    match db.with(|c| Ok((c.url(), c.server_info()))) {
+        Ok((url, Ok(info))) => println!(
+            "You are connected to {name} ({url}), {} {}.",
+            info.engine, info.version
+        ),
+        Ok((url, Err(e))) => {
+            println!("You are connected to {name} ({url}); server version unknown: {e}")
         }
-        "\\x" => {
-            repl.expanded = !repl.expanded;
-            println!(
-                "Expanded display is {}.",
-                if repl.expanded { "on" } else { "off" }
-            );
-        }
-        "\\timing" => {
-            repl.timing = !repl.timing;
-            println!("Timing is {}.", if repl.timing { "on" } else { "off" });
-        }
-        "\\format" => match arg {
-            "table" => repl.format = Format::Table,
-            "json" => repl.format = Format::Json,
-            "csv" => repl.format = Format::Csv,
-            _ => eprintln!("\\format takes table, json or csv"),
-        },
-        "\\c" | "\\connect" => connect(repl, arg),
-        "\\conninfo" => match repl.current() {
-            Some(db) => println!("{}", db.describe_self()),
-            None => println!("not connected"),
-        },
-        "\\dt" => list_tables(repl),
-        "\\d" if arg.is_empty() => list_tables(repl),
-        "\\d" => describe(repl, arg),
-        "\\plugins" => {
-            let maps = crate::engine::plugins::plugin_maps(&repl.ctx);
-            print!("{}", crate::plugins_table(&maps, repl.format));
-            for r in repl.ctx.registry.refusals() {
-                eprintln!("refused: {r}");
-            }
-        }
-        other => eprintln!("unknown command {other}; \\help lists them"),
+        Err(e) => eprintln!(
+            "error: {}",
+            e.to_string().trim_start_matches("Runtime error: ")
+        ),
     }
     Next::Continue
 }
 
-fn help() {
-    println!("Backslash commands:");
-    for (_, h) in META_COMMANDS {
-        println!("  {h}");
+/// `\\plugins`: the loaded plugins, and the ones refused.
+pub fn plugins(repl: &mut Repl) -> Next {
+    let maps = crate::engine::plugins::plugin_maps(&repl.ctx);
+    repl.emit(&crate::plugins_table(&maps, repl.format));
+    for r in repl.ctx.registry.refusals() {
+        eprintln!("refused: {r}");
     }
-    println!("Anything else is Rhai (or SQL in \\sql mode). `db` is the current connection:");
-    println!("  db.query(\"SELECT * FROM t WHERE id = ?\", [1])   db.execute(sql, [params])   db.tables()");
-    println!("TAB completes functions and table names. Every function: docs/rhai-api.md");
+    Next::Continue
 }
 
-fn connect(repl: &mut Repl, arg: &str) {
+/// `\\c NAME|URL`: connects and makes the connection `db`.
+pub fn connect(repl: &mut Repl, arg: &str) -> Next {
     if arg.is_empty() {
         eprintln!("\\c needs a connection name or URL");
-        return;
+        return Next::Continue;
     }
     let conn = match repl
         .ctx
@@ -88,7 +60,7 @@ fn connect(repl: &mut Repl, arg: &str) {
                 "no connection named `{arg}` in the config (known: {}); give a URL instead",
                 if known.is_empty() { "none" } else { &known }
             );
-            return;
+            return Next::Continue;
         }
     };
     let result = conn
@@ -101,6 +73,7 @@ fn connect(repl: &mut Repl, arg: &str) {
         }
         Err(e) => eprintln!("error: {e}"),
     }
+    Next::Continue
 }
 
 fn url_name(url: &str) -> String {
@@ -125,10 +98,11 @@ fn url_name(url: &str) -> String {
         .unwrap_or_else(|| "db".into())
 }
 
-fn list_tables(repl: &mut Repl) {
+/// `\\dt`: tables and views of the current connection.
+pub fn list_tables(repl: &mut Repl) -> Next {
     let Some(db) = repl.current() else {
         eprintln!("not connected (\\c NAME|URL)");
-        return;
+        return Next::Continue;
     };
     match db.with(|c| c.tables()) {
         Ok(tables) => {
@@ -145,19 +119,24 @@ fn list_tables(repl: &mut Repl) {
                     })
                     .collect(),
             };
-            print!("{}", t.render(repl.format, false));
+            repl.emit(&t.render(repl.format, false));
         }
         Err(e) => eprintln!(
             "error: {}",
             e.to_string().trim_start_matches("Runtime error: ")
         ),
     }
+    Next::Continue
 }
 
-fn describe(repl: &mut Repl, table: &str) {
+/// `\\d TABLE`: columns, keys and indexes of a table; without a table, `\\dt`.
+pub fn describe(repl: &mut Repl, table: &str) -> Next {
+    if table.is_empty() {
+        return list_tables(repl);
+    }
     let Some(db) = repl.current() else {
         eprintln!("not connected (\\c NAME|URL)");
-        return;
+        return Next::Continue;
     };
     let d = match db.with(|c| c.describe(table)) {
         Ok(d) => d,
@@ -166,7 +145,7 @@ fn describe(repl: &mut Repl, table: &str) {
                 "error: {}",
                 e.to_string().trim_start_matches("Runtime error: ")
             );
-            return;
+            return Next::Continue;
         }
     };
     println!(
@@ -268,4 +247,5 @@ fn describe(repl: &mut Repl, table: &str) {
             );
         }
     }
+    Next::Continue
 }

@@ -1,0 +1,169 @@
+//! The backslash commands: one table drives dispatch, `\?` and their completion.
+
+use super::{actions, catalog, settings, Next, Repl, Rl};
+
+/// One backslash command.
+pub struct MetaCommand {
+    /// Its names; the first is the one shown in help and offered by completion first.
+    pub names: &'static [&'static str],
+    /// How it is called, for help.
+    pub usage: &'static str,
+    /// One line of help.
+    pub help: &'static str,
+    /// What runs it, with the argument text after the command name.
+    pub run: fn(&mut Repl, &str, &mut Rl) -> Next,
+}
+
+/// Every backslash command, in the order `\?` lists them.
+pub const COMMANDS: &[MetaCommand] = &[
+    MetaCommand {
+        names: &["\\c", "\\connect"],
+        usage: "\\c NAME|URL",
+        help: "connect to a config connection or URL (becomes `db`)",
+        run: |r, a, _| catalog::connect(r, a),
+    },
+    MetaCommand {
+        names: &["\\conninfo"],
+        usage: "\\conninfo",
+        help: "show the connection: name, URL (no password), server version",
+        run: |r, _, _| catalog::conninfo(r),
+    },
+    MetaCommand {
+        names: &["\\dt"],
+        usage: "\\dt",
+        help: "list tables and views",
+        run: |r, _, _| catalog::list_tables(r),
+    },
+    MetaCommand {
+        names: &["\\d"],
+        usage: "\\d [TABLE]",
+        help: "describe a table (no argument: list tables)",
+        run: |r, a, _| catalog::describe(r, a),
+    },
+    MetaCommand {
+        names: &["\\sql"],
+        usage: "\\sql",
+        help: "toggle SQL mode (lines go to the current connection)",
+        run: |r, _, _| settings::sql_mode(r),
+    },
+    MetaCommand {
+        names: &["\\x"],
+        usage: "\\x [on|off|auto]",
+        help: "expanded display (auto: when a table is wider than the screen)",
+        run: |r, a, _| settings::expanded(r, a),
+    },
+    MetaCommand {
+        names: &["\\timing"],
+        usage: "\\timing [on|off]",
+        help: "print the time each statement took",
+        run: |r, a, _| settings::timing(r, a),
+    },
+    MetaCommand {
+        names: &["\\format"],
+        usage: "\\format table|csv|json",
+        help: "set the output format of results",
+        run: |r, a, _| settings::format(r, a),
+    },
+    MetaCommand {
+        names: &["\\pager"],
+        usage: "\\pager [on|off]",
+        help: "page results taller than the screen ($PAGER, or less -SRXF)",
+        run: |r, a, _| settings::pager(r, a),
+    },
+    MetaCommand {
+        names: &["\\o", "\\out"],
+        usage: "\\o [FILE]",
+        help: "send results to FILE (no argument: back to the screen)",
+        run: |r, a, _| settings::output(r, a),
+    },
+    MetaCommand {
+        names: &["\\i", "\\include"],
+        usage: "\\i FILE",
+        help: "run a file (SQL in SQL mode, Rhai otherwise)",
+        run: actions::include,
+    },
+    MetaCommand {
+        names: &["\\e", "\\edit"],
+        usage: "\\e",
+        help: "edit the last statement in $EDITOR, then run it",
+        run: actions::edit,
+    },
+    MetaCommand {
+        names: &["\\watch"],
+        usage: "\\watch [SECONDS]",
+        help: "run the last statement again every SECONDS (2) until Ctrl-C",
+        run: actions::watch,
+    },
+    MetaCommand {
+        names: &["\\plugins"],
+        usage: "\\plugins",
+        help: "list loaded plugins",
+        run: |r, _, _| catalog::plugins(r),
+    },
+    MetaCommand {
+        names: &["\\?", "\\help", "\\h"],
+        usage: "\\?",
+        help: "this help",
+        run: |_, _, _| help(),
+    },
+    MetaCommand {
+        names: &["\\q", "\\quit"],
+        usage: "\\q",
+        help: "quit (also `exit` or `quit` on a line of their own)",
+        run: |_, _, _| Next::Quit,
+    },
+];
+
+/// The command called `name`, if any.
+pub fn find(name: &str) -> Option<&'static MetaCommand> {
+    COMMANDS.iter().find(|c| c.names.contains(&name))
+}
+
+/// Every command name, for completion.
+pub fn names() -> impl Iterator<Item = &'static str> {
+    COMMANDS.iter().flat_map(|c| c.names.iter().copied())
+}
+
+/// Runs the backslash command on `line`.
+pub fn dispatch(repl: &mut Repl, line: &str, rl: &mut Rl) -> Next {
+    let (cmd, arg) = line
+        .split_once(char::is_whitespace)
+        .map_or((line, ""), |(c, a)| (c, a.trim()));
+    match find(cmd) {
+        Some(c) => (c.run)(repl, arg, rl),
+        None => {
+            eprintln!("invalid command {cmd}; \\? lists them");
+            Next::Continue
+        }
+    }
+}
+
+fn help() -> Next {
+    println!("Backslash commands:");
+    let width = COMMANDS.iter().map(|c| c.usage.len()).max().unwrap_or(0);
+    for c in COMMANDS {
+        println!("  {:width$}  {}", c.usage, c.help);
+    }
+    println!("Anything else is Rhai (or SQL in \\sql mode). `db` is the current connection:");
+    println!("  db.query(\"SELECT * FROM t WHERE id = ?\", [1])   db.execute(sql, [params])   db.tables()");
+    println!(
+        "TAB completes commands, functions, tables and columns. Every function: docs/rhai-api.md"
+    );
+    Next::Continue
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_are_unique_and_backslashed() {
+        let all: Vec<&str> = names().collect();
+        for n in &all {
+            assert!(n.starts_with('\\'), "{n}");
+            assert_eq!(all.iter().filter(|m| *m == n).count(), 1, "{n}");
+        }
+        assert!(find("\\conninfo").is_some());
+        assert!(find("\\nope").is_none());
+    }
+}
