@@ -31,10 +31,10 @@ pub fn edit(repl: &mut Repl, _arg: &str, rl: &mut Rl) -> Next {
         eprintln!("\\e: cannot write {}: {e}", path.display());
         return Next::Continue;
     }
-    let editor = std::env::var("VISUAL")
-        .or_else(|_| std::env::var("EDITOR"))
-        .ok()
-        .filter(|e| !e.trim().is_empty())
+    let editor = ["VISUAL", "EDITOR"]
+        .iter()
+        .filter_map(|k| std::env::var(k).ok())
+        .find(|e| !e.trim().is_empty())
         .unwrap_or_else(|| "vi".into());
     // Through the shell, so an editor given with arguments (`code --wait`) works.
     let status = Command::new("sh")
