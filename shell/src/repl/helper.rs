@@ -66,9 +66,9 @@ pub struct ReplHelper {
 
 /// The SQL around the cursor: in SQL mode the statement typed so far, in Rhai mode the
 /// string literal the cursor is in (none outside one).
-fn sql_at_cursor<'a>(
+fn sql_at_cursor(
     pending: &str,
-    line: &'a str,
+    line: &str,
     start: usize,
     sql_mode: bool,
 ) -> Option<(String, String)> {
@@ -79,7 +79,7 @@ fn sql_at_cursor<'a>(
         ));
     }
     let before = &line[..start];
-    if before.matches('"').count() % 2 == 0 {
+    if before.matches('"').count().is_multiple_of(2) {
         return None;
     }
     let open = before.rfind('"').map_or(0, |p| p + 1);
