@@ -267,7 +267,12 @@ fn meta_commands_confirm_settings_and_exit_quits() {
     say(&mut p, "myrmex(app)> ", "\\sql");
     say(&mut p, "app=# ", "SELECT 'ann' AS who, 7 AS n;");
     p.exp_regex(r"who\s+\| ann\r?\nn\s+\| 7").unwrap();
-    say(&mut p, "app=# ", "\\x auto");
+    // The argument completes too.
+    p.exp_string("app=# ").unwrap();
+    p.send("\\x au\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("auto").unwrap();
+    p.send_line("").unwrap();
     p.exp_string("Expanded display is used automatically.")
         .unwrap();
     say(&mut p, "app=# ", "SELECT 'ann' AS who;");
@@ -367,7 +372,11 @@ fn include_output_file_edit_and_watch() {
     say(&mut p, "myrmex(app)> ", "from_file");
     p.exp_string("44").unwrap();
     say(&mut p, "myrmex(app)> ", "\\sql");
-    say(&mut p, "app=# ", "\\i q.sql");
+    p.exp_string("app=# ").unwrap();
+    p.send("\\i q.s\t").unwrap();
+    p.flush().unwrap();
+    p.exp_string("q.sql").unwrap();
+    p.send_line("").unwrap();
     p.exp_string("42").unwrap();
     say(&mut p, "app=# ", "\\o out.txt");
     p.exp_string("Results go to out.txt.").unwrap();

@@ -10,8 +10,25 @@ pub struct MetaCommand {
     pub usage: &'static str,
     /// One line of help.
     pub help: &'static str,
+    /// What TAB offers for its argument.
+    pub args: Args,
     /// What runs it, with the argument text after the command name.
     pub run: fn(&mut Repl, &str, &mut Rl) -> Next,
+}
+
+/// What a command's argument completes to.
+#[derive(Clone, Copy)]
+pub enum Args {
+    /// Nothing.
+    None,
+    /// One of these words.
+    Words(&'static [&'static str]),
+    /// A table of the current connection.
+    Table,
+    /// A connection of the config file.
+    Connection,
+    /// A file name.
+    File,
 }
 
 /// Every backslash command, in the order `\?` lists them.
@@ -20,99 +37,117 @@ pub const COMMANDS: &[MetaCommand] = &[
         names: &["\\c", "\\connect"],
         usage: "\\c NAME|URL",
         help: "connect to a config connection or URL (becomes `db`)",
+        args: Args::Connection,
         run: |r, a, _| catalog::connect(r, a),
     },
     MetaCommand {
         names: &["\\conninfo"],
         usage: "\\conninfo",
         help: "show the connection: name, URL (no password), server version",
+        args: Args::None,
         run: |r, _, _| catalog::conninfo(r),
     },
     MetaCommand {
         names: &["\\dt"],
         usage: "\\dt",
         help: "list tables and views",
+        args: Args::None,
         run: |r, _, _| catalog::list_tables(r),
     },
     MetaCommand {
         names: &["\\d"],
         usage: "\\d [TABLE]",
         help: "describe a table (no argument: list tables)",
+        args: Args::Table,
         run: |r, a, _| catalog::describe(r, a),
     },
     MetaCommand {
         names: &["\\sql"],
         usage: "\\sql",
         help: "toggle SQL mode (lines go to the current connection)",
+        args: Args::None,
         run: |r, _, _| settings::sql_mode(r),
     },
     MetaCommand {
         names: &["\\x"],
         usage: "\\x [on|off|auto]",
         help: "expanded display (auto: when a table is wider than the screen)",
+        args: Args::Words(&["on", "off", "auto"]),
         run: |r, a, _| settings::expanded(r, a),
     },
     MetaCommand {
         names: &["\\timing"],
         usage: "\\timing [on|off]",
         help: "print the time each statement took",
+        args: Args::Words(ON_OFF),
         run: |r, a, _| settings::timing(r, a),
     },
     MetaCommand {
         names: &["\\format"],
         usage: "\\format table|csv|json",
         help: "set the output format of results",
+        args: Args::Words(&["table", "csv", "json"]),
         run: |r, a, _| settings::format(r, a),
     },
     MetaCommand {
         names: &["\\pager"],
         usage: "\\pager [on|off]",
         help: "page results taller than the screen ($PAGER, or less -SRXF)",
+        args: Args::Words(ON_OFF),
         run: |r, a, _| settings::pager(r, a),
     },
     MetaCommand {
         names: &["\\o", "\\out"],
         usage: "\\o [FILE]",
         help: "send results to FILE (no argument: back to the screen)",
+        args: Args::File,
         run: |r, a, _| settings::output(r, a),
     },
     MetaCommand {
         names: &["\\i", "\\include"],
         usage: "\\i FILE",
         help: "run a file (SQL in SQL mode, Rhai otherwise)",
+        args: Args::File,
         run: actions::include,
     },
     MetaCommand {
         names: &["\\e", "\\edit"],
         usage: "\\e",
         help: "edit the last statement in $EDITOR, then run it",
+        args: Args::None,
         run: actions::edit,
     },
     MetaCommand {
         names: &["\\watch"],
         usage: "\\watch [SECONDS]",
         help: "run the last statement again every SECONDS (2) until Ctrl-C",
+        args: Args::None,
         run: actions::watch,
     },
     MetaCommand {
         names: &["\\plugins"],
         usage: "\\plugins",
         help: "list loaded plugins",
+        args: Args::None,
         run: |r, _, _| catalog::plugins(r),
     },
     MetaCommand {
         names: &["\\?", "\\help", "\\h"],
         usage: "\\?",
         help: "this help",
+        args: Args::None,
         run: |_, _, _| help(),
     },
     MetaCommand {
         names: &["\\q", "\\quit"],
         usage: "\\q",
         help: "quit (also `exit` or `quit` on a line of their own)",
+        args: Args::None,
         run: |_, _, _| Next::Quit,
     },
 ];
+
+const ON_OFF: &[&str] = &["on", "off"];
 
 /// The command called `name`, if any.
 pub fn find(name: &str) -> Option<&'static MetaCommand> {

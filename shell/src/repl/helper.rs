@@ -1,8 +1,9 @@
 //! Completion for the REPL: commands, functions, keywords, tables and columns.
 
-use super::{columns, commands};
+use super::columns;
+use super::commands::{self, Args};
 use crate::engine::conn::Db;
-use rustyline::completion::{Completer, Pair};
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
@@ -104,21 +105,15 @@ impl ReplHelper {
                 .map(str::to_string)
                 .collect();
         }
-        if line.starts_with("\\d ") {
-            return shared
-                .tables
-                .iter()
-                .filter(|t| matches(t))
-                .cloned()
-                .collect();
-        }
-        if line.starts_with("\\c ") {
-            return shared
-                .connections
-                .iter()
-                .filter(|t| matches(t))
-                .cloned()
-                .collect();
+        if let Some((cmd, _)) = line.split_once(' ').filter(|_| line.starts_with('\\')) {
+            let list: Vec<String> = match commands::find(cmd).map(|c| c.args) {
+                Some(Args::Words(w)) => w.iter().map(|s| s.to_string()).collect(),
+                Some(Args::Table) => shared.tables.clone(),
+                Some(Args::Connection) => shared.connections.clone(),
+                // File names are completed by `complete`.
+                Some(Args::File | Args::None) | None => Vec::new(),
+            };
+            return list.into_iter().filter(|t| matches(t)).collect();
         }
         if matches!(
             prev.as_str(),
@@ -175,8 +170,13 @@ impl Completer for ReplHelper {
         &self,
         line: &str,
         pos: usize,
-        _ctx: &rustyline::Context<'_>,
+        ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        if let Some((cmd, _)) = line[..pos].split_once(' ') {
+            if matches!(commands::find(cmd).map(|c| c.args), Some(Args::File)) {
+                return FilenameCompleter::new().complete(line, pos, ctx);
+            }
+        }
         let mut start = line[..pos]
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\' || c == '.'))
             .map_or(0, |i| i + 1);
