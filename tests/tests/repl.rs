@@ -383,10 +383,14 @@ fn include_output_file_edit_and_watch() {
     say(&mut p, "app=# ", "SELECT 'to-the-file' AS x;");
     let shown = p.exp_string("app=# ").unwrap();
     assert!(!shown.contains("(1 row)"), "{shown}");
+    p.send_line("\\d customers").unwrap();
+    let shown = p.exp_string("app=# ").unwrap();
+    assert!(!shown.contains("not null"), "{shown}");
     p.send_line("\\o").unwrap();
     p.exp_string("Results go to the screen.").unwrap();
     let out = std::fs::read_to_string(dir.join("out.txt")).unwrap();
     assert!(out.contains("to-the-file"), "{out}");
+    assert!(out.contains("Table \"main.customers\""), "{out}");
     say(&mut p, "app=# ", "SELECT 40 + 1 AS v;");
     p.exp_string("41").unwrap();
     say(&mut p, "app=# ", "\\e");
@@ -423,6 +427,43 @@ fn tall_results_go_through_the_pager_on_a_terminal() {
     assert!(!plain.contains("PAGED:"), "{plain}");
     say(&mut p, "app=# ", "\\q");
     p.exp_eof().unwrap();
+}
+
+/// With standard output redirected to a file the pager is never started, however tall the
+/// result.
+#[test]
+fn no_pager_when_standard_output_is_not_a_terminal() {
+    let dir = setup();
+    let mut cmd = std::process::Command::new("sh");
+    cmd.current_dir(&dir)
+        .args([
+            "-c",
+            "exec \"$0\" > out.txt",
+            myrmex_bin().to_str().unwrap(),
+        ])
+        .env("MYRMEX_HISTORY", dir.join("history"))
+        .env("PAGER", "sed s/^/PAGED:/")
+        .env("TERM", "xterm")
+        .env_remove("MYRMEX_PLUGIN_PATH");
+    let mut p = spawn_with_options(
+        cmd,
+        Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn myrmex");
+    for line in [
+        "\\c app",
+        "\\sql",
+        "WITH RECURSIVE s(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM s WHERE i < 200) SELECT i FROM s;",
+        "\\q",
+    ] {
+        p.send_line(line).unwrap();
+    }
+    p.exp_eof().unwrap();
+    let out = std::fs::read_to_string(dir.join("out.txt")).unwrap();
+    assert!(out.contains("(200 rows)"), "{out}");
+    assert!(!out.contains("PAGED:"), "{out}");
 }
 
 #[test]

@@ -6,6 +6,7 @@ use crate::engine::conn::{Db, Handle};
 use crate::output::{Format, Tabular};
 use myrmex_core::DatabaseConnection;
 use rhai::Dynamic;
+use std::fmt::Write;
 
 /// `\\conninfo`: the connection's name, URL (without its password) and server version.
 pub fn conninfo(repl: &mut Repl) -> Next {
@@ -148,7 +149,9 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
             return Next::Continue;
         }
     };
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} \"{}.{}\"",
         if d.kind == myrmex_abi::TableKind::View {
             "View"
@@ -183,14 +186,14 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
     };
     let rendered = t.render(Format::Table, false);
     // Drop the row count footer for \d, like psql.
-    print!(
-        "{}",
+    out.push_str(
         rendered
             .rsplit_once("(")
-            .map_or(rendered.as_str(), |(head, _)| head)
+            .map_or(rendered.as_str(), |(head, _)| head),
     );
     if !d.primary_key.is_empty() {
-        println!(
+        let _ = writeln!(
+            out,
             "Primary key: ({})",
             d.primary_key
                 .iter()
@@ -200,7 +203,7 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
         );
     }
     if !d.indexes.is_empty() {
-        println!("Indexes:");
+        out.push_str("Indexes:\n");
         for i in d.indexes.iter() {
             let kind = if i.primary {
                 " PRIMARY KEY"
@@ -215,7 +218,8 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
                 .map(|p| format!(" WHERE {p}"))
                 .into_option()
                 .unwrap_or_default();
-            println!(
+            let _ = writeln!(
+                out,
                 "    \"{}\"{kind} ({}){pred}",
                 i.name,
                 i.columns
@@ -227,9 +231,10 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
         }
     }
     if !d.foreign_keys.is_empty() {
-        println!("Foreign keys:");
+        out.push_str("Foreign keys:\n");
         for f in d.foreign_keys.iter() {
-            println!(
+            let _ = writeln!(
+                out,
                 "    ({}) REFERENCES {}({}) ON UPDATE {} ON DELETE {}",
                 f.columns
                     .iter()
@@ -247,5 +252,6 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
             );
         }
     }
+    repl.emit(&out);
     Next::Continue
 }
