@@ -224,12 +224,29 @@ fn switching_among_engines_with_backslash_c() {
         "SELECT current_database() IS NOT NULL AS ok, 40 + 2 AS answer;",
     );
     p.exp_string("42").unwrap();
+    say(&mut p, "pg=# ", "\\conninfo");
+    p.exp_regex(r"You are connected to pg \(postgres://[^)]*\), postgres \d+")
+        .unwrap();
+    p.exp_string("pg=# ").unwrap();
+    p.send("SELECT count(*) FROM repl_engines WHERE lab\t")
+        .unwrap();
+    p.flush().unwrap();
+    p.exp_string("label").unwrap();
+    p.send_line(" IS NULL;").unwrap();
+    p.exp_string("(1 row)").unwrap();
     say(&mut p, "pg=# ", "\\c my");
     p.exp_string("connected to my (mysql://").unwrap();
     say(&mut p, "my=# ", "\\dt");
     p.exp_regex(r"\|\s+repl_engines\s+\|\s+table").unwrap();
     say(&mut p, "my=# ", "\\d repl_engines");
     p.exp_string("varchar(10)").unwrap();
+    p.exp_string("my=# ").unwrap();
+    p.send("SELECT count(*) FROM repl_engines ORDER BY lab\t")
+        .unwrap();
+    p.flush().unwrap();
+    p.exp_string("label").unwrap();
+    p.send_line(";").unwrap();
+    p.exp_string("(1 row)").unwrap();
     say(
         &mut p,
         "my=# ",
