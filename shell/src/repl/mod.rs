@@ -61,7 +61,9 @@ pub struct Repl {
 
 /// What the loop does after a line.
 pub enum Next {
+    /// Read the next line.
     Continue,
+    /// End the session.
     Quit,
 }
 

@@ -86,10 +86,44 @@ fn page(text: &str) -> bool {
     let Ok(mut child) = child else {
         return false;
     };
+    // Ctrl-C belongs to the pager while it runs (less uses it to stop a search); the REPL
+    // ignores it meanwhile, so pressing it twice does not end the session.
+    let _ignore = IgnoreInterrupt::new();
     if let Some(mut stdin) = child.stdin.take() {
         // The pager may quit before reading everything (`q` in less): that is not an error.
         let _ = stdin.write_all(text.as_bytes());
     }
-    let _ = child.wait();
-    true
+    match child.wait() {
+        // 127: the shell did not find the pager; the text is printed instead.
+        Ok(status) => status.code() != Some(127),
+        Err(_) => true,
+    }
+}
+
+/// Ignores SIGINT in this process until dropped, then restores the previous handler.
+struct IgnoreInterrupt {
+    old: libc::sigaction,
+}
+
+impl IgnoreInterrupt {
+    fn new() -> IgnoreInterrupt {
+        // SAFETY: both structures are plain data owned here; sigaction only reads `ignore`
+        // and fills `old`.
+        unsafe {
+            let mut ignore: libc::sigaction = std::mem::zeroed();
+            ignore.sa_sigaction = libc::SIG_IGN;
+            let mut old: libc::sigaction = std::mem::zeroed();
+            libc::sigaction(libc::SIGINT, &ignore, &mut old);
+            IgnoreInterrupt { old }
+        }
+    }
+}
+
+impl Drop for IgnoreInterrupt {
+    fn drop(&mut self) {
+        // SAFETY: restores the action saved in `new`.
+        unsafe {
+            libc::sigaction(libc::SIGINT, &self.old, std::ptr::null_mut());
+        }
+    }
 }
