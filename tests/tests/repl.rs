@@ -314,11 +314,19 @@ fn meta_commands_confirm_settings_and_exit_quits() {
     p.exp_string("[{\"answer\":42}]").unwrap();
     say(&mut p, "app=# ", "\\format csv");
     p.exp_string("Output format is csv.").unwrap();
+    // sqlite3's dot commands work too.
+    say(&mut p, "app=# ", ".tables");
+    p.exp_string("main,customers,table").unwrap();
+    say(&mut p, "app=# ", ".mode table");
+    p.exp_string("Output format is table.").unwrap();
     say(&mut p, "app=# ", "exit");
     p.exp_eof().unwrap();
     // `quit` too, from Rhai mode.
     let mut p = start(&dir);
     say(&mut p, "myrmex> ", "quit");
+    p.exp_eof().unwrap();
+    let mut p = start(&dir);
+    say(&mut p, "myrmex> ", ".quit");
     p.exp_eof().unwrap();
 }
 

@@ -4,7 +4,8 @@ use super::{actions, catalog, settings, Next, Repl, Rl};
 
 /// One backslash command.
 pub struct MetaCommand {
-    /// Its names; the first is the one shown in help and offered by completion first.
+    /// Its names; the first is the one shown in help. Names starting with `.` are the sqlite3
+    /// commands accepted for the same thing.
     pub names: &'static [&'static str],
     /// How it is called, for help.
     pub usage: &'static str,
@@ -48,14 +49,14 @@ pub const COMMANDS: &[MetaCommand] = &[
         run: |r, _, _| catalog::conninfo(r),
     },
     MetaCommand {
-        names: &["\\dt"],
+        names: &["\\dt", ".tables"],
         usage: "\\dt",
         help: "list tables and views",
         args: Args::None,
         run: |r, _, _| catalog::list_tables(r),
     },
     MetaCommand {
-        names: &["\\d"],
+        names: &["\\d", ".schema"],
         usage: "\\d [TABLE]",
         help: "describe a table (no argument: list tables)",
         args: Args::Table,
@@ -76,14 +77,14 @@ pub const COMMANDS: &[MetaCommand] = &[
         run: |r, a, _| settings::expanded(r, a),
     },
     MetaCommand {
-        names: &["\\timing"],
+        names: &["\\timing", ".timer"],
         usage: "\\timing [on|off]",
         help: "print the time each statement took",
         args: Args::Words(ON_OFF),
         run: |r, a, _| settings::timing(r, a),
     },
     MetaCommand {
-        names: &["\\format"],
+        names: &["\\format", ".mode"],
         usage: "\\format table|csv|json",
         help: "set the output format of results",
         args: Args::Words(&["table", "csv", "json"]),
@@ -97,14 +98,14 @@ pub const COMMANDS: &[MetaCommand] = &[
         run: |r, a, _| settings::pager(r, a),
     },
     MetaCommand {
-        names: &["\\o", "\\out"],
+        names: &["\\o", "\\out", ".output"],
         usage: "\\o [FILE]",
         help: "send results to FILE (no argument: back to the screen)",
         args: Args::File,
         run: |r, a, _| settings::output(r, a),
     },
     MetaCommand {
-        names: &["\\i", "\\include"],
+        names: &["\\i", "\\include", ".read"],
         usage: "\\i FILE",
         help: "run a file (SQL in SQL mode, Rhai otherwise)",
         args: Args::File,
@@ -132,14 +133,14 @@ pub const COMMANDS: &[MetaCommand] = &[
         run: |r, _, _| catalog::plugins(r),
     },
     MetaCommand {
-        names: &["\\?", "\\help", "\\h"],
+        names: &["\\?", "\\help", "\\h", ".help"],
         usage: "\\?",
         help: "this help",
         args: Args::None,
         run: |_, _, _| help(),
     },
     MetaCommand {
-        names: &["\\q", "\\quit"],
+        names: &["\\q", "\\quit", ".quit", ".exit"],
         usage: "\\q",
         help: "quit (also `exit` or `quit` on a line of their own)",
         args: Args::None,
@@ -157,6 +158,13 @@ pub fn find(name: &str) -> Option<&'static MetaCommand> {
 /// Every command name, for completion.
 pub fn names() -> impl Iterator<Item = &'static str> {
     COMMANDS.iter().flat_map(|c| c.names.iter().copied())
+}
+
+/// True when `line` is a backslash command, or starts with the name of a sqlite3 command
+/// this table accepts (`.tables`, `.quit`).
+pub fn is_command(line: &str) -> bool {
+    line.starts_with('\\')
+        || (line.starts_with('.') && find(line.split_whitespace().next().unwrap_or("")).is_some())
 }
 
 /// Runs the backslash command on `line`.
@@ -177,7 +185,22 @@ fn help() -> Next {
     println!("Backslash commands:");
     let width = COMMANDS.iter().map(|c| c.usage.len()).max().unwrap_or(0);
     for c in COMMANDS {
-        println!("  {:width$}  {}", c.usage, c.help);
+        let dots: Vec<&str> = c
+            .names
+            .iter()
+            .copied()
+            .filter(|n| n.starts_with('.'))
+            .collect();
+        if dots.is_empty() {
+            println!("  {:width$}  {}", c.usage, c.help);
+        } else {
+            println!(
+                "  {:width$}  {} (sqlite3: {})",
+                c.usage,
+                c.help,
+                dots.join(", ")
+            );
+        }
     }
     println!("Anything else is Rhai (or SQL in \\sql mode). `db` is the current connection:");
     println!("  db.query(\"SELECT * FROM t WHERE id = ?\", [1])   db.execute(sql, [params])   db.tables()");
@@ -192,13 +215,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names_are_unique_and_backslashed() {
+    fn names_are_unique_and_backslashed_or_dotted() {
         let all: Vec<&str> = names().collect();
         for n in &all {
-            assert!(n.starts_with('\\'), "{n}");
+            assert!(n.starts_with('\\') || n.starts_with('.'), "{n}");
             assert_eq!(all.iter().filter(|m| *m == n).count(), 1, "{n}");
         }
         assert!(find("\\conninfo").is_some());
         assert!(find("\\nope").is_none());
+        assert!(is_command(".tables") && is_command(".schema t") && is_command("\\nope"));
+        assert!(!is_command(".5 + 1") && !is_command("db.tables()"));
     }
 }

@@ -188,7 +188,7 @@ pub fn run(ctx: Rc<Context>, format: Format) -> u8 {
         let t = line.trim();
         let between = buffer.is_empty() || matches!(open, Open::Statement | Open::Paren);
         let word = buffer.is_empty() && matches!(t, "exit" | "quit" | "exit;" | "quit;");
-        if (t.starts_with('\\') && between) || word {
+        if (commands::is_command(t) && between) || word {
             remember(&mut rl, &hist, t);
             let next = if word {
                 Next::Quit
