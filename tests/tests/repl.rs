@@ -294,6 +294,8 @@ fn meta_commands_confirm_settings_and_exit_quits() {
         .unwrap();
     say(&mut p, "app=# ", "SELECT 'ann' AS who;");
     p.exp_regex(r" who \r?\n-----\r?\n ann").unwrap();
+    say(&mut p, "app=# ", "\\x");
+    p.exp_string("Expanded display is off.").unwrap();
     // Timing: after statements, never after backslash commands.
     say(&mut p, "app=# ", "\\timing on");
     p.exp_string("Timing is on.").unwrap();

@@ -38,7 +38,7 @@ pub fn sql_mode(repl: &mut Repl) -> Next {
 pub fn expanded(repl: &mut Repl, arg: &str) -> Next {
     let next = match arg.to_ascii_lowercase().as_str() {
         "auto" => Expanded::Auto,
-        _ => match switch("\\x", arg, repl.expanded == Expanded::On) {
+        _ => match switch("\\x", arg, repl.expanded != Expanded::Off) {
             Some(true) => Expanded::On,
             Some(false) => Expanded::Off,
             None => return Next::Continue,
