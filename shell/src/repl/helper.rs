@@ -1,40 +1,16 @@
-//! Completion and multi-line validation for the REPL.
+//! Completion for the REPL: commands, functions, keywords, tables and columns.
 
-use rhai::{Engine, ParseErrorType};
-use rustyline::completion::{Completer, Pair};
+use super::columns;
+use super::commands::{self, Args};
+use crate::engine::conn::Db;
+use rustyline::completion::{Completer, FilenameCompleter, Pair};
 use rustyline::highlight::Highlighter;
 use rustyline::hint::Hinter;
-use rustyline::validate::{ValidationContext, ValidationResult, Validator};
+use rustyline::validate::Validator;
 use rustyline::Helper;
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
-
-/// Backslash commands with one line of help each.
-pub const META_COMMANDS: [(&str, &str); 11] = [
-    (
-        "\\c",
-        "\\c NAME|URL      connect to a config connection or URL (becomes `db`)",
-    ),
-    (
-        "\\conninfo",
-        "\\conninfo        show the current connection",
-    ),
-    ("\\dt", "\\dt              list tables"),
-    ("\\d", "\\d TABLE         describe a table"),
-    (
-        "\\sql",
-        "\\sql             toggle SQL mode (lines go to the current connection)",
-    ),
-    ("\\x", "\\x               toggle expanded rows"),
-    (
-        "\\timing",
-        "\\timing          toggle timing of each command",
-    ),
-    ("\\format", "\\format table|json|csv  set the output format"),
-    ("\\plugins", "\\plugins         list loaded plugins"),
-    ("\\help", "\\help            this help"),
-    ("\\q", "\\q               quit"),
-];
 
 const RHAI_KEYWORDS: [&str; 18] = [
     "let", "const", "fn", "if", "else", "for", "in", "while", "loop", "break", "continue",
@@ -56,20 +32,65 @@ pub struct Shared {
     pub connections: Vec<String>,
     /// SQL mode on.
     pub sql_mode: bool,
-    /// A yes/no question is being asked: any line is complete.
-    pub confirming: bool,
+    /// The current connection, to describe tables for column completion.
+    pub db: Option<Db>,
+    /// Columns of the tables described so far (cleared after `\c` and DDL).
+    pub columns: HashMap<String, Vec<String>>,
+    /// Lines of the statement typed so far, before the line being edited.
+    pub pending: String,
 }
 
-/// rustyline helper: completion of functions, keywords, tables and commands; multi-line input.
+impl Shared {
+    /// Columns of `table`, described on first use and cached.
+    fn columns_of(&mut self, table: &str) -> Vec<String> {
+        if let Some(c) = self.columns.get(table) {
+            return c.clone();
+        }
+        let cols: Vec<String> = self
+            .db
+            .as_ref()
+            .and_then(|db| db.with(|c| c.describe(table)).ok())
+            .map(|d| d.columns.iter().map(|c| c.name.to_string()).collect())
+            .unwrap_or_default();
+        self.columns.insert(table.to_string(), cols.clone());
+        cols
+    }
+}
+
+/// rustyline helper: completion of functions, keywords, tables, columns and commands.
 pub struct ReplHelper {
-    pub engine: Rc<Engine>,
+    /// Rhai functions of the engine.
     pub functions: Vec<String>,
+    /// State shared with the REPL loop.
     pub shared: Rc<RefCell<Shared>>,
+}
+
+/// The SQL around the cursor: in SQL mode the statement typed so far, in Rhai mode the
+/// string literal the cursor is in (none outside one).
+fn sql_at_cursor(
+    pending: &str,
+    line: &str,
+    start: usize,
+    sql_mode: bool,
+) -> Option<(String, String)> {
+    if sql_mode {
+        return Some((
+            format!("{pending}\n{}", &line[..start]),
+            format!("{pending}\n{line}"),
+        ));
+    }
+    let before = &line[..start];
+    if before.matches('"').count().is_multiple_of(2) {
+        return None;
+    }
+    let open = before.rfind('"').map_or(0, |p| p + 1);
+    let close = line[start..].find('"').map_or(line.len(), |p| start + p);
+    Some((line[open..start].to_string(), line[open..close].to_string()))
 }
 
 impl ReplHelper {
     fn candidates(&self, line: &str, start: usize, word: &str) -> Vec<String> {
-        let shared = self.shared.borrow();
+        let mut shared = self.shared.borrow_mut();
         let before = line[..start].trim_end();
         let prev = before
             .rsplit(|c: char| c.is_whitespace() || c == '"' || c == '(')
@@ -79,27 +100,20 @@ impl ReplHelper {
         let lower = word.to_ascii_lowercase();
         let matches = |s: &str| s.to_ascii_lowercase().starts_with(&lower);
         if line.starts_with('\\') && !line[..start].contains(' ') {
-            return META_COMMANDS
-                .iter()
-                .map(|(c, _)| c.to_string())
+            return commands::names()
                 .filter(|c| c.starts_with(word))
+                .map(str::to_string)
                 .collect();
         }
-        if line.starts_with("\\d ") {
-            return shared
-                .tables
-                .iter()
-                .filter(|t| matches(t))
-                .cloned()
-                .collect();
-        }
-        if line.starts_with("\\c ") {
-            return shared
-                .connections
-                .iter()
-                .filter(|t| matches(t))
-                .cloned()
-                .collect();
+        if let Some((cmd, _)) = line.split_once(' ').filter(|_| line.starts_with('\\')) {
+            let list: Vec<String> = match commands::find(cmd).map(|c| c.args) {
+                Some(Args::Words(w)) => w.iter().map(|s| s.to_string()).collect(),
+                Some(Args::Table) => shared.tables.clone(),
+                Some(Args::Connection) => shared.connections.clone(),
+                // File names are completed by `complete`.
+                Some(Args::File | Args::None) | None => Vec::new(),
+            };
+            return list.into_iter().filter(|t| matches(t)).collect();
         }
         if matches!(
             prev.as_str(),
@@ -112,12 +126,15 @@ impl ReplHelper {
                 .cloned()
                 .collect();
         }
-        let mut out: Vec<String> = shared
-            .tables
-            .iter()
-            .filter(|t| matches(t))
-            .cloned()
-            .collect();
+        let mut out: Vec<String> = Vec::new();
+        if let Some((before, all)) = sql_at_cursor(&shared.pending, line, start, shared.sql_mode) {
+            if columns::wants_columns(&before) {
+                for table in columns::tables_named(&all) {
+                    out.extend(shared.columns_of(&table).into_iter().filter(|c| matches(c)));
+                }
+            }
+        }
+        out.extend(shared.tables.iter().filter(|t| matches(t)).cloned());
         if shared.sql_mode {
             out.extend(SQL_KEYWORDS.iter().filter(|k| matches(k)).map(|k| {
                 if word.chars().next().is_some_and(|c| c.is_lowercase()) {
@@ -153,8 +170,13 @@ impl Completer for ReplHelper {
         &self,
         line: &str,
         pos: usize,
-        _ctx: &rustyline::Context<'_>,
+        ctx: &rustyline::Context<'_>,
     ) -> rustyline::Result<(usize, Vec<Pair>)> {
+        if let Some((cmd, _)) = line[..pos].split_once(' ') {
+            if matches!(commands::find(cmd).map(|c| c.args), Some(Args::File)) {
+                return FilenameCompleter::new().complete(line, pos, ctx);
+            }
+        }
         let mut start = line[..pos]
             .rfind(|c: char| !(c.is_alphanumeric() || c == '_' || c == '\\' || c == '.'))
             .map_or(0, |i| i + 1);
@@ -187,41 +209,8 @@ impl Hinter for ReplHelper {
 
 impl Highlighter for ReplHelper {}
 
-impl Validator for ReplHelper {
-    fn validate(&self, ctx: &mut ValidationContext<'_>) -> rustyline::Result<ValidationResult> {
-        let input = ctx.input();
-        let t = input.trim();
-        if t.is_empty() || t.starts_with('\\') || self.shared.borrow().confirming {
-            return Ok(ValidationResult::Valid(None));
-        }
-        if self.shared.borrow().sql_mode {
-            return Ok(if t.ends_with(';') {
-                ValidationResult::Valid(None)
-            } else {
-                ValidationResult::Incomplete
-            });
-        }
-        Ok(match self.engine.compile(input) {
-            Ok(_) => ValidationResult::Valid(None),
-            Err(e) => {
-                let at_end = e
-                    .position()
-                    .line()
-                    .is_none_or(|l| l >= input.lines().count());
-                match e.err_type() {
-                    ParseErrorType::UnexpectedEOF => ValidationResult::Incomplete,
-                    ParseErrorType::MissingToken(..) if at_end => ValidationResult::Incomplete,
-                    ParseErrorType::BadInput(le)
-                        if at_end && le.to_string().contains("not terminated") =>
-                    {
-                        ValidationResult::Incomplete
-                    }
-                    // Other errors are reported when the input is evaluated.
-                    _ => ValidationResult::Valid(None),
-                }
-            }
-        })
-    }
-}
+/// Every line is accepted as typed: the REPL loop gathers lines until a statement is
+/// complete, showing what is still open in the prompt.
+impl Validator for ReplHelper {}
 
 impl Helper for ReplHelper {}

@@ -1,26 +1,48 @@
-//! The interactive shell: Rhai by default, SQL after `\sql`, psql-style backslash commands.
+//! The interactive shell: Rhai by default, SQL after `\\sql`, psql-style backslash commands.
 
+mod actions;
+mod catalog;
+mod columns;
+mod commands;
+mod continuation;
 mod helper;
 mod history;
-mod meta;
+mod settings;
+mod sink;
 
 use crate::engine::conn::Db;
 use crate::engine::{self, Context};
 use crate::interrupt;
 use crate::output::{render_value, Format};
 use crate::script;
+use continuation::Open;
 use helper::{ReplHelper, Shared};
-use rhai::{Dynamic, Engine, Scope, AST};
+use rhai::{Dynamic, Engine, ParseErrorType, Scope, AST};
 use rustyline::error::ReadlineError;
 use rustyline::history::{DefaultHistory, History};
 use rustyline::{CompletionType, Editor};
+use sink::Sink;
 use std::cell::RefCell;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::rc::Rc;
 use std::time::Instant;
 
 /// Environment variable naming the history file (default `~/.myrmex_history`).
 pub const HISTORY_ENV: &str = "MYRMEX_HISTORY";
+
+/// The line editor of the REPL.
+type Rl = Editor<ReplHelper, DefaultHistory>;
+
+/// Expanded display (`\\x`): one `column | value` block per row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Expanded {
+    /// Rows as table lines.
+    Off,
+    /// Every row as a block.
+    On,
+    /// Blocks when the table is wider than the terminal.
+    Auto,
+}
 
 /// REPL state besides the editor.
 pub struct Repl {
@@ -30,14 +52,18 @@ pub struct Repl {
     lib: AST,
     shared: Rc<RefCell<Shared>>,
     format: Format,
-    expanded: bool,
+    expanded: Expanded,
     timing: bool,
+    sink: Sink,
+    last_statement: Option<String>,
     last_db: Option<usize>,
 }
 
 /// What the loop does after a line.
 pub enum Next {
+    /// Read the next line.
     Continue,
+    /// End the session.
     Quit,
 }
 
@@ -48,8 +74,45 @@ fn history_path() -> Option<PathBuf> {
     std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".myrmex_history"))
 }
 
-/// Runs the REPL until `\q` or end of input, with `db` as the current connection when given;
-/// returns the exit status.
+/// The history file if it can be written; otherwise one warning line and `None`.
+fn writable_history(path: Option<PathBuf>) -> Option<PathBuf> {
+    let path = path?;
+    match std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(&path)
+    {
+        Ok(_) => Some(path),
+        Err(e) => {
+            eprintln!(
+                "myrmex: history is not saved: cannot write {}: {e} (set {HISTORY_ENV})",
+                path.display()
+            );
+            None
+        }
+    }
+}
+
+/// True while a Rhai input cannot be complete: the parser ran out of input.
+fn rhai_incomplete(engine: &Engine, input: &str) -> bool {
+    let Err(e) = engine.compile(input) else {
+        return false;
+    };
+    let at_end = e
+        .position()
+        .line()
+        .is_none_or(|l| l >= input.lines().count());
+    match e.err_type() {
+        ParseErrorType::UnexpectedEOF => true,
+        ParseErrorType::MissingToken(..) => at_end,
+        ParseErrorType::BadInput(le) => at_end && le.to_string().contains("not terminated"),
+        // Other errors are reported when the input is evaluated.
+        _ => false,
+    }
+}
+
+/// Runs the REPL until `\\q`, `exit`, `quit` or end of input, with `db` as the current
+/// connection when given; returns the exit status.
 pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
     let engine = Rc::new(engine::build(&ctx));
     let connections = ctx
@@ -62,7 +125,6 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
         ..Default::default()
     }));
     let helper = ReplHelper {
-        engine: engine.clone(),
         functions: engine::function_names(&engine),
         shared: shared.clone(),
     };
@@ -72,7 +134,7 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
         .max_history_size(5000)
         .map(|b| b.build())
         .unwrap_or_default();
-    let mut rl: Editor<ReplHelper, DefaultHistory> = match Editor::with_config(config) {
+    let mut rl: Rl = match Editor::with_config(config) {
         Ok(rl) => rl,
         Err(e) => {
             eprintln!("myrmex: cannot start the line editor: {e}");
@@ -82,7 +144,7 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
     rl.set_helper(Some(helper));
     // After the editor: rustyline replaces the SIGINT handler when it is created.
     interrupt::install();
-    let hist = history_path();
+    let hist = writable_history(history_path());
     if let Some(h) = &hist {
         let _ = rl.load_history(h);
     }
@@ -93,8 +155,13 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
         lib: AST::empty(),
         shared,
         format,
-        expanded: false,
+        expanded: Expanded::Off,
         timing: false,
+        sink: Sink {
+            file: None,
+            pager: true,
+        },
+        last_statement: None,
         last_db: None,
     };
     if let Some(db) = db {
@@ -104,37 +171,66 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
         "myrmex {} (Rhai; \\sql for SQL mode, \\help for help, \\q to quit)",
         env!("CARGO_PKG_VERSION")
     );
+    let mut buffer = String::new();
+    let mut open = Open::Nothing;
     loop {
-        let prompt = repl.prompt();
-        match rl.readline(&prompt) {
-            Ok(line) => {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                if let Some(entry) = history::scrub(&line) {
-                    let _ = rl.history_mut().add(&entry);
-                    if let Some(h) = &hist {
-                        let _ = rl.save_history(h);
-                    }
-                }
-                let started = Instant::now();
-                let next = repl.handle(&line, &mut rl);
-                if repl.timing {
-                    println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1000.0);
-                }
-                if let Next::Quit = next {
-                    break;
-                }
+        let prompt = repl.prompt((!buffer.is_empty()).then_some(open));
+        repl.shared.borrow_mut().pending.clone_from(&buffer);
+        let line = match rl.readline(&prompt) {
+            Ok(line) => line,
+            // Ctrl-C abandons the statement being typed.
+            Err(ReadlineError::Interrupted) => {
+                buffer.clear();
+                continue;
             }
-            Err(ReadlineError::Interrupted) => continue,
             Err(ReadlineError::Eof) => break,
             Err(e) => {
                 eprintln!("myrmex: {e}");
                 return 1;
             }
+        };
+        let t = line.trim();
+        let between = buffer.is_empty() || matches!(open, Open::Statement | Open::Paren);
+        let word = buffer.is_empty() && matches!(t, "exit" | "quit" | "exit;" | "quit;");
+        if (commands::is_command(t) && between) || word {
+            remember(&mut rl, &hist, t);
+            let next = if word {
+                Next::Quit
+            } else {
+                commands::dispatch(&mut repl, t, &mut rl)
+            };
+            if let Next::Quit = next {
+                break;
+            }
+            continue;
         }
+        if buffer.is_empty() && t.is_empty() {
+            continue;
+        }
+        if !buffer.is_empty() {
+            buffer.push('\n');
+        }
+        buffer.push_str(&line);
+        open = repl.open(&buffer);
+        if open != Open::Nothing {
+            continue;
+        }
+        let text = std::mem::take(&mut buffer);
+        remember(&mut rl, &hist, &text);
+        repl.last_statement = Some(text.trim().to_string());
+        repl.execute(&text, Some(&mut rl));
     }
     0
+}
+
+/// Adds an entry to the history (scrubbed of secrets) and saves the file.
+fn remember(rl: &mut Rl, hist: &Option<PathBuf>, entry: &str) {
+    if let Some(entry) = history::scrub(entry) {
+        let _ = rl.history_mut().add(&entry);
+        if let Some(h) = hist {
+            let _ = rl.save_history(h as &Path);
+        }
+    }
 }
 
 impl Repl {
@@ -142,13 +238,73 @@ impl Repl {
         self.scope.get_value::<Db>("db")
     }
 
-    fn prompt(&self) -> String {
+    /// `app=# ` (SQL) or `myrmex(app)> ` (Rhai); on a continuation line the mark of what is
+    /// open replaces `=` or `>`: `app'# `, `app(# `, `myrmex(app){ `.
+    fn prompt(&self, open: Option<Open>) -> String {
         let name = self.current().map(|d| d.name());
-        match (self.shared.borrow().sql_mode, name) {
-            (true, Some(n)) => format!("{n}=# "),
-            (true, None) => "sql=# ".into(),
-            (false, Some(n)) => format!("myrmex({n})> "),
-            (false, None) => "myrmex> ".into(),
+        let sql = self.shared.borrow().sql_mode;
+        let mark = match (sql, open) {
+            (_, Some(o)) => o.marker(),
+            (true, None) => "=",
+            (false, None) => ">",
+        };
+        match (sql, name) {
+            (true, Some(n)) => format!("{n}{mark}# "),
+            (true, None) => format!("sql{mark}# "),
+            (false, Some(n)) => format!("myrmex({n}){mark} "),
+            (false, None) => format!("myrmex{mark} "),
+        }
+    }
+
+    /// What `text` leaves open; `Nothing` once it can run.
+    fn open(&self, text: &str) -> Open {
+        if self.shared.borrow().sql_mode {
+            return continuation::sql(text);
+        }
+        if !rhai_incomplete(&self.engine, text) {
+            return Open::Nothing;
+        }
+        match continuation::rhai(text) {
+            Open::Nothing => Open::Statement,
+            o => o,
+        }
+    }
+
+    /// Writes a result where results go (screen, pager or `\\o` file).
+    fn emit(&mut self, text: &str) {
+        self.sink.write(text);
+    }
+
+    /// Renders a value in the current format and expanded setting.
+    fn render(&self, v: &Dynamic) -> Option<String> {
+        match self.expanded {
+            Expanded::On => render_value(v, self.format, true),
+            Expanded::Off => render_value(v, self.format, false),
+            Expanded::Auto => {
+                let text = render_value(v, self.format, false)?;
+                let too_wide =
+                    sink::terminal_size().is_some_and(|(_, cols)| sink::widest_line(&text) > cols);
+                if self.format == Format::Table && too_wide {
+                    render_value(v, self.format, true)
+                } else {
+                    Some(text)
+                }
+            }
+        }
+    }
+
+    /// Runs statements (SQL in SQL mode, Rhai otherwise), then prints the time they took
+    /// when `\\timing` is on. `confirm` asks before destructive SQL.
+    fn execute(&mut self, text: &str, confirm: Option<&mut Rl>) {
+        let _watchdog = self.ctx.start_clock();
+        let started = Instant::now();
+        if self.shared.borrow().sql_mode {
+            self.run_sql(text, confirm);
+        } else {
+            self.run_rhai(text);
+        }
+        if self.timing {
+            println!("Time: {:.3} ms", started.elapsed().as_secs_f64() * 1000.0);
         }
     }
 
@@ -162,21 +318,10 @@ impl Repl {
         let db = self.current();
         self.last_db = db.as_ref().map(|d| Rc::as_ptr(&d.0) as usize);
         let tables = db.and_then(|d| d.table_names().ok()).unwrap_or_default();
-        self.shared.borrow_mut().tables = tables;
-    }
-
-    fn handle(&mut self, line: &str, rl: &mut Editor<ReplHelper, DefaultHistory>) -> Next {
-        let t = line.trim();
-        let _watchdog = self.ctx.start_clock();
-        if t.starts_with('\\') {
-            return meta::run(self, t);
-        }
-        if self.shared.borrow().sql_mode {
-            self.run_sql(t, rl);
-        } else {
-            self.run_rhai(line);
-        }
-        Next::Continue
+        let mut shared = self.shared.borrow_mut();
+        shared.tables = tables;
+        shared.columns.clear();
+        shared.db = self.current();
     }
 
     fn run_rhai(&mut self, code: &str) {
@@ -194,8 +339,8 @@ impl Repl {
         self.lib = self.lib.merge(&ast.clone_functions_only());
         match result {
             Ok(v) => {
-                if let Some(text) = render_value(&v, self.format, self.expanded) {
-                    print!("{text}");
+                if let Some(text) = self.render(&v) {
+                    self.emit(&text);
                 }
             }
             Err(_) if interrupt::is_set() => eprintln!("interrupted"),
@@ -208,19 +353,17 @@ impl Repl {
         }
     }
 
-    fn run_sql(&mut self, text: &str, rl: &mut Editor<ReplHelper, DefaultHistory>) {
+    fn run_sql(&mut self, text: &str, mut confirm: Option<&mut Rl>) {
         let Some(db) = self.current() else {
             eprintln!("no current connection: use \\c NAME|URL or `let db = connect(\"…\")`");
             return;
         };
         let mut changed_schema = false;
         for stmt in myrmex_core::sql::split_statements(text) {
-            if let Some(why) = destructive(&stmt) {
-                self.shared.borrow_mut().confirming = true;
+            if let (Some(why), Some(rl)) = (destructive(&stmt), confirm.as_deref_mut()) {
                 let answer = rl
                     .readline(&format!("{why}. Run it anyway? [y/N] "))
                     .unwrap_or_default();
-                self.shared.borrow_mut().confirming = false;
                 if !answer.trim().eq_ignore_ascii_case("y") {
                     println!("skipped");
                     continue;
@@ -229,7 +372,7 @@ impl Repl {
             let keyword = myrmex_core::sql::first_keyword(&stmt);
             let result = if myrmex_core::sql::returns_rows(&stmt) {
                 db.query_rows(&stmt, &[])
-                    .map(|rows| render_value(&rows, self.format, self.expanded).unwrap_or_default())
+                    .map(|rows| self.render(&rows).unwrap_or_default())
             } else {
                 db.with(|c| c.execute(&stmt, &[])).map(|r| {
                     if matches!(
@@ -243,7 +386,7 @@ impl Repl {
                 })
             };
             match result {
-                Ok(text) => print!("{text}"),
+                Ok(text) => self.emit(&text),
                 Err(e) => {
                     let msg = e.to_string();
                     if interrupt::is_set() {

@@ -1,78 +1,51 @@
-//! Backslash commands of the REPL.
+//! Backslash commands about connections and the catalog: `\\c`, `\\conninfo`, `\\dt`, `\\d`,
+//! `\\plugins`.
 
-use super::helper::META_COMMANDS;
 use super::{Next, Repl};
 use crate::engine::conn::{Db, Handle};
 use crate::output::{Format, Tabular};
 use myrmex_core::DatabaseConnection;
 use rhai::Dynamic;
+use std::fmt::Write;
 
-pub(super) fn run(repl: &mut Repl, line: &str) -> Next {
-    let (cmd, arg) = line
-        .split_once(char::is_whitespace)
-        .map_or((line, ""), |(c, a)| (c, a.trim()));
-    match cmd {
-        "\\q" | "\\quit" => return Next::Quit,
-        "\\help" | "\\?" | "\\h" => help(),
-        "\\sql" => {
-            let mut s = repl.shared.borrow_mut();
-            s.sql_mode = !s.sql_mode;
-            println!(
-                "SQL mode is {} (statements end with ;)",
-                if s.sql_mode { "on" } else { "off" }
-            );
+/// `\\conninfo`: the connection's name, URL (without its password) and server version.
+pub fn conninfo(repl: &mut Repl) -> Next {
+    let Some(db) = repl.current() else {
+        println!("You are not connected (\\c NAME|URL).");
+        return Next::Continue;
+    };
+    let name = db.name();
+    match db.with(|c| Ok((c.url(), c.server_info()))) {
+        Ok((url, Ok(info))) => println!(
+            "You are connected to {name} ({url}), {} {}.",
+            info.engine, info.version
+        ),
+        Ok((url, Err(e))) => {
+            println!("You are connected to {name} ({url}); server version unknown: {e}")
         }
-        "\\x" => {
-            repl.expanded = !repl.expanded;
-            println!(
-                "Expanded display is {}.",
-                if repl.expanded { "on" } else { "off" }
-            );
-        }
-        "\\timing" => {
-            repl.timing = !repl.timing;
-            println!("Timing is {}.", if repl.timing { "on" } else { "off" });
-        }
-        "\\format" => match arg {
-            "table" => repl.format = Format::Table,
-            "json" => repl.format = Format::Json,
-            "csv" => repl.format = Format::Csv,
-            _ => eprintln!("\\format takes table, json or csv"),
-        },
-        "\\c" | "\\connect" => connect(repl, arg),
-        "\\conninfo" => match repl.current() {
-            Some(db) => println!("{}", db.describe_self()),
-            None => println!("not connected"),
-        },
-        "\\dt" => list_tables(repl),
-        "\\d" if arg.is_empty() => list_tables(repl),
-        "\\d" => describe(repl, arg),
-        "\\plugins" => {
-            let maps = crate::engine::plugins::plugin_maps(&repl.ctx);
-            print!("{}", crate::plugins_table(&maps, repl.format));
-            for r in repl.ctx.registry.refusals() {
-                eprintln!("refused: {r}");
-            }
-        }
-        other => eprintln!("unknown command {other}; \\help lists them"),
+        Err(e) => eprintln!(
+            "error: {}",
+            e.to_string().trim_start_matches("Runtime error: ")
+        ),
     }
     Next::Continue
 }
 
-fn help() {
-    println!("Backslash commands:");
-    for (_, h) in META_COMMANDS {
-        println!("  {h}");
+/// `\\plugins`: the loaded plugins, and the ones refused.
+pub fn plugins(repl: &mut Repl) -> Next {
+    let maps = crate::engine::plugins::plugin_maps(&repl.ctx);
+    repl.emit(&crate::plugins_table(&maps, repl.format));
+    for r in repl.ctx.registry.refusals() {
+        eprintln!("refused: {r}");
     }
-    println!("Anything else is Rhai (or SQL in \\sql mode). `db` is the current connection:");
-    println!("  db.query(\"SELECT * FROM t WHERE id = ?\", [1])   db.execute(sql, [params])   db.tables()");
-    println!("TAB completes functions and table names. Every function: docs/rhai-api.md");
+    Next::Continue
 }
 
-fn connect(repl: &mut Repl, arg: &str) {
+/// `\\c NAME|URL`: connects and makes the connection `db`.
+pub fn connect(repl: &mut Repl, arg: &str) -> Next {
     if arg.is_empty() {
         eprintln!("\\c needs a connection name or URL");
-        return;
+        return Next::Continue;
     }
     let conn = match repl
         .ctx
@@ -88,7 +61,7 @@ fn connect(repl: &mut Repl, arg: &str) {
                 "no connection named `{arg}` in the config (known: {}); give a URL instead",
                 if known.is_empty() { "none" } else { &known }
             );
-            return;
+            return Next::Continue;
         }
     };
     let result = conn
@@ -101,6 +74,7 @@ fn connect(repl: &mut Repl, arg: &str) {
         }
         Err(e) => eprintln!("error: {e}"),
     }
+    Next::Continue
 }
 
 fn url_name(url: &str) -> String {
@@ -125,10 +99,11 @@ fn url_name(url: &str) -> String {
         .unwrap_or_else(|| "db".into())
 }
 
-fn list_tables(repl: &mut Repl) {
+/// `\\dt`: tables and views of the current connection.
+pub fn list_tables(repl: &mut Repl) -> Next {
     let Some(db) = repl.current() else {
         eprintln!("not connected (\\c NAME|URL)");
-        return;
+        return Next::Continue;
     };
     match db.with(|c| c.tables()) {
         Ok(tables) => {
@@ -145,19 +120,24 @@ fn list_tables(repl: &mut Repl) {
                     })
                     .collect(),
             };
-            print!("{}", t.render(repl.format, false));
+            repl.emit(&t.render(repl.format, false));
         }
         Err(e) => eprintln!(
             "error: {}",
             e.to_string().trim_start_matches("Runtime error: ")
         ),
     }
+    Next::Continue
 }
 
-fn describe(repl: &mut Repl, table: &str) {
+/// `\\d TABLE`: columns, keys and indexes of a table; without a table, `\\dt`.
+pub fn describe(repl: &mut Repl, table: &str) -> Next {
+    if table.is_empty() {
+        return list_tables(repl);
+    }
     let Some(db) = repl.current() else {
         eprintln!("not connected (\\c NAME|URL)");
-        return;
+        return Next::Continue;
     };
     let d = match db.with(|c| c.describe(table)) {
         Ok(d) => d,
@@ -166,10 +146,12 @@ fn describe(repl: &mut Repl, table: &str) {
                 "error: {}",
                 e.to_string().trim_start_matches("Runtime error: ")
             );
-            return;
+            return Next::Continue;
         }
     };
-    println!(
+    let mut out = String::new();
+    let _ = writeln!(
+        out,
         "{} \"{}.{}\"",
         if d.kind == myrmex_abi::TableKind::View {
             "View"
@@ -204,14 +186,14 @@ fn describe(repl: &mut Repl, table: &str) {
     };
     let rendered = t.render(Format::Table, false);
     // Drop the row count footer for \d, like psql.
-    print!(
-        "{}",
+    out.push_str(
         rendered
             .rsplit_once("(")
-            .map_or(rendered.as_str(), |(head, _)| head)
+            .map_or(rendered.as_str(), |(head, _)| head),
     );
     if !d.primary_key.is_empty() {
-        println!(
+        let _ = writeln!(
+            out,
             "Primary key: ({})",
             d.primary_key
                 .iter()
@@ -221,7 +203,7 @@ fn describe(repl: &mut Repl, table: &str) {
         );
     }
     if !d.indexes.is_empty() {
-        println!("Indexes:");
+        out.push_str("Indexes:\n");
         for i in d.indexes.iter() {
             let kind = if i.primary {
                 " PRIMARY KEY"
@@ -236,7 +218,8 @@ fn describe(repl: &mut Repl, table: &str) {
                 .map(|p| format!(" WHERE {p}"))
                 .into_option()
                 .unwrap_or_default();
-            println!(
+            let _ = writeln!(
+                out,
                 "    \"{}\"{kind} ({}){pred}",
                 i.name,
                 i.columns
@@ -248,9 +231,10 @@ fn describe(repl: &mut Repl, table: &str) {
         }
     }
     if !d.foreign_keys.is_empty() {
-        println!("Foreign keys:");
+        out.push_str("Foreign keys:\n");
         for f in d.foreign_keys.iter() {
-            println!(
+            let _ = writeln!(
+                out,
                 "    ({}) REFERENCES {}({}) ON UPDATE {} ON DELETE {}",
                 f.columns
                     .iter()
@@ -268,4 +252,6 @@ fn describe(repl: &mut Repl, table: &str) {
             );
         }
     }
+    repl.emit(&out);
+    Next::Continue
 }
