@@ -48,7 +48,8 @@ fn check_one(path: &Path, what: &str) -> Result<(), String> {
     let mode = meta.mode() & 0o7777;
     // A group that is the owner's own private group (umask 002 systems give every user one)
     // adds no writer, as OpenSSH's StrictModes also holds.
-    let writers = if private_group(meta.uid(), meta.gid()) {
+    // (The group database is read only when the group may write.)
+    let writers = if mode & 0o020 != 0 && private_group(meta.uid(), meta.gid()) {
         mode & 0o002
     } else {
         mode & 0o022
