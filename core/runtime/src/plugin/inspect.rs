@@ -60,7 +60,7 @@ pub fn inspect_bytes<'d, R: object::ReadRef<'d>>(data: R) -> Result<(), String> 
              myrmex_abi::export_plugin!?)"
         )
     })?;
-    let bytes = read_at(&file, address).ok_or_else(|| {
+    let bytes = read_at(data, &file, address).ok_or_else(|| {
         format!("not a myrmex plugin (`{CONTRACT_SYMBOL}` has no value stored in the file)")
     })?;
     let version = if file.is_little_endian() {
@@ -86,20 +86,26 @@ pub fn inspect_bytes<'d, R: object::ReadRef<'d>>(data: R) -> Result<(), String> 
 }
 
 /// The four bytes stored in the file at virtual `address`: looked up in the loadable segments
-/// (what the dynamic loader maps), else in the sections.
+/// (what the dynamic loader maps), else in the sections. Only those four bytes are read (a
+/// segment's whole data would be megabytes).
 fn read_at<'d, R: object::ReadRef<'d>>(
+    data: R,
     file: &object::File<'d, R>,
     address: u64,
 ) -> Option<[u8; 4]> {
-    let from_segments = file
-        .segments()
-        .find_map(|s| s.data_range(address, 4).ok().flatten());
-    let from_sections = || {
-        file.sections()
-            .find_map(|s| s.data_range(address, 4).ok().flatten())
+    // The file offset of `address` in a piece mapped at `start` from file range `range`.
+    let offset = |start: u64, (file_start, file_size): (u64, u64)| {
+        let within = address.checked_sub(start)?;
+        (within.checked_add(4)? <= file_size).then_some(file_start + within)
     };
-    let bytes = from_segments.or_else(from_sections)?;
-    bytes.try_into().ok()
+    let at = file
+        .segments()
+        .find_map(|s| offset(s.address(), s.file_range()))
+        .or_else(|| {
+            file.sections()
+                .find_map(|s| offset(s.address(), s.file_range()?))
+        })?;
+    data.read_bytes_at(at, 4).ok()?.try_into().ok()
 }
 
 /// A symbol name as written in source: Mach-O prefixes C names with `_`.
