@@ -134,8 +134,21 @@ fn approx_size(v: &Dynamic) -> u128 {
     base
 }
 
-/// The error of a script over its memory limit, or `None`.
+/// The error of a script over its memory limit, or `None`. Checked between every two script
+/// operations, so the common case is two atomic loads.
 pub fn over_limit(extra: u64) -> Option<String> {
+    let limit = LIMIT.load(Ordering::Relaxed);
+    let counted = IN_USE
+        .load(Ordering::Relaxed)
+        .saturating_add(FLUSH_BYTES)
+        .max(0) as u64;
+    if limit == 0 || counted.saturating_add(extra) <= limit {
+        return None;
+    }
+    over_limit_exactly(extra)
+}
+
+fn over_limit_exactly(extra: u64) -> Option<String> {
     let limit = LIMIT.load(Ordering::Relaxed);
     let used = in_use() as u64;
     (limit > 0 && used.saturating_add(extra) > limit).then(|| {
