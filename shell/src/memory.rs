@@ -10,13 +10,16 @@
 use rhai::{Blob, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
-use std::sync::atomic::{AtomicIsize, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
 
 /// The process allocator: the system's, counting the bytes in use.
 pub struct Counting;
 
 /// Bytes in use, as last flushed by the threads (see [`count`]).
 static IN_USE: AtomicIsize = AtomicIsize::new(0);
+/// Set at a flush that finds [`IN_USE`] over the limit: what is checked between script
+/// operations (one load).
+static OVER: AtomicBool = AtomicBool::new(false);
 /// How far a thread's own count may drift before it is added to [`IN_USE`]: an atomic add on
 /// every allocation cost a point query about 0.4 µs; this costs a thread-local add.
 const FLUSH_BYTES: isize = 256 * 1024;
@@ -32,7 +35,9 @@ fn count(delta: isize) {
         let v = p.get() + delta;
         if v.abs() >= FLUSH_BYTES {
             p.set(0);
-            IN_USE.fetch_add(v, Ordering::Relaxed);
+            let total = IN_USE.fetch_add(v, Ordering::Relaxed).saturating_add(v);
+            let limit = LIMIT.load(Ordering::Relaxed);
+            OVER.store(limit > 0 && total.max(0) as u64 > limit, Ordering::Relaxed);
         } else {
             p.set(v);
         }
@@ -135,14 +140,10 @@ fn approx_size(v: &Dynamic) -> u128 {
 }
 
 /// The error of a script over its memory limit, or `None`. Checked between every two script
-/// operations, so the common case is two atomic loads.
+/// operations, so the common case (`extra` 0, under the limit) is one atomic load.
+#[inline]
 pub fn over_limit(extra: u64) -> Option<String> {
-    let limit = LIMIT.load(Ordering::Relaxed);
-    let counted = IN_USE
-        .load(Ordering::Relaxed)
-        .saturating_add(FLUSH_BYTES)
-        .max(0) as u64;
-    if limit == 0 || counted.saturating_add(extra) <= limit {
+    if extra == 0 && !OVER.load(Ordering::Relaxed) {
         return None;
     }
     over_limit_exactly(extra)
