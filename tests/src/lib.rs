@@ -84,6 +84,44 @@ pub fn myrmex() -> Command {
     c
 }
 
+/// A `myrmex` command for a pseudo-terminal session in `dir`: history in `dir/history`,
+/// `TERM=xterm`, no extra plugin path.
+pub fn pty_command(dir: &Path) -> Command {
+    let mut cmd = Command::new(myrmex_bin());
+    cmd.current_dir(dir)
+        .env("MYRMEX_HISTORY", dir.join("history"))
+        .env("TERM", "xterm")
+        .env("RUST_BACKTRACE", "0")
+        .env_remove("MYRMEX_PLUGIN_PATH");
+    cmd
+}
+
+/// Runs `cmd` on a pseudo-terminal, as a person at a terminal would (15 s per expectation,
+/// colours stripped from what is read).
+pub fn spawn_pty(cmd: Command) -> rexpect::session::PtySession {
+    rexpect::session::spawn_with_options(
+        cmd,
+        rexpect::session::Options::new()
+            .timeout_ms(Some(15_000))
+            .strip_ansi_escape_codes(true),
+    )
+    .expect("spawn myrmex on a pseudo-terminal")
+}
+
+/// A local server that accepts connections and never says a word; returns its port. It
+/// holds every connection for the rest of the test process.
+pub fn silent_server() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a local port");
+    let port = listener.local_addr().expect("local address").port();
+    std::thread::spawn(move || {
+        let mut held = Vec::new();
+        for s in listener.incoming().flatten() {
+            held.push(s);
+        }
+    });
+    port
+}
+
 /// File name of plugin `name` on this platform (`libmyrmex_sqlite.so`).
 pub fn plugin_file(name: &str) -> String {
     format!(

@@ -323,19 +323,9 @@ fn postgres_arrays_and_json_are_json_in_json_output() {
 #[test]
 fn a_database_argument_opens_the_repl_connected_as_db() {
     let dir = temp_dir("cli-repl");
-    let mut cmd = Command::new(myrmex_bin());
-    cmd.current_dir(&dir)
-        .arg("shop.db")
-        .env("MYRMEX_HISTORY", dir.join("history"))
-        .env("TERM", "xterm")
-        .env_remove("MYRMEX_PLUGIN_PATH");
-    let mut p = rexpect::session::spawn_with_options(
-        cmd,
-        rexpect::session::Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn myrmex");
+    let mut cmd = pty_command(&dir);
+    cmd.arg("shop.db");
+    let mut p = spawn_pty(cmd);
     p.exp_string("myrmex(shop)> ").unwrap();
     p.send_line(r#"db.query("select 6 * 7 as answer")"#)
         .unwrap();

@@ -26,20 +26,6 @@ fn connect(engine: &str, url: &str) -> DatabaseConnection {
     open(engine, url).unwrap_or_else(|e| panic!("connect {engine}: {e}"))
 }
 
-/// A server that accepts connections and never says a word.
-fn silent_server() -> (TcpListener, u16) {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    let acceptor = l.try_clone().unwrap();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        while let Ok((s, _)) = acceptor.accept() {
-            held.push(s);
-        }
-    });
-    (l, port)
-}
-
 fn assert_gives_up(engine: &str, url: &str, within: Duration, says: &[&str]) {
     // The first registry of a test process builds the workspace: not part of the timing.
     ensure_built();
@@ -61,7 +47,7 @@ fn assert_gives_up(engine: &str, url: &str, within: Duration, says: &[&str]) {
 
 #[test]
 fn a_silent_server_fails_within_the_connect_timeout() {
-    let (_l, port) = silent_server();
+    let port = silent_server();
     let addr = format!("127.0.0.1:{port}");
     for (engine, url) in [
         (
@@ -84,7 +70,7 @@ fn a_silent_server_fails_within_the_connect_timeout() {
 #[test]
 fn the_default_connect_timeout_is_ten_seconds() {
     ensure_built();
-    let (_l, port) = silent_server();
+    let port = silent_server();
     let addr = format!("127.0.0.1:{port}");
     let started = Instant::now();
     assert_gives_up(

@@ -4,7 +4,6 @@
 
 use myrmex_tests::*;
 use std::io::Read;
-use std::net::TcpListener;
 use std::time::{Duration, Instant};
 
 fn eval(args: &[&str]) -> Output {
@@ -117,15 +116,7 @@ fn timeout_cancels_the_running_statement() {
 /// the documented cron health check ends too.
 #[test]
 fn timeout_abandons_a_connect_to_a_silent_server() {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    // Accept and hold connections without a word.
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s);
-        }
-    });
+    let port = silent_server();
     for scheme in ["postgres", "mysql"] {
         let started = Instant::now();
         let code = format!(r#"connect("{scheme}://u@127.0.0.1:{port}/test")"#);
@@ -339,28 +330,9 @@ fn readme_example_config_runs_the_health_check() {
 /// session goes on.
 #[test]
 fn ctrl_c_abandons_a_connect_in_the_repl() {
-    use rexpect::session::{spawn_with_options, Options};
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let mut held = Vec::new();
-        for s in listener.incoming().flatten() {
-            held.push(s);
-        }
-    });
+    let port = silent_server();
     let dir = temp_dir("repl-connect");
-    let mut cmd = std::process::Command::new(myrmex_bin());
-    cmd.current_dir(&dir)
-        .env("MYRMEX_HISTORY", dir.join("history"))
-        .env("TERM", "xterm")
-        .env_remove("MYRMEX_PLUGIN_PATH");
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .unwrap();
+    let mut p = spawn_pty(pty_command(&dir));
     p.exp_string("myrmex> ").unwrap();
     p.send_line(&format!("\\c postgres://u@127.0.0.1:{port}/test"))
         .unwrap();

@@ -11,20 +11,9 @@ fn start(dir: &Path) -> PtySession {
 
 /// Starts the REPL in `dir` with extra environment variables.
 fn start_with(dir: &Path, env: &[(&str, &str)]) -> PtySession {
-    let mut cmd = std::process::Command::new(myrmex_bin());
-    cmd.current_dir(dir)
-        .env("MYRMEX_HISTORY", dir.join("history"))
-        .envs(env.iter().copied())
-        .env("TERM", "xterm")
-        .env("RUST_BACKTRACE", "0")
-        .env_remove("MYRMEX_PLUGIN_PATH");
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn myrmex");
+    let mut cmd = pty_command(dir);
+    cmd.envs(env.iter().copied());
+    let mut p = spawn_pty(cmd);
     p.exp_string("\\help for help").unwrap();
     p
 }
@@ -472,13 +461,7 @@ fn no_pager_when_standard_output_is_not_a_terminal() {
         .env("PAGER", "sed s/^/PAGED:/")
         .env("TERM", "xterm")
         .env_remove("MYRMEX_PLUGIN_PATH");
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn myrmex");
+    let mut p = spawn_pty(cmd);
     for line in [
         "\\c app",
         "\\sql",
@@ -501,13 +484,7 @@ fn an_unwritable_history_file_is_reported_once() {
         .env("MYRMEX_HISTORY", "/nonexistent-myrmex-dir/history")
         .env("TERM", "xterm")
         .env_remove("MYRMEX_PLUGIN_PATH");
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn myrmex");
+    let mut p = spawn_pty(cmd);
     let start = p.exp_string("\\help for help").unwrap();
     assert_eq!(
         start

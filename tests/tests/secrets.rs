@@ -2,7 +2,6 @@
 //! line errors or the REPL history: every output of real runs is searched for them.
 
 use myrmex_tests::*;
-use rexpect::session::{spawn_with_options, Options};
 
 const SECRET: &str = "Sup3r-S3cret-42";
 const WRONG: &str = "Wr0ng-Pa55-99";
@@ -348,18 +347,7 @@ fn repl_history_keeps_no_password() {
         "[connections.app]\nurl = \"sqlite://app.db\"\n",
     )
     .unwrap();
-    let mut cmd = std::process::Command::new(myrmex_bin());
-    cmd.current_dir(&dir)
-        .env("MYRMEX_HISTORY", dir.join("history"))
-        .env("TERM", "xterm")
-        .env_remove("MYRMEX_PLUGIN_PATH");
-    let mut p = spawn_with_options(
-        cmd,
-        Options::new()
-            .timeout_ms(Some(15_000))
-            .strip_ansi_escape_codes(true),
-    )
-    .expect("spawn myrmex");
+    let mut p = spawn_pty(pty_command(&dir));
     let lines = [
         "\\c postgres://ann:Ob4Hist/Zr8Tail@127.0.0.1:1/db",
         "\\c postgres://ann:p@Jd2AtSign/w:Ty4Colon#1?x@127.0.0.1:1/db",
