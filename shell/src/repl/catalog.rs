@@ -54,7 +54,10 @@ pub fn connect(repl: &mut Repl, arg: &str) -> Next {
         .filter(|c| c.connections.contains_key(arg))
     {
         Some(config) => config.connection(arg),
-        None if arg.contains(':') => DatabaseConnection::from_url(url_name(arg), arg),
+        None if arg.contains(':') => DatabaseConnection::from_url("", arg).map(|mut c| {
+            c.name = crate::engine::conn::default_name(&c);
+            c
+        }),
         None => {
             let known = repl.shared.borrow().connections.join(", ");
             eprintln!(
@@ -75,28 +78,6 @@ pub fn connect(repl: &mut Repl, arg: &str) -> Next {
         Err(e) => eprintln!("error: {e}"),
     }
     Next::Continue
-}
-
-fn url_name(url: &str) -> String {
-    DatabaseConnection::from_url("", url)
-        .ok()
-        .map(|c| {
-            let base = if c.db_type == "sqlite" {
-                std::path::Path::new(&c.database)
-                    .file_stem()
-                    .map(|s| s.to_string_lossy().into_owned())
-                    .unwrap_or_default()
-            } else {
-                c.database.clone()
-            };
-            let base = base.trim_matches(':').to_string();
-            if base.is_empty() {
-                c.db_type.clone()
-            } else {
-                base
-            }
-        })
-        .unwrap_or_else(|| "db".into())
 }
 
 /// `\\dt`: tables and views of the current connection.
