@@ -1,17 +1,18 @@
 //! [`ConnectOptions`]: what the host hands a driver to open a connection.
 
+use crate::Extensions;
 use abi_stable::std_types::{RString, RVec, Tuple2};
 use abi_stable::StableAbi;
 use std::fmt;
 
-/// Parsed connection parameters. The host parses URLs and config maps into this one shape,
-/// so drivers never parse URLs themselves.
+/// Parsed connection parameters: what [`crate::Driver::parse_url`] makes of a URL and what
+/// [`crate::Driver::connect`] opens.
 ///
 /// `Debug` never shows the password.
 #[repr(C)]
 #[derive(StableAbi, Clone, Default)]
 pub struct ConnectOptions {
-    /// Engine name as the user wrote it (`sqlite`, `postgres`, `mysql`, …).
+    /// The driver's name (`sqlite`, `postgres`, `mysql`, …).
     pub db_type: RString,
     /// Host name or IP; for a Unix socket, the socket directory or path. Empty when unused.
     pub host: RString,
@@ -25,6 +26,8 @@ pub struct ConnectOptions {
     pub password: RString,
     /// Remaining options (`sslmode`, `busy_timeout`, …) in the order given.
     pub options: RVec<Tuple2<RString, RString>>,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
 impl ConnectOptions {

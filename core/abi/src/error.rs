@@ -44,6 +44,14 @@ impl ErrorKind {
     /// The server ended this session (terminated, killed, restarted, or the socket closed):
     /// the connection cannot be used again until it reconnects.
     pub const CLOSED: Self = Self(16);
+    /// The server refused the credentials (wrong password, unknown user, no such role).
+    pub const AUTHENTICATION: Self = Self(17);
+    /// The object a DDL statement creates already exists (a table, column, index, key).
+    pub const ALREADY_EXISTS: Self = Self(18);
+    /// The object a DDL statement drops or alters no longer exists.
+    pub const ALREADY_GONE: Self = Self(19);
+    /// The transaction lost a serialization conflict or a deadlock: run it again.
+    pub const SERIALIZATION: Self = Self(20);
 
     /// A short lowercase name: `connection`, `syntax`, `constraint`, ….
     pub fn name(self) -> &'static str {
@@ -64,8 +72,37 @@ impl ErrorKind {
             14 => "invalid input",
             15 => "database",
             16 => "closed",
+            17 => "authentication",
+            18 => "already exists",
+            19 => "already gone",
+            20 => "serialization",
             _ => "other",
         }
+    }
+}
+
+impl ErrorKind {
+    /// True when trying again cannot help without a change by the user: wrong credentials,
+    /// no permission, a bad option, a database that does not exist. A pool stops retrying.
+    pub fn is_permanent(self) -> bool {
+        matches!(
+            self,
+            Self::AUTHENTICATION
+                | Self::PERMISSION
+                | Self::INVALID_INPUT
+                | Self::NOT_FOUND
+                | Self::UNSUPPORTED
+                | Self::SYNTAX
+        )
+    }
+
+    /// True when the same work may succeed if run again: a busy database, a lost
+    /// serialization conflict or deadlock, a timeout, a dropped connection.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Self::BUSY | Self::SERIALIZATION | Self::TIMEOUT | Self::CONNECTION | Self::CLOSED
+        )
     }
 }
 

@@ -1,18 +1,32 @@
-//! Result-set metadata and schema introspection types.
+//! Result-set metadata and the catalog records a driver returns.
 
+use crate::Extensions;
 use abi_stable::std_types::{ROption, RString, RVec};
 use abi_stable::StableAbi;
+use std::fmt;
 
-/// Whether a column may hold NULL, where the engine knows.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Nullability {
+/// Whether a column may hold NULL, where the engine knows; an open set.
+#[repr(transparent)]
+#[derive(StableAbi, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Nullability(pub u8);
+
+impl Nullability {
     /// The engine does not say (expressions, SQLite result columns).
-    Unknown,
+    pub const UNKNOWN: Self = Self(0);
     /// NULL allowed.
-    Nullable,
+    pub const NULLABLE: Self = Self(1);
     /// NOT NULL.
-    NotNull,
+    pub const NOT_NULL: Self = Self(2);
+}
+
+impl fmt::Debug for Nullability {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match *self {
+            Self::NULLABLE => "nullable",
+            Self::NOT_NULL => "not null",
+            _ => "unknown",
+        })
+    }
 }
 
 /// One column of a result set.
@@ -25,18 +39,62 @@ pub struct ColumnMeta {
     pub decl_type: RString,
     /// Nullability where known.
     pub nullable: Nullability,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
-/// Table or view.
-#[repr(u8)]
-#[derive(StableAbi, Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TableKind {
+impl ColumnMeta {
+    /// A column with a name and a declared type, nullability unknown.
+    pub fn new(name: impl Into<RString>, decl_type: impl Into<RString>) -> Self {
+        Self {
+            name: name.into(),
+            decl_type: decl_type.into(),
+            nullable: Nullability::UNKNOWN,
+            extensions: RVec::new(),
+        }
+    }
+}
+
+/// What kind of relation a catalog entry is; an open set.
+#[repr(transparent)]
+#[derive(StableAbi, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct TableKind(pub u8);
+
+impl TableKind {
     /// A base table.
-    Table,
+    pub const TABLE: Self = Self(1);
     /// A view.
-    View,
-    /// Anything else the engine lists (materialized view, foreign table, virtual table).
-    Other,
+    pub const VIEW: Self = Self(2);
+    /// A materialized view.
+    pub const MATERIALIZED_VIEW: Self = Self(3);
+    /// A foreign table.
+    pub const FOREIGN: Self = Self(4);
+    /// A partitioned table (its partitions are listed as tables).
+    pub const PARTITIONED: Self = Self(5);
+    /// A virtual table (SQLite modules such as FTS5).
+    pub const VIRTUAL: Self = Self(6);
+    /// Anything else the engine lists.
+    pub const OTHER: Self = Self(255);
+
+    /// `table`, `view`, `materialized view`, `foreign table`, `partitioned table`,
+    /// `virtual table` or `other`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::TABLE => "table",
+            Self::VIEW => "view",
+            Self::MATERIALIZED_VIEW => "materialized view",
+            Self::FOREIGN => "foreign table",
+            Self::PARTITIONED => "partitioned table",
+            Self::VIRTUAL => "virtual table",
+            _ => "other",
+        }
+    }
+}
+
+impl fmt::Debug for TableKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// A table listed by [`crate::Connection::tables`].
@@ -49,6 +107,8 @@ pub struct TableRef {
     pub name: RString,
     /// Table, view or other.
     pub kind: TableKind,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
 /// One column of a table, as introspected.
@@ -67,6 +127,8 @@ pub struct ColumnInfo {
     pub primary_key_position: u32,
     /// Identity / auto-increment / serial.
     pub auto_increment: bool,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
 /// An index of a table.
@@ -83,6 +145,8 @@ pub struct IndexInfo {
     pub primary: bool,
     /// Predicate of a partial index.
     pub predicate: ROption<RString>,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
 /// A foreign key of a table.
@@ -103,6 +167,8 @@ pub struct ForeignKeyInfo {
     pub on_update: RString,
     /// As `on_update`.
     pub on_delete: RString,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
 /// Everything [`crate::Connection::describe`] knows about one table.
@@ -123,14 +189,18 @@ pub struct TableDetail {
     pub indexes: RVec<IndexInfo>,
     /// Foreign keys.
     pub foreign_keys: RVec<ForeignKeyInfo>,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }
 
 /// Engine and version of the server behind a connection.
 #[repr(C)]
 #[derive(StableAbi, Clone, Debug, PartialEq)]
 pub struct ServerInfo {
-    /// `sqlite`, `postgres`, `mysql` or `mariadb`.
+    /// The engine's name as the driver spells it (`sqlite`, `postgres`, `mariadb`, …).
     pub engine: RString,
     /// The server's version string.
     pub version: RString,
+    /// Facts a later contract adds.
+    pub extensions: Extensions,
 }

@@ -2,23 +2,31 @@
 //!
 //! Everything that crosses the boundary between the `myrmex` host and a dynamically loaded
 //! plugin is defined here, and nothing else: the [`Value`] and row types, [`PluginError`],
-//! the capability traits ([`Driver`], [`Connection`], [`BackupStrategy`], [`ShardRouter`],
-//! [`ReplicationTransport`], [`AuditRuleSet`]), the root module [`PluginMod`] and the
-//! contract version [`CONTRACT_VERSION`].
+//! the catalog records, the capability traits ([`Driver`], [`Connection`], [`ShardRouter`]),
+//! the root module [`PluginMod`] and the contract version [`CONTRACT_VERSION`].
 //!
 //! Every type is `#[repr(C)]` and derives [`abi_stable::StableAbi`], so the host checks the
-//! layout of a plugin built separately before calling into it. Plugins depend on this crate
-//! only; see `docs/plugin-guide.md` for a complete out-of-tree plugin.
+//! layout of a plugin built separately before calling into it. Plugin authors write plain
+//! Rust against the kit (`myrmex-plugin`), which implements these traits for them; see
+//! `docs/plugin-guide.md`.
 //!
 //! ## Evolving the contract
 //!
-//! * The root module and every capability vtable are *prefix types*: new functions and new
-//!   trait methods are appended after the `last_prefix_field` marker, with a default
-//!   implementation, so a plugin built against an older contract keeps loading.
-//! * Error kinds, capability kinds and severities are open sets (`u8` newtypes), so a new kind
-//!   never changes a layout.
-//! * Anything that changes an existing layout bumps [`CONTRACT_VERSION`]; the host refuses a
-//!   plugin whose version differs, in one line naming both versions.
+//! A minor contract (2.1, 2.2, …; the crate's minor version) may, and a plugin built
+//! against an earlier minor keeps loading:
+//!
+//! * append methods at the end of a capability trait (each vtable is a prefix type; a
+//!   plugin that lacks the method answers "unsupported" through the host);
+//! * append a capability kind: a new [`CapabilityKind`] number and its opener at the end of
+//!   [`PluginMod`];
+//! * append a [`Value`] variant (values cross as [`ValueNE`]), an [`ErrorKind`],
+//!   [`TableKind`], [`Nullability`], [`PlaceholderStyle`] or [`NodeKind`] constant;
+//! * send new facts in a record's `extensions` list, or new keys in a schema [`Tree`].
+//!
+//! Anything else (a field added to, removed from or reordered in a record, a changed
+//! signature) is a new major contract: the crate's major version, which is
+//! [`CONTRACT_VERSION`]. The host refuses a plugin of another major in one line naming
+//! both.
 #![allow(non_local_definitions)]
 
 pub use abi_stable;
@@ -26,69 +34,68 @@ pub use abi_stable::std_types::{
     RArc, RBox, ROption, RResult, RSlice, RStr, RString, RVec, Tuple2,
 };
 
-pub mod canonical;
 mod capability;
-
 mod connect;
+mod dialect;
 mod driver;
 mod error;
-mod guard;
+mod extension;
 mod introspect;
 mod module;
+mod shard;
+mod tree;
 mod value;
 
-pub use capability::{
-    AuditRuleSet, AuditRuleSetBox, AuditRuleSet_TO, BackupStrategy, BackupStrategyBox,
-    BackupStrategy_TO, CapabilityKind, Finding, ReplicationTransport, ReplicationTransportBox,
-    ReplicationTransport_TO, Severity, ShardRouter, ShardRouterBox, ShardRouter_TO,
-};
+pub use capability::CapabilityKind;
 pub use connect::ConnectOptions;
+pub use dialect::{DialectInfo, PlaceholderStyle};
 pub use driver::{
     CancelHandle, CancelHandleBox, CancelHandle_TO, Connection, ConnectionBox, Connection_TO,
-    Driver, DriverBox, Driver_TO, ExecResult, QueryStart, RowBatch,
+    Driver, DriverBox, Driver_TO, ExecResult, LockAttempt, QueryStart, RowBatch, SchemaRequest,
 };
 pub use error::{ErrorKind, PluginError};
-pub use guard::{guard, guard_unit};
+pub use extension::{Extension, Extensions};
 pub use introspect::{
     ColumnInfo, ColumnMeta, ForeignKeyInfo, IndexInfo, Nullability, ServerInfo, TableDetail,
     TableKind, TableRef,
 };
-pub use module::{Capability, PluginInfo, PluginMod, PluginModRef, CONTRACT_SYMBOL};
-pub use value::Value;
+pub use module::{
+    Capability, PluginInfo, PluginMod, PluginModRef, CONTRACT_SYMBOL,
+    ROOT_MODULE_LOADER_NAME,
+};
+pub use shard::{ShardRouter, ShardRouterBox, ShardRouter_TO};
+pub use tree::{Node, NodeKind, Tree};
+pub use value::{Value, ValueNE};
 
-/// The version of this contract. The host refuses any plugin that exports another one.
+/// The major version of this contract, which is this crate's major version (the one
+/// source: `core/abi/Cargo.toml`). The host refuses any plugin that exports another.
 ///
 /// Read by the host through the plain C symbol [`CONTRACT_SYMBOL`] *before* any layout check,
 /// so that a mismatch is reported as one line rather than as a layout dump.
-pub const CONTRACT_VERSION: u32 = 1;
+pub const CONTRACT_VERSION: u32 = parse_u32(env!("CARGO_PKG_VERSION_MAJOR"));
 
-/// Re-exported for [`export_plugin!`]; not part of the public contract.
-#[doc(hidden)]
-pub mod __private {
-    pub use crate::module::ROOT_MODULE_LOADER_NAME;
-    pub use abi_stable::prefix_type::PrefixTypeTrait;
+/// This contract's minor version: what a plugin built against it may use.
+pub const CONTRACT_MINOR: u32 = parse_u32(env!("CARGO_PKG_VERSION_MINOR"));
+
+const fn parse_u32(s: &str) -> u32 {
+    let b = s.as_bytes();
+    let mut i = 0;
+    let mut n = 0u32;
+    while i < b.len() {
+        n = n * 10 + (b[i] - b'0') as u32;
+        i += 1;
+    }
+    n
 }
 
-/// Emits the abi_stable library header under its mangled symbol name, with paths through this
-/// crate so that plugins need no direct `abi_stable` dependency. Not public API.
-#[doc(hidden)]
-#[macro_export]
-macro_rules! __export_root_loader {
-    ($f:ident) => {
-        /// The abi_stable library header: layout of the root module and its constructor.
-        #[export_name = "_1as_0lib_1header_0root_bmodule_bloader"]
-        pub static MYRMEX_LIB_HEADER: $crate::abi_stable::library::LibHeader = {
-            extern "C" fn erased_module() -> $crate::abi_stable::library::RootModuleResult {
-                $crate::abi_stable::library::__call_root_module_loader($f)
-            }
-            // SAFETY: `erased_module` returns the root module of type `PluginModRef`, the
-            // type named here, exactly as `#[abi_stable::export_root_module]` generates it.
-            unsafe {
-                $crate::abi_stable::library::LibHeader::from_constructor::<$crate::PluginModRef>(
-                    erased_module,
-                    $crate::abi_stable::library::CheckTypeLayout::Yes,
-                )
-            }
-        };
-    };
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn contract_version_is_the_crate_major() {
+        assert_eq!(super::CONTRACT_VERSION, 2);
+        assert_eq!(
+            format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
+            env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0
+        );
+    }
 }

@@ -1,8 +1,18 @@
 //! [`Value`]: one SQL value as it crosses the contract.
 
+use abi_stable::nonexhaustive_enum::NonExhaustive;
 use abi_stable::std_types::{RString, RVec};
 use abi_stable::StableAbi;
 use std::fmt;
+
+/// A [`Value`] as it crosses the contract: room for variants a later contract appends.
+pub type ValueNE = Value_NE;
+
+impl From<Value> for ValueNE {
+    fn from(v: Value) -> Self {
+        NonExhaustive::new(v)
+    }
+}
 
 /// One SQL value.
 ///
@@ -18,8 +28,15 @@ use std::fmt;
 ///
 /// `Decimal` is the exact decimal text (`-12.3400`); it never goes through `f64`.
 /// `Json` is the JSON document as text. `Uuid` is the 16 raw bytes.
+///
+/// The set of variants is open: values cross the contract as [`ValueNE`] (abi_stable's
+/// `NonExhaustive`), so a later contract may append a variant and a plugin or host built
+/// before it keeps loading. A host that meets a variant it does not know gets an error from
+/// [`ValueNE::as_enum`], never undefined behaviour; match arms need a `_` case.
 #[repr(u8)]
 #[derive(StableAbi, Clone, PartialEq)]
+#[sabi(kind(WithNonExhaustive(size = [usize; 6], align = usize, traits(Clone, Debug, PartialEq))))]
+#[non_exhaustive]
 pub enum Value {
     /// SQL NULL.
     Null,

@@ -1,17 +1,17 @@
-//! Panic containment: every plugin entry point runs inside [`guard`].
+//! Panic containment: the adapter runs every plugin entry point inside [`guard`].
 //!
 //! abi_stable aborts the whole process when a panic reaches its FFI shim, and a cdylib has its
 //! own std (so the host's panic hook does not apply). A plugin therefore catches panics itself,
 //! in every method, and returns them as [`ErrorKind::PANIC`] errors.
 
-use crate::{ErrorKind, PluginError};
-use abi_stable::std_types::RResult;
+use myrmex_abi::{ErrorKind, PluginError};
+use myrmex_abi::RResult;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`, turning both its `Err` and any panic into an `RResult` error.
 ///
 /// ```
-/// use myrmex_abi::{guard, ErrorKind, PluginError};
+/// use myrmex_plugin::{guard, ErrorKind, PluginError};
 /// let ok = guard(|| Ok::<_, PluginError>(2 + 2));
 /// assert_eq!(ok.unwrap(), 4);
 /// let panicked = guard(|| -> Result<i32, PluginError> { panic!("boom") });

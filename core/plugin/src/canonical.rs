@@ -5,8 +5,8 @@
 /// (year, month, day) of a day count since 1970-01-01.
 ///
 /// ```
-/// assert_eq!(myrmex_abi::canonical::civil_from_days(0), (1970, 1, 1));
-/// assert_eq!(myrmex_abi::canonical::civil_from_days(-1), (1969, 12, 31));
+/// assert_eq!(myrmex_plugin::canonical::civil_from_days(0), (1970, 1, 1));
+/// assert_eq!(myrmex_plugin::canonical::civil_from_days(-1), (1969, 12, 31));
 /// ```
 pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
     let z = z + 719_468;
@@ -24,7 +24,7 @@ pub fn civil_from_days(z: i64) -> (i64, u32, u32) {
 /// Days since 1970-01-01 of a civil date.
 ///
 /// ```
-/// assert_eq!(myrmex_abi::canonical::days_from_civil(2000, 1, 1), 10_957);
+/// assert_eq!(myrmex_plugin::canonical::days_from_civil(2000, 1, 1), 10_957);
 /// ```
 pub fn days_from_civil(y: i64, m: u32, d: u32) -> i64 {
     let y = if m <= 2 { y - 1 } else { y };
@@ -57,7 +57,7 @@ fn num(s: &str) -> Option<i64> {
 /// Parses `YYYY-MM-DD[ T]HH:MM[:SS[.ffffff]][Z|±HH[:MM]]` (a date alone is midnight).
 ///
 /// ```
-/// use myrmex_abi::canonical::parse_timestamp;
+/// use myrmex_plugin::canonical::parse_timestamp;
 /// let t = parse_timestamp("1969-07-20 20:17:40.5+02:00").unwrap();
 /// assert_eq!((t.days, t.micros, t.offset_secs), (-165, 73_060_500_000, Some(7200)));
 /// assert!(parse_timestamp("yesterday").is_none());
@@ -141,8 +141,8 @@ pub fn format_date(days: i64) -> String {
 ///
 /// ```
 /// let mut s = String::new();
-/// myrmex_abi::canonical::push_digits(&mut s, 7, 3);
-/// myrmex_abi::canonical::push_digits(&mut s, 1234, 2);
+/// myrmex_plugin::canonical::push_digits(&mut s, 7, 3);
+/// myrmex_plugin::canonical::push_digits(&mut s, 1234, 2);
 /// assert_eq!(s, "0071234");
 /// ```
 pub fn push_digits(s: &mut String, n: u64, width: usize) {
@@ -188,8 +188,8 @@ pub fn push_time(s: &mut String, micros: i64) {
 /// `HH:MM:SS[.ffffff]` (trailing zeros of the fraction dropped).
 ///
 /// ```
-/// assert_eq!(myrmex_abi::canonical::format_time(45_296_000_001), "12:34:56.000001");
-/// assert_eq!(myrmex_abi::canonical::format_time(0), "00:00:00");
+/// assert_eq!(myrmex_plugin::canonical::format_time(45_296_000_001), "12:34:56.000001");
+/// assert_eq!(myrmex_plugin::canonical::format_time(0), "00:00:00");
 /// ```
 pub fn format_time(micros: i64) -> String {
     let mut s = String::with_capacity(15);
@@ -200,7 +200,7 @@ pub fn format_time(micros: i64) -> String {
 /// The instant of a timestamp with an offset, in UTC, as `YYYY-MM-DD HH:MM:SS[.ffffff]`.
 ///
 /// ```
-/// use myrmex_abi::canonical::{parse_timestamp, to_utc};
+/// use myrmex_plugin::canonical::{parse_timestamp, to_utc};
 /// assert_eq!(to_utc(&parse_timestamp("2024-01-01 01:30:00+02:00").unwrap()), "2023-12-31 23:30:00");
 /// ```
 pub fn to_utc(t: &Timestamp) -> String {

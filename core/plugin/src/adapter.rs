@@ -1,0 +1,238 @@
+//! The one adapter from the kit's plain-Rust traits to the contract's `sabi` traits.
+//!
+//! Every entry point runs inside [`guard`]: a panic becomes an [`ErrorKind::PANIC`] error and
+//! the connection that panicked answers every later call with an error instead of running
+//! on a state the panic may have broken. Authors never write a guard, so none can be missed.
+
+use crate::guard::guard;
+use crate::{tree, CancelHandle, Connection, Driver, Params, ShardRouter};
+use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
+use myrmex_abi::{
+    self as abi, CancelHandleBox, CancelHandle_TO, ConnectOptions, ConnectionBox, Connection_TO,
+    DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt, PluginError,
+    QueryStart, RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest, ServerInfo,
+    ShardRouterBox, ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
+};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Boxes a driver for the contract.
+pub fn driver_box<D: Driver>(driver: D) -> DriverBox {
+    Driver_TO::from_value(DriverAdapter(driver), TD_Opaque)
+}
+
+/// Boxes a shard router for the contract.
+pub fn shard_box<S: ShardRouter>(router: S) -> ShardRouterBox {
+    ShardRouter_TO::from_value(ShardAdapter(router), TD_Opaque)
+}
+
+struct DriverAdapter<D>(D);
+
+impl<D: Driver> abi::Driver for DriverAdapter<D> {
+    fn parse_url(&self, url: RStr<'_>, base_dir: RStr<'_>) -> RResult<ConnectOptions, PluginError> {
+        guard(|| self.0.parse_url(url.as_str(), base_dir.as_str()))
+    }
+
+    fn display_url(&self, options: &ConnectOptions) -> RString {
+        match catch_unwind(AssertUnwindSafe(|| self.0.display_url(options))) {
+            Ok(s) => s.into(),
+            Err(_) => format!("{}://(a URL the driver could not show)", options.db_type).into(),
+        }
+    }
+
+    fn connect(&self, options: &ConnectOptions) -> RResult<ConnectionBox, PluginError> {
+        guard(|| {
+            let conn = self.0.connect(options)?;
+            Ok(Connection_TO::from_value(
+                ConnectionAdapter {
+                    inner: conn,
+                    poisoned: false,
+                },
+                TD_Opaque,
+            ))
+        })
+    }
+}
+
+struct ConnectionAdapter<C> {
+    inner: C,
+    poisoned: bool,
+}
+
+impl<C: Connection> ConnectionAdapter<C> {
+    /// Runs `f` on the connection unless an earlier call panicked; a panic now poisons it.
+    fn call<T>(&mut self, f: impl FnOnce(&mut C) -> Result<T, PluginError>) -> RResult<T, PluginError> {
+        if self.poisoned {
+            return RResult::RErr(poisoned());
+        }
+        let inner = &mut self.inner;
+        let out = guard(|| f(inner));
+        if let RResult::RErr(e) = &out {
+            if e.kind == ErrorKind::PANIC {
+                self.poisoned = true;
+            }
+        }
+        out
+    }
+}
+
+fn poisoned() -> PluginError {
+    PluginError::new(
+        ErrorKind::PANIC,
+        "the connection is unusable: the plugin panicked in an earlier call; reconnect",
+    )
+}
+
+impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
+    fn execute(&mut self, sql: RStr<'_>, params: RSlice<'_, ValueNE>) -> RResult<ExecResult, PluginError> {
+        self.call(|c| c.execute(sql.as_str(), Params::from_abi(params.as_slice())))
+    }
+
+    fn execute_batch(&mut self, sql: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.execute_batch(sql.as_str()))
+    }
+
+    fn query(
+        &mut self,
+        sql: RStr<'_>,
+        params: RSlice<'_, ValueNE>,
+        batch_size: u32,
+    ) -> RResult<QueryStart, PluginError> {
+        self.call(|c| c.query(sql.as_str(), Params::from_abi(params.as_slice()), batch_size))
+    }
+
+    fn fetch(&mut self, batch_size: u32) -> RResult<RowBatch, PluginError> {
+        self.call(|c| c.fetch(batch_size))
+    }
+
+    fn close_cursor(&mut self) {
+        if !self.poisoned {
+            let inner = &mut self.inner;
+            if catch_unwind(AssertUnwindSafe(|| inner.close_cursor())).is_err() {
+                self.poisoned = true;
+            }
+        }
+    }
+
+    fn begin(&mut self) -> RResult<(), PluginError> {
+        self.call(|c| c.begin())
+    }
+
+    fn begin_exclusive(&mut self, script: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.begin_exclusive(script.as_str()))
+    }
+
+    fn commit(&mut self) -> RResult<(), PluginError> {
+        self.call(|c| c.commit())
+    }
+
+    fn rollback(&mut self) -> RResult<(), PluginError> {
+        self.call(|c| c.rollback())
+    }
+
+    fn savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.savepoint(name.as_str()))
+    }
+
+    fn release_savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.release_savepoint(name.as_str()))
+    }
+
+    fn rollback_to_savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.rollback_to_savepoint(name.as_str()))
+    }
+
+    fn in_transaction(&self) -> bool {
+        // A poisoned connection reports no transaction; every other call fails anyway.
+        !self.poisoned
+            && catch_unwind(AssertUnwindSafe(|| self.inner.in_transaction())).unwrap_or(false)
+    }
+
+    fn tables(&mut self) -> RResult<RVec<TableRef>, PluginError> {
+        self.call(|c| c.tables().map(RVec::from))
+    }
+
+    fn describe(&mut self, schema: RStr<'_>, table: RStr<'_>) -> RResult<TableDetail, PluginError> {
+        self.call(|c| c.describe(schema.as_str(), table.as_str()))
+    }
+
+    fn schema(&mut self, request: &SchemaRequest) -> RResult<Tree, PluginError> {
+        self.call(|c| {
+            let schemas: Vec<String> = request.schemas.iter().map(|s| s.to_string()).collect();
+            let def = c.schema(&schemas)?;
+            tree::to_tree(&def)
+        })
+    }
+
+    fn server_info(&mut self) -> RResult<ServerInfo, PluginError> {
+        self.call(|c| c.server_info())
+    }
+
+    fn dialect(&mut self) -> RResult<DialectInfo, PluginError> {
+        self.call(|c| c.dialect())
+    }
+
+    fn try_lock(&mut self, name: RStr<'_>) -> RResult<LockAttempt, PluginError> {
+        self.call(|c| c.try_lock(name.as_str()))
+    }
+
+    fn unlock(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.unlock(name.as_str()))
+    }
+
+    fn create_scratch(&mut self) -> RResult<ConnectOptions, PluginError> {
+        self.call(|c| c.create_scratch())
+    }
+
+    fn drop_scratch(&mut self, options: &ConnectOptions) -> RResult<(), PluginError> {
+        self.call(|c| c.drop_scratch(options))
+    }
+
+    fn ping(&mut self) -> RResult<(), PluginError> {
+        self.call(|c| c.ping())
+    }
+
+    fn cancel_handle(&self) -> RResult<CancelHandleBox, PluginError> {
+        if self.poisoned {
+            return RResult::RErr(poisoned());
+        }
+        guard(|| {
+            let handle = self.inner.cancel_handle()?;
+            Ok(CancelHandle_TO::from_value(CancelAdapter(handle), TD_Opaque))
+        })
+    }
+
+    fn close(&mut self) -> RResult<(), PluginError> {
+        // Closing is allowed after a panic: it frees what it can.
+        let inner = &mut self.inner;
+        guard(|| inner.close())
+    }
+}
+
+struct CancelAdapter(Box<dyn CancelHandle>);
+
+impl abi::CancelHandle for CancelAdapter {
+    fn cancel(&self) -> RResult<(), PluginError> {
+        guard(|| self.0.cancel())
+    }
+}
+
+struct ShardAdapter<S>(S);
+
+impl<S: ShardRouter> abi::ShardRouter for ShardAdapter<S> {
+    fn route(&self, key: &ValueNE, shards: u32) -> RResult<u32, PluginError> {
+        guard(|| {
+            let key = key.as_enum().map_err(|_| {
+                PluginError::new(ErrorKind::TYPE, "the key has a value type this plugin does not know")
+            })?;
+            let shard = self.0.route(key, shards)?;
+            if shard >= shards {
+                return Err(PluginError::new(
+                    ErrorKind::INTERNAL,
+                    format!("the router chose shard {shard} of {shards}"),
+                ));
+            }
+            Ok(shard)
+        })
+    }
+}
+

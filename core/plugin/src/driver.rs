@@ -1,0 +1,192 @@
+//! The driver traits a plugin author implements, in plain Rust.
+
+use crate::{Params, PluginError, Value};
+use myrmex_abi::{
+    ConnectOptions, DialectInfo, ExecResult, LockAttempt, QueryStart, RowBatch, ServerInfo,
+    TableDetail, TableRef,
+};
+use myrmex_schema::SchemaDefinition;
+
+/// A driver: parses its URLs and opens connections.
+///
+/// Only [`Driver::connect`] is required; URLs default to the common
+/// `scheme://user:password@host:port/database?option=value` form ([`crate::url::parse`]).
+pub trait Driver: Send + Sync + 'static {
+    /// The connection type this driver opens.
+    type Connection: Connection;
+
+    /// Parses a URL of one of this driver's schemes. Relative paths resolve against
+    /// `base_dir` (empty: the working directory).
+    fn parse_url(&self, url: &str, base_dir: &str) -> Result<ConnectOptions, PluginError> {
+        let _ = base_dir;
+        crate::url::parse(url)
+    }
+
+    /// The URL of `options` without its password.
+    fn display_url(&self, options: &ConnectOptions) -> String {
+        crate::url::display(options)
+    }
+
+    /// Opens a connection.
+    fn connect(&self, options: &ConnectOptions) -> Result<Self::Connection, PluginError>;
+}
+
+/// Cancels the statement running on a connection, from any thread.
+pub trait CancelHandle: Send + Sync + 'static {
+    /// Requests cancellation; does nothing when nothing runs.
+    fn cancel(&self) -> Result<(), PluginError>;
+}
+
+/// An open connection.
+///
+/// Required: [`Connection::dialect`], [`Connection::execute`],
+/// [`Connection::execute_batch`], [`Connection::query`], [`Connection::in_transaction`],
+/// [`Connection::server_info`]. Everything else has a default: transactions and savepoints
+/// are SQL sent through [`Connection::execute_batch`] with names quoted by
+/// [`Connection::quote`]; a query answers in one batch; catalog, lock and scratch methods
+/// answer "unsupported" naming the method.
+pub trait Connection: Send + 'static {
+    /// The dialect this connection speaks.
+    fn dialect(&mut self) -> Result<DialectInfo, PluginError>;
+
+    /// Runs one statement that returns no rows.
+    fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<ExecResult, PluginError>;
+
+    /// Runs a `;`-separated script without parameters.
+    fn execute_batch(&mut self, sql: &str) -> Result<(), PluginError>;
+
+    /// Runs a query and returns its columns and up to `batch_size` rows; the rest come from
+    /// [`Connection::fetch`].
+    fn query(
+        &mut self,
+        sql: &str,
+        params: Params<'_>,
+        batch_size: u32,
+    ) -> Result<QueryStart, PluginError>;
+
+    /// The next rows of the open cursor. The default has no cursor: every query answered
+    /// in its first batch.
+    fn fetch(&mut self, batch_size: u32) -> Result<RowBatch, PluginError> {
+        let _ = batch_size;
+        Ok(RowBatch {
+            values: Default::default(),
+            done: true,
+        })
+    }
+
+    /// Closes the open cursor.
+    fn close_cursor(&mut self) {}
+
+    /// True while a transaction is open.
+    fn in_transaction(&self) -> bool;
+
+    /// Engine and version.
+    fn server_info(&mut self) -> Result<ServerInfo, PluginError>;
+
+    /// Quotes an identifier with `"`, doubling any `"` inside.
+    fn quote(&self, name: &str) -> String {
+        crate::sql::quote_ident(name, '"')
+    }
+
+    /// `BEGIN`.
+    fn begin(&mut self) -> Result<(), PluginError> {
+        self.execute_batch("BEGIN")
+    }
+
+    /// The transaction a migration runs in: by default [`Connection::begin`].
+    fn begin_exclusive(&mut self, script: &str) -> Result<(), PluginError> {
+        let _ = script;
+        self.begin()
+    }
+
+    /// `COMMIT`.
+    fn commit(&mut self) -> Result<(), PluginError> {
+        self.execute_batch("COMMIT")
+    }
+
+    /// `ROLLBACK`.
+    fn rollback(&mut self) -> Result<(), PluginError> {
+        self.execute_batch("ROLLBACK")
+    }
+
+    /// `SAVEPOINT name`.
+    fn savepoint(&mut self, name: &str) -> Result<(), PluginError> {
+        let sql = format!("SAVEPOINT {}", self.quote(name));
+        self.execute_batch(&sql)
+    }
+
+    /// `RELEASE SAVEPOINT name`.
+    fn release_savepoint(&mut self, name: &str) -> Result<(), PluginError> {
+        let sql = format!("RELEASE SAVEPOINT {}", self.quote(name));
+        self.execute_batch(&sql)
+    }
+
+    /// `ROLLBACK TO SAVEPOINT name`.
+    fn rollback_to_savepoint(&mut self, name: &str) -> Result<(), PluginError> {
+        let sql = format!("ROLLBACK TO SAVEPOINT {}", self.quote(name));
+        self.execute_batch(&sql)
+    }
+
+    /// Tables and views visible to the connection.
+    fn tables(&mut self) -> Result<Vec<TableRef>, PluginError> {
+        Err(unsupported("listing tables"))
+    }
+
+    /// One table's columns, keys and indexes.
+    fn describe(&mut self, schema: &str, table: &str) -> Result<TableDetail, PluginError> {
+        let _ = (schema, table);
+        Err(unsupported("describing a table"))
+    }
+
+    /// The schema as the host's typed definition; `schemas` empty for the current one.
+    fn schema(&mut self, schemas: &[String]) -> Result<SchemaDefinition, PluginError> {
+        let _ = schemas;
+        Err(unsupported("reading the schema"))
+    }
+
+    /// Tries once to take the named session lock.
+    fn try_lock(&mut self, name: &str) -> Result<LockAttempt, PluginError> {
+        let _ = name;
+        Err(unsupported("locks"))
+    }
+
+    /// Releases a lock taken by [`Connection::try_lock`].
+    fn unlock(&mut self, name: &str) -> Result<(), PluginError> {
+        let _ = name;
+        Err(unsupported("locks"))
+    }
+
+    /// Creates an empty scratch database of the same engine.
+    fn create_scratch(&mut self) -> Result<ConnectOptions, PluginError> {
+        Err(unsupported("scratch databases"))
+    }
+
+    /// Drops a scratch database made by [`Connection::create_scratch`].
+    fn drop_scratch(&mut self, options: &ConnectOptions) -> Result<(), PluginError> {
+        let _ = options;
+        Err(unsupported("scratch databases"))
+    }
+
+    /// Checks that the connection is alive: `SELECT 1`.
+    fn ping(&mut self) -> Result<(), PluginError> {
+        self.query("SELECT 1", Params::none(), 1).map(|_| ())
+    }
+
+    /// A handle that cancels the running statement from another thread.
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>, PluginError> {
+        Err(unsupported("cancelling a statement"))
+    }
+
+    /// Closes the connection; later calls fail.
+    fn close(&mut self) -> Result<(), PluginError>;
+}
+
+/// A shard router: maps a key to one of `shards` shards.
+pub trait ShardRouter: Send + Sync + 'static {
+    /// The shard (0-based, below `shards`) that holds `key`.
+    fn route(&self, key: &Value, shards: u32) -> Result<u32, PluginError>;
+}
+
+fn unsupported(what: &str) -> PluginError {
+    PluginError::unsupported(format!("this driver does not support {what}"))
+}

@@ -1,0 +1,79 @@
+//! Reading every row of a query, and building row batches.
+
+use crate::{Connection, Params, PluginError, Value};
+use myrmex_abi::{ErrorKind, RowBatch, ValueNE};
+
+/// Runs `sql` on `conn` and collects every row (for catalog queries and tests).
+pub fn all_rows<C: Connection + ?Sized>(
+    conn: &mut C,
+    sql: &str,
+    params: Params<'_>,
+) -> Result<Vec<Vec<Value>>, PluginError> {
+    let start = conn.query(sql, params, 1024)?;
+    let width = start.columns.len();
+    let mut out = Vec::new();
+    let mut batch = start.first;
+    loop {
+        push_rows(&mut out, &batch, width)?;
+        if batch.done {
+            return Ok(out);
+        }
+        batch = conn.fetch(1024)?;
+    }
+}
+
+fn push_rows(out: &mut Vec<Vec<Value>>, batch: &RowBatch, width: usize) -> Result<(), PluginError> {
+    if width == 0 {
+        return Ok(());
+    }
+    for row in batch.values.chunks(width) {
+        let row = row
+            .iter()
+            .map(|v| {
+                v.as_enum().cloned().map_err(|_| {
+                    PluginError::new(ErrorKind::TYPE, "a value of a type this plugin does not know")
+                })
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        out.push(row);
+    }
+    Ok(())
+}
+
+/// A row batch under construction: values are pushed row by row.
+#[derive(Default)]
+pub struct Batch {
+    values: Vec<ValueNE>,
+}
+
+impl Batch {
+    /// An empty batch with room for `values` values.
+    pub fn with_capacity(values: usize) -> Self {
+        Batch {
+            values: Vec::with_capacity(values),
+        }
+    }
+
+    /// Appends one value of the current row.
+    pub fn push(&mut self, value: Value) {
+        self.values.push(ValueNE::from(value));
+    }
+
+    /// Number of values pushed.
+    pub fn len(&self) -> usize {
+        self.values.len()
+    }
+
+    /// True when nothing was pushed.
+    pub fn is_empty(&self) -> bool {
+        self.values.is_empty()
+    }
+
+    /// The finished batch; `done` when the cursor is exhausted.
+    pub fn finish(self, done: bool) -> RowBatch {
+        RowBatch {
+            values: self.values.into(),
+            done,
+        }
+    }
+}
