@@ -41,12 +41,26 @@ impl ConnectOptions {
     }
 }
 
+impl ConnectOptions {
+    /// True for option names whose value is a secret (`password`, `sslpassword`, `passwd`,
+    /// `pwd`, `secret`, `token`…): never shown, in `Debug` or anywhere else.
+    pub fn is_secret_key(name: &str) -> bool {
+        let n = name.to_ascii_lowercase();
+        ["pass", "pwd", "secret", "token"]
+            .iter()
+            .any(|w| n.contains(w))
+    }
+}
+
 impl fmt::Debug for ConnectOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let opts: Vec<(&str, &str)> = self
             .options
             .iter()
-            .map(|t| (t.0.as_str(), t.1.as_str()))
+            .map(|t| {
+                let v = if Self::is_secret_key(&t.0) { "***" } else { t.1.as_str() };
+                (t.0.as_str(), v)
+            })
             .collect();
         f.debug_struct("ConnectOptions")
             .field("db_type", &self.db_type.as_str())

@@ -20,9 +20,10 @@ use myrmex_abi::{ConnectOptions, Tuple2};
 
 type Result<T> = std::result::Result<T, PluginError>;
 
-/// The error for `url` (shown redacted) and what is wrong with it.
-fn url_error(url: &str, reason: &str) -> PluginError {
-    PluginError::invalid(format!("invalid connection URL `{}`: {reason}", redact(url)))
+/// The error for a URL: what is wrong with it, never its text (the host names the URL,
+/// redacted, around this message).
+fn url_error(_url: &str, reason: &str) -> PluginError {
+    PluginError::invalid(reason)
 }
 use percent_encoding::percent_decode_str;
 
@@ -40,10 +41,7 @@ const AMBIGUOUS: &str = "an `@` follows a `/`, `?` or `#`, so where the password
 /// assert!(!myrmex_plugin::url::is_secret_option("sslmode"));
 /// ```
 pub fn is_secret_option(name: &str) -> bool {
-    let n = name.to_ascii_lowercase();
-    ["pass", "pwd", "secret", "token"]
-        .iter()
-        .any(|w| n.contains(w))
+    ConnectOptions::is_secret_key(name)
 }
 
 fn is_scheme(s: &str) -> bool {
@@ -416,5 +414,177 @@ fn push_options(u: &mut String, options: &ConnectOptions) {
         u.push(if i == 0 { '?' } else { '&' });
         let v = if is_secret_option(&t.0) { "***" } else { t.1.as_str() };
         u.push_str(&format!("{}={}", t.0, v));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The error as the host shows it: the redacted URL, then the reason.
+    fn err(url: &str) -> String {
+        let e = parse(url).unwrap_err();
+        format!("invalid connection URL `{}`: {}", redact(url), e.message)
+    }
+
+    #[test]
+    fn server_forms() {
+        let o = parse("postgresql://u@%2Frun%2Fpostgresql/db").unwrap();
+        assert_eq!(o.db_type.as_str(), "postgresql");
+        assert_eq!(o.host.as_str(), "/run/postgresql");
+        let o = parse("mariadb://root@[::1]:3307/test").unwrap();
+        assert_eq!(
+            (o.db_type.as_str(), o.host.as_str(), o.port),
+            ("mariadb", "::1", 3307)
+        );
+        let o = parse("mysql://root:a%3Ab%40c@h/d").unwrap();
+        assert_eq!(o.password.as_str(), "a:b@c");
+        assert_eq!(o.user.as_str(), "root");
+        // `:` and `@` need no encoding in the password: the user ends at the first `:`,
+        // the password at the last `@` before the host.
+        let o = parse("mysql://root:a:b@c@h/d").unwrap();
+        assert_eq!((o.password.as_str(), o.host.as_str()), ("a:b@c", "h"));
+    }
+
+    #[test]
+    fn errors_never_show_the_password() {
+        let e = err("postgres://ann:topsecret@h:99999/db");
+        assert!(e.contains("99999"), "{e}");
+        assert!(!e.contains("topsecret"), "{e}");
+        assert!(parse("no-scheme-here").is_err());
+    }
+
+    #[test]
+    fn unencoded_slash_question_mark_or_hash_in_the_password_is_ambiguous() {
+        for url in [
+            "postgres://u:se/cret99@host/db",
+            "postgres://u:se?cret99@host/db",
+            "postgres://u:se#cret99@host/db",
+            "postgres://u:p@ss/w:rd#1?x@h/db",
+        ] {
+            let e = err(url);
+            assert!(e.contains("percent-encode"), "{e}");
+            assert!(e.contains("postgres://u:***@h"), "{e}");
+            for part in ["se", "cret", "ss", "rd", "x@"] {
+                assert!(!e.contains(&format!("{part}99")), "{e}");
+                assert!(!e.contains(&format!(":{part}")), "{e}");
+            }
+        }
+        let e = err("postgres://u:p@ss/w:rd#1?x@h/db");
+        assert!(!e.contains("rd#1") && !e.contains("p@ss"), "{e}");
+    }
+
+    #[test]
+    fn bad_percent_encoding_names_the_part() {
+        for (url, part) in [
+            ("postgres://u%zz:pw@h/db", "the user"),
+            ("postgres://u:pw%zzSecret@h/db", "the password"),
+            ("postgres://u:pwSecret%4@h/db", "the password"),
+            ("postgres://u@h%zz/db", "the host"),
+            ("postgres://u@h/db%4", "the database"),
+            ("postgres://u@h/db?ssl%zz=1", "the name of option 1"),
+            ("postgres://u@h/db?a=1&b=%g0", "the value of option `b`"),
+        ] {
+            let e = err(url);
+            assert!(e.contains(part), "{url}: {e}");
+            assert!(e.contains("two hex digits"), "{url}: {e}");
+            assert!(!e.contains("Secret"), "{url}: {e}");
+        }
+    }
+
+    #[test]
+    fn a_missing_at_sign_does_not_echo_the_password() {
+        let e = err("postgres://ann:Secretish/db");
+        assert!(!e.contains("Secretish"), "{e}");
+        let e = err("postgres://ann:Sec:retish/db");
+        assert!(!e.contains("retish") && !e.contains("Sec"), "{e}");
+        let e = err("postgres:ann:Secretish@h/db");
+        assert!(!e.contains("Secretish"), "{e}");
+    }
+
+    #[test]
+    fn secret_options_are_redacted() {
+        let e = err("postgres://u@h/db?password=Secr3tQ&sslmode=x&bad%zz=1");
+        assert!(!e.contains("Secr3tQ"), "{e}");
+        assert!(e.contains("password=***&sslmode=x"), "{e}");
+        assert_eq!(
+            redact("mysql://u@h/d?SSLPassword=a&passwd=b&pwd=c&x=d"),
+            "mysql://u@h/d?SSLPassword=***&passwd=***&pwd=***&x=d"
+        );
+    }
+
+    #[test]
+    fn redact_in_text_finds_every_url() {
+        assert_eq!(
+            redact_in_text("a pg://u:x@h/d and \"mysql://v:y/z@h/d\" end"),
+            "a pg://u:***@h/d and \"mysql://v:***@h/d\" end"
+        );
+    }
+
+    mod property {
+        use super::super::*;
+        use proptest::prelude::*;
+
+        /// Password pieces are upper case with a `Q`, so finding "Q" in a message means part
+        /// of the password leaked (no other part of the generated URLs holds a `Q`).
+        fn password() -> impl Strategy<Value = String> {
+            proptest::collection::vec(
+                prop_oneof![
+                    "Q[A-Z0-9]{1,4}",
+                    Just("/".to_string()),
+                    Just("?".to_string()),
+                    Just("#".to_string()),
+                    Just("@".to_string()),
+                    Just(":".to_string()),
+                    Just("%".to_string()),
+                    Just("%4".to_string()),
+                    Just("%zz".to_string()),
+                    Just("%41".to_string()),
+                    Just("&".to_string()),
+                    Just("=".to_string()),
+                ],
+                1..8,
+            )
+            .prop_map(|v| format!("Q{}", v.concat()))
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(2000))]
+            #[test]
+            fn a_planted_password_never_shows(
+                scheme in prop_oneof![Just("postgres"), Just("mysql"), Just("pg"), Just("mariadb")],
+                user in "[a-z]{0,4}",
+                pw in password(),
+                host in "[a-z]{0,5}",
+                port in prop_oneof![Just(String::new()), Just(":5432".to_string()), Just(":x".to_string()), Just(":99999".to_string())],
+                db in "[a-z/]{0,5}",
+                query in prop_oneof![
+                    Just(String::new()),
+                    Just("?sslmode=require".to_string()),
+                    // An unencoded `&` ends an option value in any reading, so it is encoded here.
+                    password().prop_map(|p| format!("?password={}", p.replace('&', "%26"))),
+                    password().prop_map(|p| format!("?sslmode=x&sslpassword={}", p.replace('&', "%26"))),
+                ],
+                with_at in any::<bool>(),
+            ) {
+                let url = if with_at {
+                    format!("{scheme}://{user}:{pw}@{host}{port}/{db}{query}")
+                } else {
+                    // A forgotten host: without an `@` nothing marks where a password with
+                    // a `/`, `?` or `#` ends, so only `:` and `%` forms are planted.
+                    let pw = pw.replace(['/', '?', '#', '@', '&'], "");
+                    format!("{scheme}://{user}:{pw}/{db}{query}")
+                };
+                let shown = match parse(&url) {
+                    Ok(o) => format!("{} {o:?}", display(&o)),
+                    Err(e) => format!("invalid connection URL `{}`: {}", redact(&url), e.message),
+                };
+                prop_assert!(!shown.contains('Q'), "{} -> {}", url, shown);
+                let r = redact(&url);
+                prop_assert!(!r.contains('Q'), "{} -> {}", url, r);
+                let t = redact_in_text(&format!("error: '{url}' x"));
+                prop_assert!(!t.contains('Q'), "{} -> {}", url, t);
+            }
+        }
     }
 }
