@@ -323,6 +323,39 @@ pub fn parse(url: &str) -> Result<ConnectOptions> {
 }
 
 
+/// The [`ConnectOptions`] extension naming the directory relative file paths resolve
+/// against (set by the host for connections from a config file).
+pub const BASE_DIR: &str = "base_dir";
+
+/// The database file of `options`: [`ConnectOptions::database`], resolved against the
+/// [`BASE_DIR`] extension when it is relative (`:memory:` and `mode=memory` names stay).
+///
+/// ```
+/// use myrmex_plugin::url::{file_path, BASE_DIR};
+/// use myrmex_plugin::{ConnectOptions, Value};
+/// let mut o = ConnectOptions { database: "app.db".into(), ..Default::default() };
+/// assert_eq!(file_path(&o), "app.db");
+/// o.extensions.push(myrmex_abi::Extension { key: BASE_DIR.into(), value: Value::Text("/etc/x".into()).into() });
+/// assert_eq!(file_path(&o), "/etc/x/app.db");
+/// ```
+pub fn file_path(options: &ConnectOptions) -> String {
+    let db = options.database.as_str();
+    let memory = db == ":memory:" || db.contains("mode=memory");
+    let base = options
+        .extensions
+        .iter()
+        .find(|e| e.key.as_str() == BASE_DIR)
+        .and_then(|e| e.value.as_enum().ok())
+        .and_then(|v| v.as_text())
+        .filter(|b| !b.is_empty());
+    match base {
+        Some(base) if !memory && !db.is_empty() && std::path::Path::new(db).is_relative() => {
+            std::path::Path::new(base).join(db).display().to_string()
+        }
+        _ => db.to_string(),
+    }
+}
+
 /// Parses the URL of a database that lives in a file: `scheme://path`, `scheme:///abs/path`,
 /// `scheme:path`, with options after `?`; `scheme::memory:` (or `scheme://:memory:`) is an
 /// in-memory database. The path lands in [`ConnectOptions::database`]; relative paths are

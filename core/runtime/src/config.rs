@@ -346,32 +346,41 @@ impl Config {
                     .collect::<Vec<_>>()
                     .join(", "),
             })?;
-        let mut conn = match &c.url {
-            Some(url) => DatabaseConnection::from_url(name, url)?,
+        // Relative file paths (a SQLite database, say) resolve against the directory of
+        // this file; the driver applies that to whatever in its parameters is a path.
+        let base_dir = self
+            .path
+            .as_deref()
+            .and_then(Path::parent)
+            .filter(|b| !b.as_os_str().is_empty())
+            .map(Path::to_path_buf);
+        let mut params = match &c.url {
+            Some(url) => {
+                let registry = crate::plugin::Registry::global();
+                let options = registry.parse_url(url, base_dir.as_deref().unwrap_or(Path::new("")))?;
+                crate::ConnectParams::from_options(&options)
+            }
             None => {
-                let mut d = DatabaseConnection::new(name, c.db_type.clone().unwrap_or_default());
-                d.host = c.host.clone().unwrap_or_default();
-                d.port = c.port;
-                d.database = c.database.clone().unwrap_or_default();
-                d.user = c.user.clone().unwrap_or_default();
-                d
+                let mut p = crate::ConnectParams::new(c.db_type.clone().unwrap_or_default())
+                    .host(c.host.clone().unwrap_or_default())
+                    .database(c.database.clone().unwrap_or_default())
+                    .user(c.user.clone().unwrap_or_default());
+                p.port = c.port;
+                p
             }
         };
-        conn.options
+        params
+            .options
             .extend(c.options.iter().map(|(k, v)| (k.clone(), v.clone())));
+        params.base_dir = base_dir;
         if let Some(var) = &c.password_env {
             let secret = std::env::var(var).map_err(|_| Error::MissingSecret {
                 connection: name.to_string(),
                 var: var.clone(),
             })?;
-            conn.set_password(Secret::new(secret));
+            params.set_password(Secret::new(secret));
         }
-        if crate::url::canonical_scheme(&conn.db_type) == "sqlite" && conn.database != ":memory:" {
-            conn.database = self
-                .resolve(Path::new(&conn.database))
-                .to_string_lossy()
-                .into_owned();
-        }
+        let conn = DatabaseConnection::new(name, params);
         Ok(conn)
     }
 }
@@ -459,7 +468,7 @@ mod tests {
     #[test]
     fn parses_the_spec_example() {
         let c = Config::parse(
-            "plugin_dirs = [\"./plugins\"]\n[connections.app]\nurl = \"sqlite://app.db\"\n[connections.pg]\nurl = \"postgres://postgres@127.0.0.1:5432/test\"\npassword_env = \"PGPASSWORD\"\npool = { max_size = 16, min_idle = 1, timeout_ms = 5000 }\n",
+            "plugin_dirs = [\"./plugins\"]\n[connections.app]\nurl = \"filedb://app.db\"\n[connections.pg]\nurl = \"srv://admin@127.0.0.1:5432/test\"\npassword_env = \"PGPASSWORD\"\npool = { max_size = 16, min_idle = 1, timeout_ms = 5000 }\n",
             Path::new("myrmex.toml"),
         )
         .unwrap();
@@ -469,14 +478,14 @@ mod tests {
 
     #[test]
     fn unknown_key_names_file_line_and_key() {
-        let e = err("[connections.app]\nurl = \"sqlite://a.db\"\npasword_env = \"X\"\n");
+        let e = err("[connections.app]\nurl = \"filedb://a.db\"\npasword_env = \"X\"\n");
         assert!(e.starts_with("my.toml:3:"), "{e}");
         assert!(e.contains("pasword_env"), "{e}");
     }
 
     #[test]
     fn wrong_type_names_the_key() {
-        let e = err("[connections.pg]\nurl = \"postgres://h/d\"\npool = { max_size = \"many\" }\n");
+        let e = err("[connections.pg]\nurl = \"srv://h/d\"\npool = { max_size = \"many\" }\n");
         assert!(e.starts_with("my.toml:3:"), "{e}");
         assert!(e.contains("max_size"), "{e}");
     }
@@ -515,24 +524,24 @@ mod tests {
 
     #[test]
     fn url_with_split_fields_names_file_line_and_key() {
-        let e = err("[connections.a]\nurl = \"sqlite://a.db\"\n[connections.pg]\nurl = \"postgres://u@h/d\"\n\nport = 5433\n");
+        let e = err("[connections.a]\nurl = \"filedb://a.db\"\n[connections.pg]\nurl = \"srv://u@h/d\"\n\nport = 5433\n");
         assert!(e.starts_with("my.toml:6:1:"), "{e}");
         assert!(
             e.contains("connection `pg`: key `port` cannot be combined with `url`"),
             "{e}"
         );
-        let e = err("[connections]\npg = { url = \"postgres://u@h/d\", database = \"x\" }\n");
+        let e = err("[connections]\npg = { url = \"srv://u@h/d\", database = \"x\" }\n");
         assert!(e.contains("key `database`"), "{e}");
         assert!(e.starts_with("my.toml:2:"), "{e}");
-        for key in ["db_type = \"mysql\"", "host = \"h2\"", "user = \"v\""] {
+        for key in ["db_type = \"other\"", "host = \"h2\"", "user = \"v\""] {
             let e = err(&format!(
-                "[connections.pg]\nurl = \"postgres://u@h/d\"\n{key}\n"
+                "[connections.pg]\nurl = \"srv://u@h/d\"\n{key}\n"
             ));
             assert!(e.starts_with("my.toml:3:1:"), "{e}");
         }
         // password_env and options go with a URL.
         Config::parse(
-            "[connections.pg]\nurl = \"postgres://u@h/d\"\npassword_env = \"X\"\noptions = { sslmode = \"disable\" }\n",
+            "[connections.pg]\nurl = \"srv://u@h/d\"\npassword_env = \"X\"\noptions = { sslmode = \"disable\" }\n",
             Path::new("my.toml"),
         )
         .unwrap();
@@ -540,7 +549,7 @@ mod tests {
 
     #[test]
     fn missing_secret_is_named() {
-        let c = Config::parse("[connections.pg]\nurl = \"postgres://u@h/d\"\npassword_env = \"MYRMEX_TEST_UNSET_VAR\"\n", Path::new("m.toml")).unwrap();
+        let c = Config::parse("[connections.pg]\nurl = \"srv://u@h/d\"\npassword_env = \"MYRMEX_TEST_UNSET_VAR\"\n", Path::new("m.toml")).unwrap();
         let e = c.connection("pg").unwrap_err().to_string();
         assert!(e.contains("MYRMEX_TEST_UNSET_VAR"), "{e}");
     }

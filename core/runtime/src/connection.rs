@@ -2,10 +2,12 @@
 
 use crate::error::abbreviate;
 use crate::plugin::{DriverEntry, Registry};
-use crate::{Error, Result, ResultSet, Secret};
+use crate::result::{take_values, Columns};
+use crate::{ConnectParams, Error, Result, ResultSet, Secret};
 use myrmex_abi::{
-    CancelHandleBox, ColumnMeta, ConnectOptions, ConnectionBox, ErrorKind, ExecResult, PluginError,
-    RArc, RResult, RSlice, RStr, RVec, RowBatch, ServerInfo, TableDetail, TableRef, Tuple2, Value,
+    CancelHandleBox, ConnectionBox, DialectInfo, ErrorKind, ExecResult, LockAttempt, PluginError,
+    RResult, RSlice, RStr, RVec, SchemaRequest, ServerInfo, TableDetail, TableRef, Value,
+    ValueNE,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -13,8 +15,8 @@ use std::sync::Arc;
 /// Rows per batch when streaming.
 pub const DEFAULT_BATCH_ROWS: u32 = 1000;
 
-/// A database connection: its parameters (the seed's fields) and, once [`connect`]ed, the
-/// live connection inside a driver plugin.
+/// A named database connection: its [`ConnectParams`] and, once [`connect`]ed, the live
+/// connection inside a driver plugin.
 ///
 /// `Debug` and `Display` never show the password.
 ///
@@ -22,24 +24,16 @@ pub const DEFAULT_BATCH_ROWS: u32 = 1000;
 pub struct DatabaseConnection {
     /// Name used in messages and by the manager.
     pub name: String,
-    /// Engine: `sqlite`, `postgres`, `mysql` (or any scheme a loaded driver accepts).
-    pub db_type: String,
-    /// Host; empty for SQLite.
-    pub host: String,
-    /// Port; `None` for the engine default.
-    pub port: Option<u16>,
-    /// Database name; the file path for SQLite.
-    pub database: String,
-    /// User name.
-    pub user: String,
-    password: Secret,
-    /// Further options (`sslmode`, `busy_timeout`, …).
-    pub options: Vec<(String, String)>,
+    params: ConnectParams,
     live: Option<Live>,
 }
 
 struct Live {
     conn: ConnectionBox,
+    /// The columns of the open cursor, to name a column in errors.
+    cursor: Option<Columns>,
+    /// The dialect, asked once per session.
+    dialect: Option<DialectInfo>,
     cancel: Option<CancelToken>,
     poisoned: bool,
     broken: bool,
@@ -50,17 +44,11 @@ struct Live {
 }
 
 impl Clone for DatabaseConnection {
-    /// Clones the parameters; the clone is not connected.
+    /// Clones the name and parameters; the clone is not connected.
     fn clone(&self) -> Self {
         DatabaseConnection {
             name: self.name.clone(),
-            db_type: self.db_type.clone(),
-            host: self.host.clone(),
-            port: self.port,
-            database: self.database.clone(),
-            user: self.user.clone(),
-            password: self.password.clone(),
-            options: self.options.clone(),
+            params: self.params.clone(),
             live: None,
         }
     }
@@ -70,13 +58,7 @@ impl fmt::Debug for DatabaseConnection {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("DatabaseConnection")
             .field("name", &self.name)
-            .field("db_type", &self.db_type)
-            .field("host", &self.host)
-            .field("port", &self.port)
-            .field("database", &self.database)
-            .field("user", &self.user)
-            .field("password", &self.password)
-            .field("options", &shown_options(&self.options))
+            .field("params", &self.params)
             .field("connected", &self.is_connected())
             .finish()
     }
@@ -106,100 +88,69 @@ impl fmt::Debug for CancelToken {
     }
 }
 
+/// The rows of one batch of a cursor, made the host's.
+#[derive(Debug, Clone, Default)]
+pub struct Rows {
+    /// The values, row-major.
+    pub values: Vec<Value>,
+    /// True when the cursor is exhausted (these may still be rows).
+    pub done: bool,
+}
+
 impl DatabaseConnection {
-    /// A connection named `name` to `db_type`, with every other parameter empty.
-    pub fn new(name: impl Into<String>, db_type: impl Into<String>) -> Self {
+    /// A connection named `name` with `params`, not yet connected.
+    pub fn new(name: impl Into<String>, params: ConnectParams) -> Self {
         DatabaseConnection {
             name: name.into(),
-            db_type: db_type.into(),
-            host: String::new(),
-            port: None,
-            database: String::new(),
-            user: String::new(),
-            password: Secret::default(),
-            options: Vec::new(),
+            params,
             live: None,
         }
     }
 
-    /// A connection named `name` from a URL (see [`crate::url`]).
-    ///
-    /// ```
-    /// let c = myrmex_core::DatabaseConnection::from_url("pg", "postgres://ann:pw@db/app").unwrap();
-    /// assert_eq!(c.to_string(), "pg (postgres://ann:***@db/app)");
-    /// ```
+    /// A connection named `name` from a URL, parsed by the driver that owns its scheme in
+    /// the process-wide registry.
     pub fn from_url(name: impl Into<String>, url: &str) -> Result<Self> {
-        Ok(Self::from_options(name, &crate::url::parse(url)?))
+        let options = crate::url::parse(url)?;
+        Ok(Self::new(name, ConnectParams::from_options(&options)))
     }
 
-    /// A connection from parsed options.
-    pub fn from_options(name: impl Into<String>, o: &ConnectOptions) -> Self {
-        DatabaseConnection {
-            name: name.into(),
-            db_type: o.db_type.to_string(),
-            host: o.host.to_string(),
-            port: (o.port != 0).then_some(o.port),
-            database: o.database.to_string(),
-            user: o.user.to_string(),
-            password: Secret::new(o.password.as_str()),
-            options: o
-                .options
-                .iter()
-                .map(|t| (t.0.to_string(), t.1.to_string()))
-                .collect(),
-            live: None,
-        }
+    /// The parameters.
+    pub fn params(&self) -> &ConnectParams {
+        &self.params
+    }
+
+    /// The parameters, to change before the next [`DatabaseConnection::connect`].
+    pub fn params_mut(&mut self) -> &mut ConnectParams {
+        &mut self.params
+    }
+
+    /// The driver's name (`sqlite`, `postgres`, …).
+    pub fn db_type(&self) -> &str {
+        &self.params.db_type
     }
 
     /// Sets the password.
     pub fn set_password(&mut self, password: Secret) {
-        self.password = password;
+        self.params.set_password(password);
     }
 
-    /// The URL of this connection with the password (and secret options) shown as `***`.
+    /// The URL of this connection with the password (and secret options) shown as `***`,
+    /// written by its driver.
     pub fn url(&self) -> String {
-        if self.db_type == "sqlite" {
-            let mut u = format!("sqlite://{}", self.database);
-            if self.database == ":memory:" {
-                u = "sqlite::memory:".into();
+        let options = self.params.to_options();
+        let driver = match &self.live {
+            Some(live) => Some(live._driver.clone()),
+            None => {
+                let registry = Registry::global();
+                registry
+                    .has_scheme(&self.params.db_type)
+                    .then(|| registry.driver(&self.params.db_type).ok())
+                    .flatten()
             }
-            return with_query(u, &self.options);
-        }
-        let mut u = format!("{}://", self.db_type);
-        if !self.user.is_empty() {
-            u.push_str(&self.user);
-            if !self.password.is_empty() {
-                u.push_str(":***");
-            }
-            u.push('@');
-        }
-        if self.host.contains(':') {
-            u.push_str(&format!("[{}]", self.host));
-        } else {
-            u.push_str(&self.host);
-        }
-        if let Some(p) = self.port {
-            u.push_str(&format!(":{p}"));
-        }
-        u.push('/');
-        u.push_str(&self.database);
-        with_query(u, &self.options)
-    }
-
-    /// The parameters as the driver receives them (includes the password: never log this).
-    pub(crate) fn connect_options(&self) -> ConnectOptions {
-        ConnectOptions {
-            db_type: self.db_type.as_str().into(),
-            host: self.host.as_str().into(),
-            port: self.port.unwrap_or(0),
-            database: self.database.as_str().into(),
-            user: self.user.as_str().into(),
-            password: self.password.expose().into(),
-            options: self
-                .options
-                .iter()
-                .map(|(k, v)| Tuple2(k.as_str().into(), v.as_str().into()))
-                .collect(),
+        };
+        match driver {
+            Some(d) => d.driver.display_url(&options).into(),
+            None => myrmex_plugin::url::display(&options),
         }
     }
 
@@ -211,7 +162,7 @@ impl DatabaseConnection {
     /// Connects through `registry`. Reconnects if already connected.
     pub fn connect_with(&mut self, registry: &Registry) -> Result<()> {
         self.close()?;
-        let driver = registry.driver(&self.db_type)?;
+        let driver = registry.driver(&self.params.db_type)?;
         self.connect_driver(driver)
     }
 
@@ -226,7 +177,7 @@ impl DatabaseConnection {
                 }
                 live._driver.clone()
             }
-            None => Registry::global().driver(&self.db_type)?,
+            None => Registry::global().driver(&self.params.db_type)?,
         };
         self.connect_driver(driver)
     }
@@ -234,7 +185,7 @@ impl DatabaseConnection {
     fn connect_driver(&mut self, driver: Arc<DriverEntry>) -> Result<()> {
         let conn = driver
             .driver
-            .connect(&self.connect_options())
+            .connect(&self.params.to_options())
             .into_result()
             .map_err(|source| Error::Database {
                 connection: self.name.clone(),
@@ -249,6 +200,8 @@ impl DatabaseConnection {
         tracing::debug!(connection = %self.name, url = %self.url(), "connected");
         self.live = Some(Live {
             conn,
+            cursor: None,
+            dialect: None,
             cancel,
             poisoned: false,
             broken: false,
@@ -319,8 +272,9 @@ impl DatabaseConnection {
 
     /// Runs a statement that returns no rows; `params` bind to the engine's placeholders.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
+        let params = to_abi(params);
         self.call(Some(sql), |c| {
-            c.execute(RStr::from_str(sql), RSlice::from_slice(params))
+            c.execute(RStr::from_str(sql), RSlice::from_slice(&params))
         })
     }
 
@@ -329,7 +283,7 @@ impl DatabaseConnection {
         self.call(Some(sql), |c| c.execute_batch(RStr::from_str(sql)))
     }
 
-    /// Runs a query and reads every row (the seed's `execute_query`). For large results use
+    /// Runs a query and reads every row. For large results use
     /// [`DatabaseConnection::query_stream`].
     pub fn execute_query(&mut self, sql: &str, params: &[Value]) -> Result<ResultSet> {
         let (columns, first) = self.query_start(sql, params, DEFAULT_BATCH_ROWS)?;
@@ -351,21 +305,43 @@ impl DatabaseConnection {
         sql: &str,
         params: &[Value],
         batch_rows: u32,
-    ) -> Result<(RArc<RVec<ColumnMeta>>, RowBatch)> {
+    ) -> Result<(Columns, Rows)> {
+        let params = to_abi(params);
         let start = self.call(Some(sql), |c| {
-            c.query(RStr::from_str(sql), RSlice::from_slice(params), batch_rows)
+            c.query(RStr::from_str(sql), RSlice::from_slice(&params), batch_rows)
         })?;
-        Ok((start.columns, start.first))
+        let columns = Columns::new(start.columns);
+        let values = take_values(start.first.values, &columns, &self.name)?;
+        if let Some(live) = self.live.as_mut() {
+            live.cursor = (!start.first.done).then(|| columns.clone());
+        }
+        Ok((
+            columns,
+            Rows {
+                values,
+                done: start.first.done,
+            },
+        ))
     }
 
     /// The next batch of the open cursor.
-    pub fn fetch(&mut self, batch_rows: u32) -> Result<RowBatch> {
-        self.call(None, |c| c.fetch(batch_rows))
+    pub fn fetch(&mut self, batch_rows: u32) -> Result<Rows> {
+        let batch = self.call(None, |c| c.fetch(batch_rows))?;
+        let columns = self
+            .live
+            .as_mut()
+            .and_then(|l| if batch.done { l.cursor.take() } else { l.cursor.clone() });
+        let values = take_values(batch.values, columns.as_deref().unwrap_or(&[]), &self.name)?;
+        Ok(Rows {
+            values,
+            done: batch.done,
+        })
     }
 
     /// Closes the open cursor, if any.
     pub fn close_cursor(&mut self) {
         if let Some(live) = self.live.as_mut().filter(|l| !l.poisoned) {
+            live.cursor = None;
             live.conn.close_cursor();
         }
     }
@@ -382,9 +358,16 @@ impl DatabaseConnection {
         })
     }
 
-    /// Starts a transaction.
+    /// Starts a transaction. Prefer [`DatabaseConnection::transaction`], which rolls back
+    /// when dropped.
     pub fn begin(&mut self) -> Result<()> {
         self.call(Some("BEGIN"), |c| c.begin())
+    }
+
+    /// Starts the transaction a migration runs in: the driver takes the engine's write lock
+    /// at once where it has one, and prepares what `script` needs around it.
+    pub fn begin_exclusive(&mut self, script: &str) -> Result<()> {
+        self.call(Some("BEGIN"), |c| c.begin_exclusive(RStr::from_str(script)))
     }
 
     /// Commits.
@@ -404,25 +387,17 @@ impl DatabaseConnection {
             .is_some_and(|l| !l.poisoned && l.conn.in_transaction())
     }
 
-    /// Runs `f` in a transaction: commits when it returns `Ok`, rolls back when it returns
-    /// `Err` (the error is returned unchanged).
-    pub fn transaction<T, E: From<Error>>(
-        &mut self,
-        f: impl FnOnce(&mut Self) -> std::result::Result<T, E>,
-    ) -> std::result::Result<T, E> {
-        self.begin()?;
-        match f(self) {
-            Ok(v) => {
-                self.commit()?;
-                Ok(v)
-            }
-            Err(e) => {
-                if let Err(rb) = self.rollback() {
-                    tracing::warn!(connection = %self.name, "rollback failed: {rb}");
-                }
-                Err(e)
-            }
-        }
+    /// Begins a transaction that rolls back when dropped unless committed.
+    ///
+    /// ```no_run
+    /// # fn demo(db: &mut myrmex_core::DatabaseConnection) -> myrmex_core::Result<()> {
+    /// let mut tx = db.transaction()?;
+    /// tx.execute("UPDATE t SET n = n + 1", &[])?;
+    /// tx.commit()?;
+    /// # Ok(()) }
+    /// ```
+    pub fn transaction(&mut self) -> Result<crate::Transaction<'_>> {
+        crate::Transaction::begin(self)
     }
 
     /// Creates a savepoint.
@@ -465,6 +440,54 @@ impl DatabaseConnection {
         self.call(None, |c| c.server_info())
     }
 
+    /// The SQL dialect of this connection, as its driver describes it (asked once per
+    /// session).
+    pub fn dialect(&mut self) -> Result<DialectInfo> {
+        if let Some(d) = self.live.as_ref().and_then(|l| l.dialect.clone()) {
+            return Ok(d);
+        }
+        let d = self.call(None, |c| c.dialect())?;
+        if let Some(live) = self.live.as_mut() {
+            live.dialect = Some(d.clone());
+        }
+        Ok(d)
+    }
+
+    /// Reads the schema of `schemas` (empty: the current one) as the driver's document.
+    pub(crate) fn schema_tree(&mut self, schemas: &[String]) -> Result<myrmex_abi::Tree> {
+        let request = SchemaRequest {
+            schemas: schemas.iter().map(|s| s.as_str().into()).collect(),
+            extensions: RVec::new(),
+        };
+        self.call(None, |c| c.schema(&request))
+    }
+
+    /// Tries once to take the named session lock.
+    pub fn try_lock(&mut self, name: &str) -> Result<LockAttempt> {
+        self.call(None, |c| c.try_lock(RStr::from_str(name)))
+    }
+
+    /// Releases a lock taken by [`DatabaseConnection::try_lock`].
+    pub fn unlock(&mut self, name: &str) -> Result<()> {
+        self.call(None, |c| c.unlock(RStr::from_str(name)))
+    }
+
+    /// Creates an empty scratch database of the same engine and returns its parameters.
+    pub fn create_scratch(&mut self) -> Result<ConnectParams> {
+        let o = self.call(None, |c| c.create_scratch())?;
+        let mut params = ConnectParams::from_options(&o);
+        if !params.has_password() {
+            params.set_password(self.params.password_secret());
+        }
+        Ok(params)
+    }
+
+    /// Drops a scratch database made by [`DatabaseConnection::create_scratch`].
+    pub fn drop_scratch(&mut self, scratch: &ConnectParams) -> Result<()> {
+        let o = scratch.to_options();
+        self.call(None, |c| c.drop_scratch(&o))
+    }
+
     /// Checks the connection is alive.
     pub fn ping(&mut self) -> Result<()> {
         self.call(Some("ping"), |c| c.ping())
@@ -492,44 +515,23 @@ impl DatabaseConnection {
     }
 }
 
-/// The options with secret values (`password`, `sslpassword`, …) shown as `***`.
-fn shown_options(options: &[(String, String)]) -> Vec<(&str, &str)> {
-    options
-        .iter()
-        .map(|(k, v)| {
-            let v = if crate::url::is_secret_option(k) {
-                "***"
-            } else {
-                v.as_str()
-            };
-            (k.as_str(), v)
-        })
-        .collect()
-}
-
-/// Appends the options as a query; secret ones (`password`, `sslpassword`, …) show `***`.
-fn with_query(mut url: String, options: &[(String, String)]) -> String {
-    for (i, (k, v)) in shown_options(options).into_iter().enumerate() {
-        url.push(if i == 0 { '?' } else { '&' });
-        url.push_str(k);
-        url.push('=');
-        url.push_str(v);
-    }
-    url
+/// Parameters as they cross the contract.
+fn to_abi(params: &[Value]) -> Vec<ValueNE> {
+    params.iter().cloned().map(ValueNE::from).collect()
 }
 
 /// Rows of a query read batch by batch: memory stays bounded by one batch.
 pub struct RowStream<'c> {
     conn: &'c mut DatabaseConnection,
-    columns: RArc<RVec<ColumnMeta>>,
-    batch: RVec<Value>,
+    columns: Columns,
+    batch: Vec<Value>,
     pos: usize,
     done: bool,
 }
 
 impl RowStream<'_> {
     /// The result columns.
-    pub fn columns(&self) -> &[ColumnMeta] {
+    pub fn columns(&self) -> &[myrmex_abi::ColumnMeta] {
         &self.columns
     }
 

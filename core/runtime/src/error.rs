@@ -9,6 +9,7 @@ const MAX_STATEMENT_CHARS: usize = 160;
 /// A `myrmex-core` error. Messages name what was wrong (file, line, key, connection,
 /// statement) and never contain a password.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// A plugin library was refused.
     #[error("{}: {reason}", path.display())]
@@ -57,9 +58,45 @@ pub enum Error {
     /// A schema definition is invalid or cannot be expressed in a dialect.
     #[error(transparent)]
     SchemaDefinition(#[from] myrmex_schema::SchemaError),
-    /// A live schema could not be read.
-    #[error("{0}")]
-    Schema(String),
+    /// A driver opened but a capability of its plugin failed to open.
+    #[error("{kind} `{name}` ({}) failed to open: {source}", path.display())]
+    CapabilityFailed {
+        /// Its kind.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// The plugin file.
+        path: PathBuf,
+        /// The plugin's error.
+        source: Box<PluginError>,
+    },
+    /// The driver's dialect has no DDL generator in this host.
+    #[error("{connection}: {source}")]
+    NoGenerator {
+        /// The connection.
+        connection: String,
+        /// The dialect name the driver gave.
+        dialect: String,
+        /// What the schema crate said.
+        source: myrmex_schema::SchemaError,
+    },
+    /// The driver's schema document does not fit the schema definition.
+    #[error("{connection}: the driver's schema does not fit this host's definition: {reason}")]
+    SchemaDocument {
+        /// The connection.
+        connection: String,
+        /// What did not fit (an unknown field, a wrong type), in the definition's words.
+        reason: String,
+    },
+    /// A driver sent a value of a type this host does not know (a plugin built for a later
+    /// contract).
+    #[error("{connection}: column `{column}` holds a value of a type this myrmex does not know; upgrade myrmex or cast the column in the query")]
+    UnknownValueType {
+        /// The connection.
+        connection: String,
+        /// The column.
+        column: String,
+    },
     /// A connection was used after its plugin panicked.
     #[error("{connection}: connection is unusable after a plugin panic; open a new one")]
     Poisoned {

@@ -28,15 +28,21 @@ mod connection;
 mod error;
 mod manager;
 pub mod migrate;
+mod params;
 pub mod plugin;
 mod result;
 mod schema;
 mod secret;
-pub mod sql;
+mod transaction;
 pub mod url;
 
+/// The SQL lexer shared with the drivers: statement splitting, keywords, quoting.
+pub use myrmex_plugin::sql;
+
 pub use config::{Config, Limits, MigrationsConfig, PoolConfig};
-pub use connection::{CancelToken, DatabaseConnection, RowStream, DEFAULT_BATCH_ROWS};
+pub use connection::{CancelToken, DatabaseConnection, RowStream, Rows, DEFAULT_BATCH_ROWS};
+pub use params::ConnectParams;
+pub use transaction::{Savepoint, Transaction};
 pub use error::{Error, Result, StatementFailure};
 pub use manager::{
     manage_databases, Checkout, DatabaseManager, Health, PluginConnector, PoolStats,
@@ -44,11 +50,12 @@ pub use manager::{
 };
 pub use migrate::{run_migrations, Migration, MigrationManager};
 pub use myrmex_abi::{
-    ColumnMeta, ExecResult, PluginError, ServerInfo, TableDetail, TableRef, Value,
+    ColumnMeta, DialectInfo, ErrorKind, ExecResult, LockAttempt, Nullability, PluginError,
+    ServerInfo, TableDetail, TableKind, TableRef, Value,
 };
 pub use myrmex_schema::{
     self as schema_def, diff, generate_schema, lint, Dialect, SchemaDefinition, SchemaError,
     SchemaGenerator,
 };
-pub use result::ResultSet;
+pub use result::{Columns, ResultSet};
 pub use secret::Secret;

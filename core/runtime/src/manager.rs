@@ -3,7 +3,8 @@
 use crate::config::{Config, PoolConfig};
 use crate::plugin::Registry;
 use crate::{DatabaseConnection, Error, Result, ResultSet};
-use myrmex_abi::{ConnectOptions, ErrorKind, ExecResult, Value};
+use crate::ConnectParams;
+use myrmex_abi::{ExecResult, Value};
 use scheduled_thread_pool::ScheduledThreadPool;
 use std::collections::BTreeMap;
 use std::path::Path;
@@ -15,7 +16,7 @@ use std::time::{Duration, Instant};
 #[derive(Debug)]
 pub struct PluginConnector {
     name: String,
-    options: ConnectOptions,
+    options: ConnectParams,
     registry: Arc<Registry>,
 }
 
@@ -24,7 +25,7 @@ impl r2d2::ManageConnection for PluginConnector {
     type Error = Error;
 
     fn connect(&self) -> Result<DatabaseConnection> {
-        let mut c = DatabaseConnection::from_options(self.name.as_str(), &self.options);
+        let mut c = DatabaseConnection::new(self.name.as_str(), self.options.clone());
         c.connect_with(&self.registry)?;
         Ok(c)
     }
@@ -96,7 +97,7 @@ pub struct Health {
 }
 
 struct Entry {
-    options: ConnectOptions,
+    options: ConnectParams,
     config: PoolConfig,
     pool: OnceLock<r2d2::Pool<PluginConnector>>,
     counters: Arc<Counters>,
@@ -122,13 +123,10 @@ impl Checkout {
         let (pool, name) = (&self.pool, &self.probe.name);
         if pool.state().connections == 0 {
             if let Err(err) = r2d2::ManageConnection::connect(&self.probe) {
-                let permanent = err.plugin_error().is_some_and(|p| {
-                    matches!(
-                        p.kind,
-                        ErrorKind::PERMISSION | ErrorKind::NOT_FOUND | ErrorKind::INVALID_INPUT
-                    ) || p.message.contains("password")
-                        || p.message.contains("Access denied")
-                }) || matches!(err, Error::NoDriver { .. } | Error::Url { .. });
+                // The driver classifies its engine's errors: wrong credentials, no such
+                // database or a bad option will not heal by waiting.
+                let permanent = err.plugin_error().is_some_and(|p| p.kind.is_permanent())
+                    || matches!(err, Error::NoDriver { .. } | Error::Url { .. });
                 if permanent {
                     return Err(err);
                 }
@@ -213,7 +211,7 @@ impl DatabaseManager {
         self.entries.insert(
             conn.name.clone(),
             Entry {
-                options: conn.connect_options(),
+                options: conn.params().clone(),
                 config,
                 pool: OnceLock::new(),
                 counters: Arc::default(),
@@ -234,7 +232,7 @@ impl DatabaseManager {
     /// A new, unconnected connection with the parameters of `name` (outside the pool).
     pub fn connection_config(&self, name: &str) -> Result<DatabaseConnection> {
         self.entry(name)
-            .map(|e| DatabaseConnection::from_options(name, &e.options))
+            .map(|e| DatabaseConnection::new(name, e.options.clone()))
     }
 
     fn entry(&self, name: &str) -> Result<&Entry> {

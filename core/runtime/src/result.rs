@@ -1,17 +1,74 @@
-//! [`ResultSet`]: a fully read query result.
+//! [`ResultSet`] and [`Columns`]: query results as the host hands them out.
 
-use myrmex_abi::{ColumnMeta, RArc, RVec, Value};
+use crate::{Error, Result, Value};
+use myrmex_abi::{ColumnMeta, RArc, RVec, ValueNE};
+use std::ops::Deref;
+
+/// The columns of a result, shared: a driver may return the same list for every run of a
+/// prepared statement, so comparing with [`Columns::same_as`] is a cheap cache check.
+#[derive(Clone, Debug)]
+pub struct Columns(RArc<RVec<ColumnMeta>>);
+
+impl Columns {
+    pub(crate) fn new(inner: RArc<RVec<ColumnMeta>>) -> Self {
+        Columns(inner)
+    }
+
+    /// Columns built by the host itself (for results it makes, not a driver's).
+    pub fn from_vec(columns: Vec<ColumnMeta>) -> Self {
+        Columns(RArc::new(columns.into()))
+    }
+
+    /// True when both are the same shared list (not merely equal).
+    pub fn same_as(&self, other: &Columns) -> bool {
+        std::ptr::eq::<RVec<ColumnMeta>>(&*self.0, &*other.0)
+    }
+}
+
+impl Deref for Columns {
+    type Target = [ColumnMeta];
+    fn deref(&self) -> &[ColumnMeta] {
+        &self.0
+    }
+}
+
+/// Values as they crossed the contract, made the host's: a value of a type this host does
+/// not know is an error naming its column, never a misread.
+pub(crate) fn take_values(
+    values: RVec<ValueNE>,
+    columns: &[ColumnMeta],
+    connection: &str,
+) -> Result<Vec<Value>> {
+    let width = columns.len().max(1);
+    let mut out = Vec::with_capacity(values.len());
+    for (i, ne) in values.into_iter().enumerate() {
+        match ne.into_enum() {
+            Ok(v) => out.push(v),
+            Err(_) => {
+                let column = columns
+                    .get(i % width)
+                    .map(|c| c.name.to_string())
+                    .unwrap_or_default();
+                return Err(Error::UnknownValueType {
+                    connection: connection.to_string(),
+                    column,
+                });
+            }
+        }
+    }
+    Ok(out)
+}
 
 /// Rows of a query, read to the end: columns plus values stored row by row.
 #[derive(Debug, Clone)]
 pub struct ResultSet {
-    pub(crate) columns: RArc<RVec<ColumnMeta>>,
-    pub(crate) values: RVec<Value>,
+    pub(crate) columns: Columns,
+    pub(crate) values: Vec<Value>,
 }
 
 impl ResultSet {
     /// Builds a result from columns and row-major values.
-    pub fn new(columns: RArc<RVec<ColumnMeta>>, values: RVec<Value>) -> Self {
+    pub fn new(columns: Columns, values: Vec<Value>) -> Self {
         ResultSet { columns, values }
     }
 
@@ -21,7 +78,7 @@ impl ResultSet {
     }
 
     /// The shared column list (cheap to clone).
-    pub fn columns_shared(&self) -> RArc<RVec<ColumnMeta>> {
+    pub fn columns_shared(&self) -> Columns {
         self.columns.clone()
     }
 
@@ -64,7 +121,7 @@ impl ResultSet {
     }
 
     /// Consumes the result, giving its row-major values.
-    pub fn into_values(self) -> RVec<Value> {
+    pub fn into_values(self) -> Vec<Value> {
         self.values
     }
 }

@@ -2,7 +2,7 @@
 
 use super::source::{Migration, MigrationKind};
 use crate::{Error, Result};
-use myrmex_abi::canonical::civil_from_days;
+use myrmex_plugin::canonical::civil_from_days;
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 

@@ -11,7 +11,6 @@
 //! | `statements_done`, `progress_checksum` | for `running` / `reverting`: statements done so far and the checksum of their text |
 
 use super::source::Migration;
-use crate::schema::{int, opt_text, text};
 use crate::{DatabaseConnection, Error, Result, Value};
 use myrmex_schema::{Dialect, SchemaDefinition};
 
@@ -104,33 +103,69 @@ impl History {
         Ok(def)
     }
 
+    /// The table's definition, portable: each dialect's generator writes its DDL.
+    fn definition(&self) -> SchemaDefinition {
+        use myrmex_schema::{Column, ColumnType, DefaultValue, Table};
+        let col = |name: &str, ty: ColumnType| Column {
+            nullable: false,
+            ..Column::new(name, ty)
+        };
+        let text = |n: u32| ColumnType::Varchar(n);
+        let zero = || {
+            Some(DefaultValue::Int(0))
+        };
+        SchemaDefinition {
+            tables: vec![Table {
+                name: self.table_name().to_string(),
+                columns: vec![
+                    col("version", ColumnType::BigInt),
+                    col("name", text(255)),
+                    col("kind", text(16)),
+                    col("checksum", text(64)),
+                    col("checksum_algorithm", ColumnType::Int),
+                    Column {
+                        default: Some(DefaultValue::Expr {
+                            expr: "CURRENT_TIMESTAMP".into(),
+                        }),
+                        ..col("applied_at", ColumnType::TimestampTz)
+                    },
+                    col("applied_by", text(255)),
+                    Column {
+                        default: zero(),
+                        ..col("execution_ms", ColumnType::BigInt)
+                    },
+                    col("state", text(16)),
+                    Column {
+                        default: zero(),
+                        ..col("statements_done", ColumnType::Int)
+                    },
+                    Column {
+                        nullable: true,
+                        ..col("progress_checksum", text(64))
+                    },
+                ],
+                primary_key: vec!["version".into()],
+                ..Default::default()
+            }],
+        }
+    }
+
     /// Creates the table when it does not exist.
     pub fn ensure(&self, conn: &mut DatabaseConnection) -> Result<()> {
-        let t = &self.quoted;
-        let sql = match self.dialect {
-            Dialect::Sqlite => format!(
-                "CREATE TABLE IF NOT EXISTS {t} (version INTEGER PRIMARY KEY, name TEXT NOT NULL, \
-                 kind TEXT NOT NULL, checksum TEXT NOT NULL, checksum_algorithm INTEGER NOT NULL, \
-                 applied_at TEXT NOT NULL DEFAULT CURRENT_TIMESTAMP, applied_by TEXT NOT NULL, \
-                 execution_ms INTEGER NOT NULL DEFAULT 0, state TEXT NOT NULL, \
-                 statements_done INTEGER NOT NULL DEFAULT 0, progress_checksum TEXT)"
-            ),
-            Dialect::Postgres => format!(
-                "CREATE TABLE IF NOT EXISTS {t} (version BIGINT PRIMARY KEY, name VARCHAR(255) NOT NULL, \
-                 kind VARCHAR(16) NOT NULL, checksum VARCHAR(64) NOT NULL, checksum_algorithm INT NOT NULL, \
-                 applied_at TIMESTAMPTZ NOT NULL DEFAULT now(), applied_by VARCHAR(255) NOT NULL, \
-                 execution_ms BIGINT NOT NULL DEFAULT 0, state VARCHAR(16) NOT NULL, \
-                 statements_done INT NOT NULL DEFAULT 0, progress_checksum VARCHAR(64))"
-            ),
-            Dialect::Mysql | Dialect::Mariadb => format!(
-                "CREATE TABLE IF NOT EXISTS {t} (version BIGINT PRIMARY KEY, name VARCHAR(255) NOT NULL, \
-                 kind VARCHAR(16) NOT NULL, checksum VARCHAR(64) NOT NULL, checksum_algorithm INT NOT NULL, \
-                 applied_at TIMESTAMP(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3), applied_by VARCHAR(255) NOT NULL, \
-                 execution_ms BIGINT NOT NULL DEFAULT 0, state VARCHAR(16) NOT NULL, \
-                 statements_done INT NOT NULL DEFAULT 0, progress_checksum VARCHAR(64)) ENGINE=InnoDB"
-            ),
-        };
-        conn.execute_batch(&sql)
+        let statements = myrmex_schema::SchemaGenerator::new(self.dialect)
+            .statements(&self.definition())?;
+        let bare = self.dialect.quote(self.table_name());
+        for stmt in statements {
+            let sql = match stmt.strip_prefix("CREATE TABLE ") {
+                Some(rest) => format!(
+                    "CREATE TABLE IF NOT EXISTS {}",
+                    rest.replacen(&bare, &self.quoted, 1)
+                ),
+                None => stmt,
+            };
+            conn.execute_batch(&sql)?;
+        }
+        Ok(())
     }
 
     /// True when the table exists (without creating it).
@@ -156,17 +191,8 @@ impl History {
 
     /// Every row, by version.
     pub fn load(&self, conn: &mut DatabaseConnection) -> Result<Vec<AppliedMigration>> {
-        let at = match self.dialect {
-            Dialect::Sqlite => "applied_at".to_string(),
-            Dialect::Postgres => {
-                "to_char(applied_at AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS')".to_string()
-            }
-            Dialect::Mysql | Dialect::Mariadb => {
-                "DATE_FORMAT(applied_at, '%Y-%m-%d %H:%i:%s')".to_string()
-            }
-        };
         let sql = format!(
-            "SELECT version, name, kind, checksum, checksum_algorithm, {at}, applied_by, \
+            "SELECT version, name, kind, checksum, checksum_algorithm, applied_at, applied_by, \
              execution_ms, state, statements_done, progress_checksum FROM {} ORDER BY version",
             self.quoted
         );
@@ -180,7 +206,7 @@ impl History {
                 kind: text(&r[2]),
                 checksum: text(&r[3]),
                 checksum_algorithm: int(&r[4]),
-                applied_at: text(&r[5]),
+                applied_at: utc_seconds(&r[5]),
                 applied_by: text(&r[6]),
                 execution_ms: int(&r[7]),
                 state: text(&r[8]),
@@ -327,4 +353,37 @@ impl History {
         conn.execute(&sql, &[Value::Int(version)])?;
         Ok(())
     }
+}
+
+/// Text of a catalog value (empty for NULL; numbers printed).
+fn text(v: &Value) -> String {
+    match v {
+        Value::Null => String::new(),
+        other => other.to_string(),
+    }
+}
+
+/// An integer column (0 for NULL or text that is not a number).
+fn int(v: &Value) -> i64 {
+    match v {
+        Value::Int(i) => *i,
+        Value::Bool(b) => i64::from(*b),
+        other => other.as_text().and_then(|t| t.trim().parse().ok()).unwrap_or(0),
+    }
+}
+
+/// Text, or `None` for NULL.
+fn opt_text(v: &Value) -> Option<String> {
+    (!v.is_null()).then(|| text(v))
+}
+
+/// `applied_at` as `YYYY-MM-DD HH:MM:SS` in UTC, from whatever temporal form the driver
+/// returns (an instant with its offset, a timestamp, or text).
+fn utc_seconds(v: &Value) -> String {
+    let raw = text(v);
+    let utc = match myrmex_plugin::canonical::parse_timestamp(&raw) {
+        Some(t) => myrmex_plugin::canonical::to_utc(&t),
+        None => raw,
+    };
+    utc.chars().take(19).collect()
 }

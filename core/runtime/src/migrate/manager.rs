@@ -85,7 +85,7 @@ impl MigrationManager {
     }
 
     fn history(&self, conn: &mut DatabaseConnection) -> Result<History> {
-        History::new(&self.options.table, conn.dialect()?)
+        History::new(&self.options.table, conn.schema_dialect()?)
     }
 
     /// Disk versus history table. Takes no lock and creates nothing.
@@ -239,17 +239,16 @@ impl MigrationManager {
             }
             let by = applied_by();
             let mut report = Report::default();
-            conn.transaction(|conn| {
-                for m in self.migrations.iter().filter(|m| m.version <= version) {
-                    history.insert(conn, m, &by, 0, history::state::BASELINE)?;
-                    report.recorded.push(format!("baseline V{}__{}", m.version, m.name));
-                }
-                if !self.migrations.iter().any(|m| m.version == version) {
-                    history.insert_baseline_marker(conn, version, &by)?;
-                    report.recorded.push(format!("baseline marker at version {version}"));
-                }
-                Ok::<(), Error>(())
-            })?;
+            let mut tx = conn.transaction()?;
+            for m in self.migrations.iter().filter(|m| m.version <= version) {
+                history.insert(&mut tx, m, &by, 0, history::state::BASELINE)?;
+                report.recorded.push(format!("baseline V{}__{}", m.version, m.name));
+            }
+            if !self.migrations.iter().any(|m| m.version == version) {
+                history.insert_baseline_marker(&mut tx, version, &by)?;
+                report.recorded.push(format!("baseline marker at version {version}"));
+            }
+            tx.commit()?;
             Ok(report)
         })
     }
@@ -259,7 +258,9 @@ impl MigrationManager {
     pub fn accept(&self, conn: &mut DatabaseConnection, versions: &[i64]) -> Result<Report> {
         self.locked(conn, |conn, history, status| {
             let mut report = Report::default();
-            conn.transaction(|conn| accept_changed(conn, history, &status, versions, &mut report))?;
+            let mut tx = conn.transaction()?;
+            accept_changed(&mut tx, history, &status, versions, &mut report)?;
+            tx.commit()?;
             Ok(report)
         })
     }
@@ -270,7 +271,9 @@ impl MigrationManager {
     pub fn repair(&self, conn: &mut DatabaseConnection) -> Result<Report> {
         self.locked(conn, |conn, history, status| {
             let mut report = Report::default();
-            conn.transaction(|conn| {
+            let mut tx = conn.transaction()?;
+            {
+                let conn = &mut *tx;
                 accept_changed(conn, history, &status, &[], &mut report)?;
                 for e in &status.entries {
                     match e.state {
@@ -299,8 +302,8 @@ impl MigrationManager {
                         _ => {}
                     }
                 }
-                Ok::<(), Error>(())
-            })?;
+            }
+            tx.commit()?;
             Ok(report)
         })
     }
@@ -365,7 +368,7 @@ fn accept_changed(
 
 /// The rows of history table `table` (none when it does not exist yet). Takes no lock.
 pub fn applied(conn: &mut DatabaseConnection, table: &str) -> Result<Vec<AppliedMigration>> {
-    let history = History::new(table, conn.dialect()?)?;
+    let history = History::new(table, conn.schema_dialect()?)?;
     if history.exists(conn)? {
         history.load(conn)
     } else {

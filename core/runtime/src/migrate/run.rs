@@ -9,13 +9,8 @@ use super::source::{MigrationKind, Part, Statement};
 use super::{Observer, ScriptRunner};
 use crate::error::StatementFailure;
 use crate::sql::first_keyword;
-use crate::{DatabaseConnection, Error, Result};
-use myrmex_schema::Dialect;
+use crate::{DatabaseConnection, Error, Result, Transaction};
 use std::time::Instant;
-
-/// MySQL error codes meaning "this DDL already happened": table/column/key/constraint
-/// exists, or the thing to drop is gone.
-const MYSQL_ALREADY_DONE: &[i64] = &[1007, 1008, 1050, 1051, 1060, 1061, 1091, 1304, 1359, 1826];
 
 /// Runs steps against one connection.
 pub struct Runner<'a> {
@@ -32,12 +27,10 @@ pub struct Runner<'a> {
 }
 
 impl Runner<'_> {
-    fn dialect(&self) -> Dialect {
-        self.history.dialect
-    }
-
-    fn is_mysql(&self) -> bool {
-        matches!(self.dialect(), Dialect::Mysql | Dialect::Mariadb)
+    /// True when DDL commits on its own (MySQL, MariaDB): a migration then runs statement
+    /// by statement, its progress recorded after each one, instead of in one transaction.
+    fn ddl_autocommits(&mut self) -> Result<bool> {
+        Ok(!self.conn.dialect()?.transactional_ddl)
     }
 
     /// Runs a step; returns its duration in milliseconds.
@@ -53,107 +46,56 @@ impl Runner<'_> {
             refuse_transaction_control(part, &statements)?;
         }
         let transactional = !part.no_transaction
-            && (step.migration.kind == MigrationKind::Rhai || !self.is_mysql());
+            && (step.migration.kind == MigrationKind::Rhai || !self.ddl_autocommits()?);
         if transactional && !step.resuming {
-            self.in_transaction(step, &statements, started)?;
+            self.transaction(step, &statements, started)?;
         } else {
             self.by_statement(step, &statements, started)?;
         }
         Ok(started.elapsed().as_millis() as i64)
     }
 
-    fn begin(&mut self) -> Result<()> {
-        match self.dialect() {
-            // Take the write lock now, not at the first write (no upgrade deadlocks).
-            Dialect::Sqlite => self.conn.execute_batch("BEGIN IMMEDIATE"),
-            _ => self.conn.begin(),
+    fn transaction(&mut self, step: &Step, statements: &[Statement], started: Instant) -> Result<()> {
+        let script = match step.migration.kind {
+            MigrationKind::Sql => step.part().text.as_str(),
+            MigrationKind::Rhai => "",
+        };
+        let mut tx = Transaction::begin_exclusive(self.conn, script)?;
+        Self::body(&mut tx, self.scripts, step, statements)?;
+        let m = &step.migration;
+        match step.direction {
+            Direction::Up => self.history.insert(
+                &mut tx,
+                m,
+                self.applied_by,
+                started.elapsed().as_millis() as i64,
+                state::APPLIED,
+            )?,
+            Direction::Down => self.history.delete(&mut tx, m.version)?,
         }
+        // The driver checks what it deferred (SQLite: foreign keys switched off by the
+        // script) before committing; a failure rolls everything back.
+        tx.commit().map_err(|e| Error::MigrationFile {
+            path: step.part().file.clone(),
+            line: None,
+            message: format!("cannot commit: {e}; rolled back"),
+        })
     }
 
-    fn in_transaction(
-        &mut self,
+    /// Runs the part's statements (or script), without transaction control.
+    fn body(
+        conn: &mut DatabaseConnection,
+        scripts: Option<&dyn ScriptRunner>,
         step: &Step,
         statements: &[Statement],
-        started: Instant,
     ) -> Result<()> {
-        // SQLite ignores `PRAGMA foreign_keys` inside a transaction. A migration that switches
-        // them off (a table rebuild, as `schema diff` writes it) gets what it means, the way
-        // SQLite documents it: off before BEGIN, `foreign_key_check` before COMMIT, back after.
-        let fk_off = self.dialect() == Dialect::Sqlite
-            && statements.iter().any(|s| fk_pragma(&s.sql) == Some(false));
-        if !fk_off {
-            return self.transaction(step, statements, started, false);
-        }
-        let before = crate::schema::rows(self.conn, "PRAGMA foreign_keys", &[])?
-            .first()
-            .is_some_and(|r| crate::schema::int(&r[0]) == 1);
-        self.conn.execute_batch("PRAGMA foreign_keys = OFF")?;
-        let result = self.transaction(step, statements, started, true);
-        if before {
-            let restored = self.conn.execute_batch("PRAGMA foreign_keys = ON");
-            // The migration's own error, if any, is the one to report.
-            return result.and(restored);
-        }
-        result
-    }
-
-    fn transaction(
-        &mut self,
-        step: &Step,
-        statements: &[Statement],
-        started: Instant,
-        fk_off: bool,
-    ) -> Result<()> {
-        self.begin()?;
-        let result = self
-            .body(step, statements, fk_off)
-            .and_then(|()| {
-                if fk_off {
-                    self.foreign_key_check(step)
-                } else {
-                    Ok(())
-                }
-            })
-            .and_then(|()| {
-                let m = &step.migration;
-                match step.direction {
-                    Direction::Up => self.history.insert(
-                        self.conn,
-                        m,
-                        self.applied_by,
-                        started.elapsed().as_millis() as i64,
-                        state::APPLIED,
-                    ),
-                    Direction::Down => self.history.delete(self.conn, m.version),
-                }
-            });
-        match result {
-            Ok(()) => self.conn.commit(),
-            Err(e) => {
-                if self.conn.in_transaction() {
-                    if let Err(rb) = self.conn.rollback() {
-                        tracing::warn!("rollback after a failed migration failed: {rb}");
-                    }
-                }
-                Err(e)
-            }
-        }
-    }
-
-    /// Runs the part's statements (or script), without transaction control; `skip_fk` leaves
-    /// out `PRAGMA foreign_keys` statements (handled around the transaction).
-    fn body(&mut self, step: &Step, statements: &[Statement], skip_fk: bool) -> Result<()> {
         let part = step.part();
         match step.migration.kind {
-            MigrationKind::Rhai => self.script(part),
+            MigrationKind::Rhai => Self::script(conn, scripts, part),
             MigrationKind::Sql => {
                 let total = statements.len();
                 for (i, s) in statements.iter().enumerate() {
-                    if skip_fk && fk_pragma(&s.sql).is_some() {
-                        continue;
-                    }
-                    self.conn
-                        .execute_batch(&s.sql)
+                    conn.execute_batch(&s.sql)
                         .map_err(|e| statement_error(e, part, s, i, total, None))?;
                 }
                 Ok(())
@@ -161,33 +103,12 @@ impl Runner<'_> {
         }
     }
 
-    /// SQLite: the rows a migration run with foreign keys off left without a parent.
-    fn foreign_key_check(&mut self, step: &Step) -> Result<()> {
-        let bad = crate::schema::rows(self.conn, "PRAGMA foreign_key_check", &[])?;
-        if bad.is_empty() {
-            return Ok(());
-        }
-        let list: Vec<String> = bad
-            .iter()
-            .take(5)
-            .map(|r| {
-                let t = crate::schema::text;
-                format!("{} row {} -> {}", t(&r[0]), t(&r[1]), t(&r[2]))
-            })
-            .collect();
-        Err(Error::MigrationFile {
-            path: step.part().file.clone(),
-            line: None,
-            message: format!(
-                "ran with foreign keys off but leaves {} row(s) without a parent ({}); rolled back",
-                bad.len(),
-                list.join(", ")
-            ),
-        })
-    }
-
-    fn script(&mut self, part: &Part) -> Result<()> {
-        let runner = self.scripts.ok_or_else(|| Error::MigrationFile {
+    fn script(
+        conn: &mut DatabaseConnection,
+        scripts: Option<&dyn ScriptRunner>,
+        part: &Part,
+    ) -> Result<()> {
+        let runner = scripts.ok_or_else(|| Error::MigrationFile {
             path: part.file.clone(),
             line: None,
             message: "a Rhai migration needs the myrmex shell to run it (`myrmex migrate`), \
@@ -195,7 +116,7 @@ impl Runner<'_> {
                 .into(),
         })?;
         runner
-            .run(self.conn, part)
+            .run(conn, part)
             .map_err(|message| Error::MigrationFile {
                 path: part.file.clone(),
                 line: None,
@@ -249,8 +170,9 @@ impl Runner<'_> {
             }
         }
         if m.kind == MigrationKind::Rhai {
-            self.script(part)?;
+            Self::script(self.conn, self.scripts, part)?;
         }
+        let autocommit = self.ddl_autocommits()?;
         let total = statements.len();
         for (i, s) in statements.iter().enumerate().skip(done) {
             if i > done && !self.observer.keep_going() {
@@ -262,7 +184,9 @@ impl Runner<'_> {
                 )));
             }
             let first_after_crash = step.resuming && i == done;
-            let dml = self.is_mysql()
+            // Where DDL commits on its own, each data statement gets a transaction with its
+            // progress row, so a crash cannot apply it twice.
+            let dml = autocommit
                 && matches!(
                     first_keyword(&s.sql).as_str(),
                     "INSERT"
@@ -282,7 +206,7 @@ impl Runner<'_> {
             let outcome = self.conn.execute_batch(&s.sql);
             match outcome {
                 Ok(()) => {}
-                Err(e) if first_after_crash && self.is_mysql() && !dml && already_done(&e) => {
+                Err(e) if first_after_crash && autocommit && !dml && already_done(&e) => {
                     tracing::warn!(
                         "{}: statement {} was applied before the interruption ({e}); recording it",
                         m.label(),
@@ -335,7 +259,7 @@ fn refuse_transaction_control(part: &Part, statements: &[Statement]) -> Result<(
                 line: Some(s.line),
                 message: format!(
                     "`{kw}`: myrmex runs each migration in its own transaction (statement by \
-                     statement on MySQL); remove the transaction control, or add \
+                     statement where DDL commits on its own); remove the transaction control, or add \
                      `-- myrmex: no-transaction` to manage it yourself"
                 ),
             });
@@ -344,29 +268,12 @@ fn refuse_transaction_control(part: &Part, statements: &[Statement]) -> Result<(
     Ok(())
 }
 
-/// `Some(on)` for `PRAGMA foreign_keys = ON|OFF|1|0|true|false`.
-fn fk_pragma(sql: &str) -> Option<bool> {
-    let flat: String = crate::sql::without_leading_comments(sql)
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ")
-        .to_ascii_lowercase();
-    let value = flat
-        .strip_prefix("pragma foreign_keys")?
-        .trim_start()
-        .strip_prefix('=')?
-        .trim();
-    match value {
-        "on" | "1" | "true" | "yes" => Some(true),
-        "off" | "0" | "false" | "no" => Some(false),
-        _ => None,
-    }
-}
-
+/// True when a DDL statement failed because it already happened before an interruption: what
+/// it creates exists, or what it drops is gone (the driver classifies its engine's codes).
 fn already_done(e: &Error) -> bool {
-    e.plugin_error()
-        .and_then(|p| p.code.into_option())
-        .is_some_and(|c| MYSQL_ALREADY_DONE.contains(&c))
+    e.plugin_error().is_some_and(|p| {
+        p.kind == myrmex_abi::ErrorKind::ALREADY_EXISTS || p.kind == myrmex_abi::ErrorKind::ALREADY_GONE
+    })
 }
 
 fn statement_error(
@@ -394,20 +301,4 @@ fn statement_error(
         note: note
             .unwrap_or_else(|| "the migration was rolled back; nothing of it is applied".into()),
     }))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::fk_pragma;
-
-    #[test]
-    fn foreign_key_pragmas() {
-        assert_eq!(
-            fk_pragma("-- rebuild t\nPRAGMA foreign_keys = OFF"),
-            Some(false)
-        );
-        assert_eq!(fk_pragma("pragma  FOREIGN_KEYS=1"), Some(true));
-        assert_eq!(fk_pragma("PRAGMA foreign_key_check"), None);
-        assert_eq!(fk_pragma("PRAGMA foreign_keys"), None);
-    }
 }

@@ -7,8 +7,6 @@ use super::MigrationManager;
 use crate::{DatabaseConnection, Error, Result};
 use myrmex_schema::normalize::differences;
 use myrmex_schema::Dialect;
-use std::path::PathBuf;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What `verify` found.
 #[derive(Debug, Clone, Default)]
@@ -28,71 +26,37 @@ impl VerifyReport {
     }
 }
 
-/// A database made for the run, dropped afterwards.
+/// A database made for the run by the driver, dropped afterwards.
 struct Scratch {
     conn: DatabaseConnection,
-    drop: Box<dyn FnOnce(&mut DatabaseConnection)>,
+    params: crate::ConnectParams,
     label: String,
 }
 
-fn unique_suffix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    format!("{}_{nanos}", std::process::id())
-}
-
-fn scratch(conn: &mut DatabaseConnection, dialect: Dialect) -> Result<Scratch> {
-    let mut fresh = conn.clone();
-    fresh.name = format!("{} (verify scratch)", conn.name);
-    match dialect {
-        Dialect::Sqlite => {
-            let path: PathBuf =
-                std::env::temp_dir().join(format!("myrmex-verify-{}.db", unique_suffix()));
-            fresh.database = path.display().to_string();
-            fresh.connect()?;
-            let label = fresh.database.clone();
-            Ok(Scratch {
-                conn: fresh,
-                drop: Box::new(move |_| {
-                    for suffix in ["", "-wal", "-shm", "-journal", ".myrmex-lock"] {
-                        let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-                    }
-                }),
-                label,
-            })
-        }
-        _ => {
-            let name = format!("myrmex_verify_{}", unique_suffix());
-            conn.execute_batch(&format!("CREATE DATABASE {name}"))?;
-            fresh.database = name.clone();
-            if let Err(e) = fresh.connect() {
-                let _ = conn.execute_batch(&format!("DROP DATABASE {name}"));
-                return Err(e);
-            }
-            let label = name.clone();
-            Ok(Scratch {
-                conn: fresh,
-                drop: Box::new(move |owner| {
-                    if let Err(e) = owner.execute_batch(&format!("DROP DATABASE IF EXISTS {name}"))
-                    {
-                        tracing::warn!("could not drop the scratch database {name}: {e}");
-                    }
-                }),
-                label,
-            })
-        }
+fn scratch(conn: &mut DatabaseConnection) -> Result<Scratch> {
+    let params = conn.create_scratch()?;
+    let label = params.database.clone();
+    let mut fresh = DatabaseConnection::new(format!("{} (verify scratch)", conn.name), params.clone());
+    if let Err(e) = fresh.connect() {
+        let _ = conn.drop_scratch(&params);
+        return Err(e);
     }
+    Ok(Scratch {
+        conn: fresh,
+        params,
+        label,
+    })
 }
 
 /// Runs the verification; `conn` only provides the server (and its parameters).
 pub fn run(manager: &MigrationManager, conn: &mut DatabaseConnection) -> Result<VerifyReport> {
-    let dialect = conn.dialect()?;
-    let mut s = scratch(conn, dialect)?;
+    let dialect = conn.schema_dialect()?;
+    let mut s = scratch(conn)?;
     let result = check(manager, &mut s.conn, dialect);
     let _ = s.conn.close();
-    (s.drop)(conn);
+    if let Err(e) = conn.drop_scratch(&s.params) {
+        tracing::warn!("could not drop the scratch database {}: {e}", s.label);
+    }
     let mut report = result?;
     report.scratch = s.label;
     Ok(report)

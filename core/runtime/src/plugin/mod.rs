@@ -11,6 +11,7 @@ pub use search::{
 
 use crate::{Error, Result};
 use myrmex_abi::{CapabilityKind, DriverBox, PluginModRef, RStr};
+use std::sync::Mutex;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
@@ -25,6 +26,8 @@ pub struct CapabilityInfo {
     pub name: String,
     /// One line of description.
     pub description: String,
+    /// For a driver, the URL schemes it parses (lowercase).
+    pub schemes: Vec<String>,
 }
 
 /// A plugin that loaded.
@@ -37,7 +40,6 @@ pub struct LoadedPlugin {
     /// Plugin version.
     pub version: String,
     /// Contract version it was built against.
-    pub contract: u32,
     /// Why its directory was searched.
     pub origin: Origin,
     /// What it provides.
@@ -98,12 +100,49 @@ pub struct DirReport {
 
 /// A driver opened from a plugin.
 pub struct DriverEntry {
-    /// Capability name (`sqlite`).
+    /// The driver's name (its capability name).
     pub name: String,
-    /// The plugin file that provides it.
+    /// The library it came from.
     pub path: PathBuf,
-    /// The driver.
+    /// The driver itself.
     pub driver: DriverBox,
+}
+
+/// A driver declared by a loaded plugin, opened the first time a connection needs it (so
+/// that loading plugins to list them runs none of their code).
+struct DeclaredDriver {
+    name: String,
+    path: PathBuf,
+    module: PluginModRef,
+    opened: Mutex<Option<Arc<DriverEntry>>>,
+}
+
+impl DeclaredDriver {
+    fn open(&self) -> Result<Arc<DriverEntry>> {
+        let mut opened = self.opened.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(d) = opened.as_ref() {
+            return Ok(d.clone());
+        }
+        let open = self.module.open_driver().ok_or_else(|| Error::PluginRefused {
+            path: self.path.clone(),
+            reason: format!("declares driver `{}` but exports no driver opener", self.name),
+        })?;
+        let driver = open(RStr::from_str(&self.name), RStr::from_str(""))
+            .into_result()
+            .map_err(|source| Error::CapabilityFailed {
+                kind: CapabilityKind::DRIVER.name().to_string(),
+                name: self.name.clone(),
+                path: self.path.clone(),
+                source: Box::new(source),
+            })?;
+        let entry = Arc::new(DriverEntry {
+            name: self.name.clone(),
+            path: self.path.clone(),
+            driver,
+        });
+        *opened = Some(entry.clone());
+        Ok(entry)
+    }
 }
 
 /// Every plugin found on a [`SearchPath`], the refusals, and the drivers by URL scheme.
@@ -112,7 +151,7 @@ pub struct Registry {
     plugins: Vec<LoadedPlugin>,
     refusals: Vec<Refusal>,
     reports: Vec<DirReport>,
-    drivers: Vec<Arc<DriverEntry>>,
+    drivers: Vec<DeclaredDriver>,
     schemes: BTreeMap<String, usize>,
 }
 
@@ -224,7 +263,8 @@ impl Registry {
 
     fn try_load(&mut self, path: &Path, dir: &Path, origin: &Origin) -> Result<(), String> {
         let module = load::load_module(path, dir)?;
-        let info = (module.info())();
+        // Static data: reading it runs none of the plugin's code.
+        let info = module.info();
         let capabilities: Vec<CapabilityInfo> = info
             .capabilities
             .iter()
@@ -232,6 +272,7 @@ impl Registry {
                 kind: c.kind,
                 name: c.name.to_string(),
                 description: c.description.to_string(),
+                schemes: c.schemes.iter().map(|s| s.as_str().to_ascii_lowercase()).collect(),
             })
             .collect();
         for cap in &capabilities {
@@ -245,32 +286,15 @@ impl Registry {
                 ));
             }
         }
-        let mut drivers = Vec::new();
+        let mut claimed: Vec<(String, usize)> = Vec::new();
+        let mut declared = Vec::new();
         for cap in capabilities
             .iter()
             .filter(|c| c.kind == CapabilityKind::DRIVER)
         {
-            let open = module.open_driver().ok_or_else(|| {
-                format!("declares driver `{}` but exports no open_driver", cap.name)
-            })?;
-            let driver = open(RStr::from_str(&cap.name), RStr::from_str(""))
-                .into_result()
-                .map_err(|e| format!("driver `{}` failed to open: {e}", cap.name))?;
-            drivers.push(DriverEntry {
-                name: cap.name.clone(),
-                path: path.to_path_buf(),
-                driver,
-            });
-        }
-        let mut claimed: Vec<(String, usize)> = Vec::new();
-        for (offset, entry) in drivers.iter().enumerate() {
-            let mut schemes: Vec<String> = entry
-                .driver
-                .schemes()
-                .iter()
-                .map(|s| crate::url::canonical_scheme(s))
-                .collect();
-            schemes.push(entry.name.clone());
+            let index = self.drivers.len() + declared.len();
+            let mut schemes = cap.schemes.clone();
+            schemes.push(cap.name.clone());
             for s in schemes {
                 if let Some(&i) = self.schemes.get(&s) {
                     let other = &self.drivers[i];
@@ -282,24 +306,29 @@ impl Registry {
                         .unwrap_or("");
                     return Err(format!(
                         "URL scheme `{s}` of driver `{}` is already served by driver `{}` of {}{origin}",
-                        entry.name,
+                        cap.name,
                         other.name,
                         other.path.display()
                     ));
                 }
                 if !claimed.iter().any(|(c, _)| *c == s) {
-                    claimed.push((s, self.drivers.len() + offset));
+                    claimed.push((s, index));
                 }
             }
+            declared.push(DeclaredDriver {
+                name: cap.name.clone(),
+                path: path.to_path_buf(),
+                module,
+                opened: Mutex::new(None),
+            });
         }
         self.schemes.extend(claimed);
-        self.drivers.extend(drivers.into_iter().map(Arc::new));
+        self.drivers.extend(declared);
         tracing::debug!(plugin = %path.display(), name = %info.name, "plugin loaded");
         self.plugins.push(LoadedPlugin {
             path: path.to_path_buf(),
             name: info.name.to_string(),
             version: info.version.to_string(),
-            contract: info.contract,
             origin: origin.clone(),
             capabilities,
             module,
@@ -357,47 +386,51 @@ impl Registry {
 
     /// The driver for a URL scheme or `db_type` (`sqlite`, `postgres`, `postgresql`, …).
     pub fn driver(&self, scheme: &str) -> Result<Arc<DriverEntry>> {
-        let key = crate::url::canonical_scheme(scheme);
-        self.schemes
-            .get(&key)
-            .map(|i| self.drivers[*i].clone())
-            .ok_or_else(|| Error::NoDriver {
+        let key = scheme.to_ascii_lowercase();
+        match self.schemes.get(&key) {
+            Some(i) => self.drivers[*i].open(),
+            None => Err(Error::NoDriver {
                 scheme: scheme.to_string(),
                 known: if self.schemes.is_empty() {
                     "none".into()
                 } else {
                     self.schemes.keys().cloned().collect::<Vec<_>>().join(", ")
                 },
+            }),
+        }
+    }
+
+    /// True when a loaded driver parses URLs of `scheme` (without opening it).
+    pub fn has_scheme(&self, scheme: &str) -> bool {
+        self.schemes.contains_key(&scheme.to_ascii_lowercase())
+    }
+
+    /// Parses `url` with the driver that owns its scheme. Relative file paths resolve
+    /// against `base_dir` (empty: the working directory).
+    pub fn parse_url(&self, url: &str, base_dir: &Path) -> Result<myrmex_abi::ConnectOptions> {
+        let scheme = url
+            .split_once(':')
+            .map(|(s, _)| s)
+            .filter(|s| !s.is_empty() && !s.contains(['/', '@', '?']))
+            .ok_or_else(|| Error::Url {
+                url: crate::url::redact(url),
+                reason: "expected scheme://… (see `myrmex plugins` for the schemes loaded drivers parse)".into(),
+            })?;
+        let driver = self.driver(scheme)?;
+        let base = base_dir.to_string_lossy();
+        driver
+            .driver
+            .parse_url(RStr::from_str(url), RStr::from_str(&base))
+            .into_result()
+            .map_err(|e| Error::Url {
+                url: crate::url::redact(url),
+                reason: crate::url::redact_in_text(&e.message),
             })
     }
 
-    /// Opens a non-driver capability of `kind` named `name` with a JSON `config`.
-    pub fn open_backup(&self, name: &str, config: &str) -> Result<myrmex_abi::BackupStrategyBox> {
-        self.open_with(CapabilityKind::BACKUP, name, |m| m.open_backup(), config)
-    }
-
-    /// Opens a shard router.
+    /// Opens the shard router `name` with `config` (JSON, empty for none).
     pub fn open_shard(&self, name: &str, config: &str) -> Result<myrmex_abi::ShardRouterBox> {
         self.open_with(CapabilityKind::SHARD, name, |m| m.open_shard(), config)
-    }
-
-    /// Opens a replication transport.
-    pub fn open_replication(
-        &self,
-        name: &str,
-        config: &str,
-    ) -> Result<myrmex_abi::ReplicationTransportBox> {
-        self.open_with(
-            CapabilityKind::REPLICATION,
-            name,
-            |m| m.open_replication(),
-            config,
-        )
-    }
-
-    /// Opens an audit rule set.
-    pub fn open_audit(&self, name: &str, config: &str) -> Result<myrmex_abi::AuditRuleSetBox> {
-        self.open_with(CapabilityKind::AUDIT, name, |m| m.open_audit(), config)
     }
 
     fn open_with<T>(
@@ -424,14 +457,14 @@ impl Registry {
         })?;
         open(RStr::from_str(name), RStr::from_str(config))
             .into_result()
-            .map_err(|source| Error::Database {
-                connection: format!("{kind} {name}"),
-                statement: None,
+            .map_err(|source| Error::CapabilityFailed {
+                kind: kind.name().to_string(),
+                name: name.to_string(),
+                path: plugin.path.clone(),
                 source: Box::new(source),
             })
     }
 
-    /// Names of every capability of `kind`.
     pub fn names_of(&self, kind: CapabilityKind) -> Vec<String> {
         self.plugins
             .iter()

@@ -180,7 +180,7 @@ mod tests {
 
     #[test]
     fn recognises_plugin_file_names() {
-        assert!(is_plugin_file_name("libmyrmex_sqlite.so"));
+        assert!(is_plugin_file_name("libmyrmex_demo.so"));
         assert!(!is_plugin_file_name("libmyrmex_.so"));
         assert!(!is_plugin_file_name("libmyrmex_core.rlib"));
         assert!(!is_plugin_file_name("libother.so"));
