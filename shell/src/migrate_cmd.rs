@@ -432,7 +432,7 @@ fn diff(
         ));
     }
     let target = SchemaDefinition::load(to)?;
-    let dialect = conn.dialect()?;
+    let dialect = conn.schema_dialect()?;
     let current = History::new(&mgr.options().table, dialect)?.user_schema(conn)?;
     let up = schema_def::diff(&current, &target, dialect)?;
     if up.is_empty() {

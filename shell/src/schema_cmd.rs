@@ -100,7 +100,7 @@ fn open(ctx: &Context, s: &str) -> Result<DatabaseConnection, Failure> {
 fn source(ctx: &Context, s: &str) -> Result<(SchemaDefinition, Option<Dialect>), Failure> {
     if is_database(ctx, s) {
         let mut conn = open(ctx, s)?;
-        let d = conn.dialect()?;
+        let d = conn.schema_dialect()?;
         Ok((conn.schema()?, Some(d)))
     } else {
         Ok((SchemaDefinition::load(Path::new(s))?, None))

@@ -7,6 +7,7 @@ use crate::engine::Context;
 use crate::interrupt;
 use crate::output::{Format, Tabular};
 use crate::script::{EXIT_INTERRUPTED, EXIT_SCRIPT_ERROR, EXIT_USAGE};
+use myrmex_core::ConnectParams;
 use myrmex_core::plugin::Registry;
 use myrmex_core::{sql, DatabaseConnection, Value};
 use rhai::Dynamic;
@@ -21,11 +22,9 @@ const SQLITE_EXTENSIONS: [&str; 3] = ["db", "sqlite", "sqlite3"];
 pub fn resolve(registry: &Registry, arg: &str) -> Result<DatabaseConnection, String> {
     let scheme = arg
         .split_once(':')
-        .map(|(s, _)| myrmex_core::url::canonical_scheme(s))
+        .map(|(s, _)| s)
         .filter(|s| !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || c == '+'));
-    let known = scheme
-        .as_deref()
-        .is_some_and(|s| registry.driver(s).is_ok());
+    let known = scheme.is_some_and(|s| registry.has_scheme(s));
     if arg.contains("://") || known {
         let mut c = DatabaseConnection::from_url("", arg).map_err(|e| e.to_string())?;
         c.name = conn::default_name(&c);
@@ -38,8 +37,7 @@ pub fn resolve(registry: &Registry, arg: &str) -> Result<DatabaseConnection, Str
         .is_some_and(|e| SQLITE_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()));
     if path.is_file() || sqlite_name {
         // Built directly rather than as a URL: a file name may hold `%` or `?`.
-        let mut c = DatabaseConnection::new("", "sqlite");
-        c.database = arg.to_string();
+        let mut c = DatabaseConnection::new("", ConnectParams::new("sqlite").database(arg));
         c.name = conn::default_name(&c);
         return Ok(c);
     }

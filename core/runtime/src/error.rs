@@ -70,6 +70,16 @@ pub enum Error {
         /// The plugin's error.
         source: Box<PluginError>,
     },
+    /// A capability (a shard router, …) returned an error.
+    #[error("{kind} `{name}`: {source}")]
+    Capability {
+        /// Its kind.
+        kind: String,
+        /// Its name.
+        name: String,
+        /// The plugin's error.
+        source: Box<PluginError>,
+    },
     /// The driver's dialect has no DDL generator in this host.
     #[error("{connection}: {source}")]
     NoGenerator {
@@ -197,6 +207,8 @@ impl Error {
         match self {
             Error::Database { source, .. } => Some(source),
             Error::Closed { source, .. } => Some(source),
+            Error::Capability { source, .. } => Some(source),
+            Error::CapabilityFailed { source, .. } => Some(source),
             Error::MigrationStatement(f) => Some(&f.source),
             _ => None,
         }

@@ -33,6 +33,7 @@ pub mod plugin;
 mod result;
 mod schema;
 mod secret;
+mod shard;
 mod transaction;
 pub mod url;
 
@@ -59,3 +60,4 @@ pub use myrmex_schema::{
 };
 pub use result::{Columns, ResultSet};
 pub use secret::Secret;
+pub use shard::ShardRouter;

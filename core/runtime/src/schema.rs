@@ -32,3 +32,17 @@ impl DatabaseConnection {
         })
     }
 }
+
+impl DatabaseConnection {
+    /// Creates the tables of `def` in this database: the DDL of [`myrmex_schema::generate_schema`]
+    /// for this connection's dialect, one statement at a time, so an error names the statement
+    /// that failed. Returns the number of statements run.
+    pub fn apply_schema(&mut self, def: &SchemaDefinition) -> Result<usize> {
+        let dialect = self.schema_dialect()?;
+        let stmts = myrmex_schema::SchemaGenerator::new(dialect).statements(def)?;
+        for s in &stmts {
+            self.execute(s, &[])?;
+        }
+        Ok(stmts.len())
+    }
+}

@@ -5,8 +5,7 @@ use super::row::Row;
 use super::value::{params, runtime, to_dynamic};
 use super::Context;
 use crate::interrupt;
-use myrmex_abi::{RArc, RVec};
-use myrmex_core::{ColumnMeta, DatabaseConnection, PooledConnection, Value};
+use myrmex_core::{Columns, ConnectParams, DatabaseConnection, PooledConnection, Value};
 use rhai::{
     Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, INT,
 };
@@ -47,7 +46,7 @@ impl DerefMut for Handle {
 }
 
 /// A result's column list as the plugin shares it.
-type SharedColumns = RArc<RVec<ColumnMeta>>;
+type SharedColumns = Columns;
 
 /// State behind a script's connection value.
 pub struct DbInner {
@@ -55,7 +54,7 @@ pub struct DbInner {
     /// Bumped by every statement; a cursor opened earlier notices it was closed.
     generation: u64,
     /// Column names of the last result, keyed by the plugin's shared column list (the same
-    /// `RArc` comes back for the same prepared statement), so repeated queries reuse them.
+    /// list comes back for the same prepared statement), so repeated queries reuse them.
     names: Option<(SharedColumns, Rc<[ImmutableString]>)>,
     cancel: Option<interrupt::Registration>,
 }
@@ -63,7 +62,7 @@ pub struct DbInner {
 /// Lends `conn` to a script as a [`Db`] for the duration of `f`, then takes it back (with
 /// any transaction it is in). Used to run `.rhai` migrations on the migration's connection.
 pub fn lend<T>(conn: &mut DatabaseConnection, f: impl FnOnce(&Db) -> T) -> T {
-    let placeholder = DatabaseConnection::new(conn.name.clone(), conn.db_type.clone());
+    let placeholder = DatabaseConnection::new(conn.name.clone(), conn.params().clone());
     let db = Db::new(Handle::Owned(std::mem::replace(conn, placeholder)));
     let out = f(&db);
     let mut inner = db.0.borrow_mut();
@@ -127,12 +126,12 @@ impl Db {
         }))
     }
 
-    /// Shared column names for a result's columns: the plugin returns the same `RArc` for the
+    /// Shared column names for a result's columns: the plugin returns the same list for the
     /// same prepared statement, so repeated queries reuse the names instead of rebuilding them.
-    fn names_for(&self, cols: RArc<RVec<ColumnMeta>>) -> Rc<[ImmutableString]> {
+    fn names_for(&self, cols: Columns) -> Rc<[ImmutableString]> {
         let mut inner = self.0.borrow_mut();
         if let Some((last, names)) = &inner.names {
-            if std::ptr::eq::<RVec<ColumnMeta>>(&**last, &*cols) {
+            if last.same_as(&cols) {
                 return names.clone();
             }
         }
@@ -149,7 +148,7 @@ impl Db {
 
     /// Table names, qualified only outside the default schema.
     pub fn table_names(&self) -> RhaiResult<Vec<String>> {
-        let (tables, default_db) = self.with(|c| Ok((c.tables()?, c.database.clone())))?;
+        let (tables, default_db) = self.with(|c| Ok((c.tables()?, c.params().database.clone())))?;
         Ok(tables
             .iter()
             .map(|t| {
@@ -206,7 +205,7 @@ impl Iterator for Cursor {
             match inner.handle.fetch(CURSOR_BATCH_ROWS) {
                 Ok(b) => {
                     self.done = b.done;
-                    self.batch = b.values.into_vec().into_iter();
+                    self.batch = b.values.into_iter();
                 }
                 Err(e) => {
                     self.done = true;
@@ -262,29 +261,24 @@ fn open_cursor(db: &Db, sql: &str, args: &[Value]) -> RhaiResult<Cursor> {
         width: cols.len(),
         columns: column_names(&cols),
         done: first.done,
-        batch: first.values.into_vec().into_iter(),
+        batch: first.values.into_iter(),
     })
 }
 
-/// The name a URL connection gets: the file stem for SQLite, else the database.
+/// The name a URL connection gets: the file stem of its database (`app` for
+/// `…/app.db` or for a server database `app`, `memory` for `:memory:`), else the driver's
+/// name.
 pub fn default_name(c: &DatabaseConnection) -> String {
-    if c.db_type == "sqlite" {
-        return std::path::Path::new(&c.database)
-            .file_stem()
-            .map(|s| {
-                s.to_string_lossy()
-                    .trim_start_matches(':')
-                    .trim_end_matches(':')
-                    .to_string()
-            })
-            .filter(|s| !s.is_empty())
-            .unwrap_or_else(|| "sqlite".into());
-    }
-    if c.database.is_empty() {
-        c.db_type.clone()
-    } else {
-        c.database.clone()
-    }
+    std::path::Path::new(&c.params().database)
+        .file_stem()
+        .map(|s| {
+            s.to_string_lossy()
+                .trim_start_matches(':')
+                .trim_end_matches(':')
+                .to_string()
+        })
+        .filter(|s| !s.is_empty())
+        .unwrap_or_else(|| c.db_type().to_string())
 }
 
 fn from_map(map: &Map) -> RhaiResult<DatabaseConnection> {
@@ -328,17 +322,17 @@ fn from_map(map: &Map) -> RhaiResult<DatabaseConnection> {
         None => {
             let db_type = text("db_type")?
                 .ok_or_else(|| runtime("connect(): the map needs `url` or `db_type`"))?;
-            DatabaseConnection::new("", db_type)
+            DatabaseConnection::new("", ConnectParams::new(db_type))
         }
     };
     if let Some(v) = text("host")? {
-        c.host = v;
+        c.params_mut().host = v;
     }
     if let Some(v) = text("database")? {
-        c.database = v;
+        c.params_mut().database = v;
     }
     if let Some(v) = text("user")? {
-        c.user = v;
+        c.params_mut().user = v;
     }
     if let Some(v) = text("password")? {
         c.set_password(myrmex_core::Secret::new(v));
@@ -347,7 +341,7 @@ fn from_map(map: &Map) -> RhaiResult<DatabaseConnection> {
         let p = p
             .as_int()
             .map_err(|t| runtime(format!("connect(): key `port` must be an integer, not {t}")))?;
-        c.port = Some(
+        c.params_mut().port = Some(
             u16::try_from(p)
                 .map_err(|_| runtime(format!("connect(): port {p} is out of range")))?,
         );
@@ -357,7 +351,7 @@ fn from_map(map: &Map) -> RhaiResult<DatabaseConnection> {
             .read_lock::<Map>()
             .ok_or_else(|| runtime("connect(): key `options` must be a map"))?;
         for (k, v) in opts.iter() {
-            c.options.push((k.to_string(), v.to_string()));
+            c.params_mut().options.push((k.to_string(), v.to_string()));
         }
     }
     c.name = match text("name")? {
@@ -627,7 +621,7 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
     engine.register_fn("close", |db: &mut Db| db.with(|c| c.close()));
     engine.register_get("name", |db: &mut Db| db.name());
     engine.register_get("db_type", |db: &mut Db| {
-        db.0.borrow().handle.db_type.clone()
+        db.0.borrow().handle.db_type().to_string()
     });
     engine.register_get("url", |db: &mut Db| db.0.borrow().handle.url());
     engine.register_fn("to_string", |db: &mut Db| db.describe_self());

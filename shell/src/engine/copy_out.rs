@@ -78,7 +78,7 @@ fn push_value(out: &mut String, v: &Value) {
             if *i < 0 {
                 out.push('-');
             }
-            myrmex_abi::canonical::push_digits(out, i.unsigned_abs(), 1);
+            myrmex_plugin::canonical::push_digits(out, i.unsigned_abs(), 1);
         }
 
         other => match other.as_text() {

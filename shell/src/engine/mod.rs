@@ -7,6 +7,7 @@ pub mod migrate;
 pub mod plugins;
 pub mod row;
 pub mod schema;
+pub mod shard;
 pub mod value;
 
 use crate::interrupt;
@@ -98,6 +99,7 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
     migrate::register(&mut engine, ctx);
     manager::register(&mut engine, ctx);
     plugins::register(&mut engine, ctx);
+    shard::register(&mut engine, ctx);
     engine
 }
 

@@ -92,7 +92,7 @@ pub fn register(engine: &mut Engine) {
         to_map(&def)
     });
     engine.register_fn("dialect", |db: &mut Db| -> RhaiResult<String> {
-        Ok(db.with(|c| c.dialect())?.name().to_string())
+        Ok(db.with(|c| c.dialect())?.name.to_string())
     });
     engine.register_fn(
         "apply_schema",

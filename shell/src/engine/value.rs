@@ -29,6 +29,8 @@ pub fn to_dynamic(v: &Value) -> Dynamic {
         | Value::Timestamp(s)
         | Value::TimestampTz(s)
         | Value::Json(s) => Dynamic::from(ImmutableString::from(s.as_str())),
+        // A variant a later contract adds reaches scripts as its display text.
+        other => Dynamic::from(ImmutableString::from(other.to_string())),
     }
 }
 

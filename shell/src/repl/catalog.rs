@@ -134,7 +134,7 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
     let _ = writeln!(
         out,
         "{} \"{}.{}\"",
-        if d.kind == myrmex_abi::TableKind::View {
+        if d.kind == myrmex_abi::TableKind::VIEW {
             "View"
         } else {
             "Table"

@@ -39,7 +39,8 @@ pub struct LoadedPlugin {
     pub name: String,
     /// Plugin version.
     pub version: String,
-    /// Contract version it was built against.
+    /// The major contract version it was built against (the host's: any other is refused).
+    pub contract: u32,
     /// Why its directory was searched.
     pub origin: Origin,
     /// What it provides.
@@ -329,6 +330,7 @@ impl Registry {
             path: path.to_path_buf(),
             name: info.name.to_string(),
             version: info.version.to_string(),
+            contract: myrmex_abi::CONTRACT_VERSION,
             origin: origin.clone(),
             capabilities,
             module,
