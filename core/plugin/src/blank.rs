@@ -1,64 +1,32 @@
 //! Whether a statement holds nothing to run.
 //!
-//! Shared by the driver plugins (each includes this file as a module) so that an empty or
+//! The driver plugins ask this before they send a statement, so that an empty or
 //! comment-only statement gives the same answer on every engine: no rows, no columns,
 //! nothing affected.
 
-/// Whose rules read the comments.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // each plugin uses its own
-pub enum Dialect {
-    /// An unterminated `/* …` runs to the end of the text, and the text ends at a NUL.
-    Sqlite,
-    /// An unterminated `/* …` is an error the server reports.
-    Postgres,
-    /// As PostgreSQL, and `#` starts a line comment, `--` must be followed by a space or a
-    /// control character, and `/*!` and `/*+` blocks are content (executable comments and
-    /// optimizer hints).
-    Mysql,
-}
+use crate::sql::{tokens, TokenKind};
 
-/// True when `sql` holds only whitespace, `;`, `-- …` line comments and `/* … */` block
-/// comments, as `dialect` reads them.
+/// Whose rules read the comments: the lexer's [`Flavor`](crate::sql::Flavor). SQLite lets
+/// an unterminated `/* …` run to the end of the text and ends the text at a NUL; PostgreSQL
+/// and MySQL leave an unterminated `/* …` for the server to report; MySQL also reads `#`
+/// comments, wants a space or a control character after `--`, and runs what `/*! … */` and
+/// `/*+ … */` hold (executable comments and optimizer hints).
+pub use crate::sql::Flavor as Dialect;
+
+/// True when `sql` holds only whitespace, `;`, line comments and block comments, as
+/// `dialect` reads them.
+///
+/// ```
+/// use myrmex_plugin::blank::{is_blank, Dialect};
+/// assert!(is_blank(" ; -- nothing\n/* here */", Dialect::Postgres));
+/// assert!(!is_blank("/*!40101 SET NAMES utf8 */", Dialect::Mysql));
+/// ```
 pub fn is_blank(sql: &str, dialect: Dialect) -> bool {
-    let mysql = dialect == Dialect::Mysql;
-    let b = sql.as_bytes();
-    let mut i = 0;
-    while i < b.len() {
-        let c = b[i];
-        if c == 0 && dialect == Dialect::Sqlite {
-            // SQLite reads statement text up to the first NUL.
-            return true;
-        }
-        let dashes = c == b'-'
-            && b.get(i + 1) == Some(&b'-')
-            && (!mysql
-                || b.get(i + 2)
-                    .is_none_or(|n| n.is_ascii_whitespace() || n.is_ascii_control()));
-        if c.is_ascii_whitespace() || c == b';' {
-            i += 1;
-        } else if dashes || (c == b'#' && mysql) {
-            i = line_end(b, i);
-        } else if c == b'/' && b.get(i + 1) == Some(&b'*') {
-            if mysql && matches!(b.get(i + 2), Some(b'!' | b'+')) {
-                return false;
-            }
-            match sql[i + 2..].find("*/") {
-                Some(end) => i += 2 + end + 2,
-                None => return dialect == Dialect::Sqlite,
-            }
-        } else {
-            return false;
-        }
-    }
-    true
-}
-
-fn line_end(b: &[u8], from: usize) -> usize {
-    b[from..]
-        .iter()
-        .position(|&c| c == b'\n')
-        .map_or(b.len(), |p| from + p + 1)
+    tokens(sql, dialect).all(|t| match t.kind {
+        TokenKind::Whitespace | TokenKind::Semicolon | TokenKind::LineComment => true,
+        TokenKind::BlockComment => t.terminated || dialect == Dialect::Sqlite,
+        _ => false,
+    })
 }
 
 #[cfg(test)]
@@ -98,5 +66,15 @@ mod tests {
         assert!(!is_blank("/*!40101 SET x=1 */", Mysql));
         assert!(!is_blank("--1", Mysql));
         assert!(is_blank("--1", Postgres));
+        assert!(!is_blank("/* x", Generic));
+        assert!(!is_blank("/* a */ */", Mysql));
+        assert!(!is_blank("'-- a'", Sqlite));
+    }
+
+    #[test]
+    fn postgres_comments_nest() {
+        assert!(is_blank("/* a /* b */ c */", Postgres));
+        assert!(!is_blank("/* a /* b */", Postgres));
+        assert!(!is_blank("/* a /* b */ c */", Sqlite));
     }
 }

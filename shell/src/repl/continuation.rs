@@ -1,5 +1,8 @@
 //! What a partly typed statement leaves open, for the continuation prompt (psql's `'#`,
-//! `(#`, `$#`, `*#`) and to know when a SQL statement is complete.
+//! `(#`, `$#`, `*#`) and to know when a SQL statement is complete. SQL is read by the kit's
+//! lexer; Rhai by its own small scanner.
+
+use myrmex_plugin::sql::{tokens, Flavor, TokenKind};
 
 /// The construct still open at the end of the input.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -46,59 +49,67 @@ impl Open {
 /// What `text` leaves open, read as SQL: quotes, dollar quotes, block comments, parentheses,
 /// and otherwise whether the last statement lacks its `;`.
 pub fn sql(text: &str) -> Open {
-    scan(text, true)
+    let mut stack: Vec<u8> = Vec::new();
+    let mut terminated = true;
+    for token in tokens(text, Flavor::Generic) {
+        if !token.terminated {
+            // Only the last token can be unterminated: it is what the text leaves open.
+            match token.kind {
+                TokenKind::SingleQuoted => return Open::Quote,
+                TokenKind::DoubleQuoted => return Open::DoubleQuote,
+                TokenKind::Backquoted => return Open::Backtick,
+                TokenKind::DollarQuoted => return Open::Dollar,
+                TokenKind::BlockComment | TokenKind::ExecutableComment => return Open::Comment,
+                _ => {}
+            }
+        }
+        match token.kind {
+            TokenKind::Whitespace | TokenKind::LineComment | TokenKind::BlockComment => {}
+            // A `;` inside parentheses ends nothing.
+            TokenKind::Semicolon => terminated = stack.is_empty(),
+            TokenKind::Code => {
+                for c in token.text.bytes() {
+                    brackets(&mut stack, c);
+                }
+                terminated = false;
+            }
+            _ => terminated = false,
+        }
+    }
+    match innermost(&stack) {
+        Open::Nothing if !terminated => Open::Statement,
+        open => open,
+    }
 }
 
 /// What `text` leaves open, read as Rhai: strings, block comments and brackets.
 pub fn rhai(text: &str) -> Open {
-    scan(text, false)
-}
-
-fn scan(text: &str, sql: bool) -> Open {
     let b = text.as_bytes();
     let mut stack: Vec<u8> = Vec::new();
-    let mut terminated = true;
     let mut i = 0;
     while i < b.len() {
-        let c = b[i];
-        match c {
-            b'\'' | b'"' | b'`' => {
+        match b[i] {
+            q @ (b'\'' | b'"' | b'`') => {
+                // A backslash escapes the next character; the string ends at its quote.
                 i += 1;
-                let mut closed = false;
-                while i < b.len() {
-                    if b[i] == c {
-                        if sql && b.get(i + 1) == Some(&c) {
-                            i += 2;
-                            continue;
-                        }
-                        closed = true;
-                        break;
-                    }
-                    if b[i] == b'\\' && (c != b'"' || !sql) {
-                        i += 1;
-                    }
-                    i += 1;
+                while i < b.len() && b[i] != q {
+                    i += if b[i] == b'\\' { 2 } else { 1 };
                 }
-                if !closed {
-                    return match c {
+                if i >= b.len() {
+                    return match q {
                         b'\'' => Open::Quote,
                         b'"' => Open::DoubleQuote,
                         _ => Open::Backtick,
                     };
                 }
-                terminated = false;
             }
-            b'-' if sql && b.get(i + 1) == Some(&b'-') => {
-                while i < b.len() && b[i] != b'\n' {
-                    i += 1;
-                }
-            }
-            b'/' if !sql && b.get(i + 1) == Some(&b'/') => {
+            b'/' if b.get(i + 1) == Some(&b'/') => {
                 while i < b.len() && b[i] != b'\n' {
                     i += 1;
                 }
             }
             b'/' if b.get(i + 1) == Some(&b'*') => {
+                // Rhai's block comments nest.
                 let mut depth = 1;
                 i += 2;
                 while i < b.len() && depth > 0 {
@@ -117,44 +128,30 @@ fn scan(text: &str, sql: bool) -> Open {
                 }
                 continue;
             }
-            b'$' if sql => {
-                let tag_end = b[i + 1..]
-                    .iter()
-                    .position(|c| !(c.is_ascii_alphanumeric() || *c == b'_'))
-                    .map(|p| i + 1 + p);
-                let word_before = i > 0 && (b[i - 1].is_ascii_alphanumeric() || b[i - 1] == b'_');
-                match tag_end {
-                    Some(e) if b[e] == b'$' && !word_before => {
-                        let tag = &text[i..=e];
-                        match text[e + 1..].find(tag) {
-                            Some(p) => i = e + 1 + p + tag.len(),
-                            None => return Open::Dollar,
-                        }
-                        terminated = false;
-                        continue;
-                    }
-                    _ => terminated = false,
-                }
-            }
-            b'(' | b'[' | b'{' => {
-                stack.push(c);
-                terminated = false;
-            }
-            b')' | b']' | b'}' => {
-                stack.pop();
-                terminated = false;
-            }
-            b';' if stack.is_empty() => terminated = true,
-            c if c.is_ascii_whitespace() => {}
-            _ => terminated = false,
+            c => brackets(&mut stack, c),
         }
         i += 1;
     }
+    innermost(&stack)
+}
+
+/// Opens or closes a bracket on `stack` when `c` is one.
+fn brackets(stack: &mut Vec<u8>, c: u8) {
+    match c {
+        b'(' | b'[' | b'{' => stack.push(c),
+        b')' | b']' | b'}' => {
+            stack.pop();
+        }
+        _ => {}
+    }
+}
+
+/// The innermost bracket still open on `stack`, or `Nothing`.
+fn innermost(stack: &[u8]) -> Open {
     match stack.last() {
         Some(b'(') => Open::Paren,
         Some(b'[') => Open::Bracket,
         Some(b'{') => Open::Brace,
-        _ if sql && !terminated => Open::Statement,
         _ => Open::Nothing,
     }
 }
@@ -178,6 +175,14 @@ mod tests {
         assert_eq!(sql("SELECT /* a; "), Open::Comment);
         assert_eq!(sql("SELECT /* a; */ 1;"), Open::Nothing);
         assert_eq!(sql("SELECT $1;"), Open::Nothing);
+        assert_eq!(sql("SELECT `a"), Open::Backtick);
+        assert_eq!(sql("SELECT /* a /* b */ ;"), Open::Comment);
+        assert_eq!(sql("SELECT (1;"), Open::Paren);
+        assert_eq!(sql("SELECT a[1"), Open::Bracket);
+        assert_eq!(sql("SELECT 1; -- (\n"), Open::Nothing);
+        assert_eq!(sql("SELECT '(' ;"), Open::Nothing);
+        assert_eq!(sql("  \n"), Open::Nothing);
+        assert_eq!(sql("-- just a comment"), Open::Nothing);
     }
 
     #[test]
@@ -187,5 +192,9 @@ mod tests {
         assert_eq!(rhai("print(\"a"), Open::DoubleQuote);
         assert_eq!(rhai("let a = 1 // {"), Open::Nothing);
         assert_eq!(rhai("let a = #{ b: 1 };"), Open::Nothing);
+        assert_eq!(rhai("let s = \"a\\\"(\";"), Open::Nothing);
+        assert_eq!(rhai("let s = `a"), Open::Backtick);
+        assert_eq!(rhai("/* a /* b */"), Open::Comment);
+        assert_eq!(rhai("f(/* ) */"), Open::Paren);
     }
 }
