@@ -9,6 +9,7 @@ mod output;
 mod progress;
 mod repl;
 mod schema_cmd;
+mod shard_cmd;
 mod script;
 mod sql_input;
 
@@ -259,6 +260,7 @@ fn real_main(max_call_levels: usize) -> ExitCode {
         (None, Some(Command::Run { file, args })) => script::run_file(&ctx, file, args, cli.format),
         (None, Some(Command::Schema(cmd))) => schema_cmd::run(&ctx, cmd, cli.format),
         (None, Some(Command::Migrate(args))) => migrate_cmd::run(&ctx, args, cli.format),
+        (None, Some(Command::Shard(cmd))) => shard_cmd::run(&ctx, cmd),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",
