@@ -108,7 +108,8 @@ fn mysql(url: &str) {
         "DROP TABLE IF EXISTS bench_point; CREATE TABLE bench_point(id bigint PRIMARY KEY, name varchar(40) NOT NULL, score double NOT NULL)",
     )
     .unwrap();
-    ours.transaction(|t| {
+    let mut t = ours.transaction().unwrap();
+    {
         for i in 1..=ROWS {
             t.execute(
                 "INSERT INTO bench_point VALUES (?, ?, ?)",
@@ -117,11 +118,11 @@ fn mysql(url: &str) {
                     Value::Text(format!("item-{i}").into()),
                     Value::Float(i as f64 * 0.5),
                 ],
-            )?;
+            )
+            .unwrap();
         }
-        Ok::<_, myrmex_core::Error>(())
-    })
-    .unwrap();
+    }
+    t.commit().unwrap();
     let o = myrmex_core::url::parse(url).unwrap();
     let opts = mysql::OptsBuilder::new()
         .ip_or_hostname(Some(if o.host.is_empty() {

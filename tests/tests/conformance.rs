@@ -192,16 +192,17 @@ mod cases {
         let mut c = e.connect();
         let t = format!("cf_tx_{}", e.name);
         e.table(&mut c, &t, "x integer");
-        c.transaction(|tx| {
-            tx.execute(&format!("INSERT INTO {t} VALUES (1)"), &[])
-                .map(|_| ())
-        })
-        .unwrap();
-        let failed: Result<(), Error> = c.transaction(|tx| {
+        let mut tx = c.transaction().unwrap();
+        tx.execute(&format!("INSERT INTO {t} VALUES (1)"), &[])
+            .unwrap();
+        tx.commit().unwrap();
+        // Dropped after the error: rolls back.
+        let failed: Result<(), Error> = (|| {
+            let mut tx = c.transaction()?;
             tx.execute(&format!("INSERT INTO {t} VALUES (2)"), &[])?;
             tx.execute("INSERT INTO cf_no_such_table VALUES (3)", &[])?;
-            Ok(())
-        });
+            tx.commit()
+        })();
         assert!(failed.is_err());
         c.begin().unwrap();
         assert!(c.in_transaction());

@@ -544,7 +544,7 @@ fn diff_writes_a_migration_to_a_schema_definition() {
         );
         ok(&migrate(&t.url, &dir, &["up"]), e);
         let got = schema_without_history(&mut c);
-        let d = c.dialect().unwrap();
+        let d = c.schema_dialect().unwrap();
         assert_eq!(differences(&got, &want, d), Vec::<String>::new(), "{e}");
         assert_eq!(
             count(&mut c, "SELECT count(*) FROM posts WHERE user_id = 1"),
@@ -949,7 +949,7 @@ fn runs_killed_at_random_points_resume_to_the_right_schema() {
         );
         let got = schema_without_history(&mut c);
         assert_eq!(
-            differences(&got, &want, c.dialect().unwrap()),
+            differences(&got, &want, c.schema_dialect().unwrap()),
             Vec::<String>::new(),
             "{e}"
         );
@@ -1150,7 +1150,7 @@ fn chinook_is_adopted_migrated_and_restored() {
         );
         let after = schema_without_history(&mut c);
         assert_eq!(
-            differences(&after, &before, c.dialect().unwrap()),
+            differences(&after, &before, c.schema_dialect().unwrap()),
             Vec::<String>::new(),
             "{e}: down restores Chinook's schema"
         );

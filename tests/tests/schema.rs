@@ -28,7 +28,7 @@ fn fixture_round_trips_on_every_engine() {
     let partial = fixture("partial.toml");
     for t in targets("schema-rt") {
         let mut c = t.connect();
-        let d = c.dialect().unwrap();
+        let d = c.schema_dialect().unwrap();
         c.apply_schema(&full).unwrap_or_else(|e| panic!("{d}: {e}"));
         let mut want = full.clone();
         if d.is_mysql_family() {
@@ -58,7 +58,7 @@ fn engines_own_clients_accept_the_generated_ddl() {
     let full = fixture("full.toml");
     for t in targets("schema-cli") {
         let mut c = t.connect();
-        let d = c.dialect().unwrap();
+        let d = c.schema_dialect().unwrap();
         let ddl = schema_def::generate_schema(&full, d).unwrap();
         let file: PathBuf = temp_dir("ddl").join("schema.sql");
         std::fs::write(&file, &ddl).unwrap();
@@ -137,7 +137,7 @@ fn diff_reaches_the_target_and_keeps_the_data() {
     let v2 = version_two(&v1);
     for t in targets("schema-diff") {
         let mut c = t.connect();
-        let d = c.dialect().unwrap();
+        let d = c.schema_dialect().unwrap();
         c.apply_schema(&v1).unwrap();
         let order = d.quote("Order");
         for i in 1..=20i64 {
@@ -382,7 +382,7 @@ fn random_definitions_apply_and_round_trip_on_every_engine() {
         let def = random_schema(&mut r);
         for t in targets("schema-prop") {
             let mut c = t.connect();
-            let d = c.dialect().unwrap();
+            let d = c.schema_dialect().unwrap();
             let mut def = def.clone();
             if d.is_mysql_family() {
                 // MySQL quotes identifiers in CHECK with backticks.
@@ -571,7 +571,7 @@ fn chinook_schema_copies_from_sqlite_to_the_servers() {
     assert!(schema_def::problems(&def, None).is_empty());
     for t in targets("chinook-schema").into_iter().skip(1) {
         let mut c = t.connect();
-        let d = c.dialect().unwrap();
+        let d = c.schema_dialect().unwrap();
         c.apply_schema(&def).unwrap_or_else(|e| panic!("{d}: {e}"));
         assert_same(&def, &c.schema().unwrap(), d, "Chinook copied from SQLite");
     }

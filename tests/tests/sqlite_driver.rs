@@ -122,13 +122,16 @@ fn streaming_reads_in_batches_across_boundaries() {
 fn transactions_commit_and_roll_back() {
     let mut c = connect("sqlite::memory:");
     c.execute_batch("CREATE TABLE t(x INTEGER)").unwrap();
-    c.transaction(|t| t.execute("INSERT INTO t VALUES (1)", &[]).map(|_| ()))
-        .unwrap();
-    let r: Result<(), Error> = c.transaction(|t| {
-        t.execute("INSERT INTO t VALUES (2)", &[])?;
-        t.execute("INSERT INTO nowhere VALUES (3)", &[])?;
-        Ok(())
-    });
+    let mut tx = c.transaction().unwrap();
+    tx.execute("INSERT INTO t VALUES (1)", &[]).unwrap();
+    tx.commit().unwrap();
+    // An error inside: the transaction rolls back when dropped.
+    let r: Result<(), Error> = (|| {
+        let mut tx = c.transaction()?;
+        tx.execute("INSERT INTO t VALUES (2)", &[])?;
+        tx.execute("INSERT INTO nowhere VALUES (3)", &[])?;
+        tx.commit()
+    })();
     assert!(r
         .unwrap_err()
         .to_string()
