@@ -1,18 +1,20 @@
 //! The statement cache and the open cursor of a connection.
 //!
-//! Each cached entry keeps a prepared statement *and* its column metadata, so a repeated
-//! query costs one hash lookup. SQLite re-prepares a statement by itself when the schema
+//! Every statement the caller runs (`execute` and `query` alike) is prepared once and kept
+//! here; it is the connection's only statement cache. Each cached entry keeps a prepared
+//! statement *and* its column metadata, so a repeated query costs one hash lookup. SQLite re-prepares a statement by itself when the schema
 //! changes; the entry notices through `SQLITE_STMTSTATUS_REPREPARE` and rebuilds its metadata
 //! before any row is decoded.
 //!
 //! rusqlite's `Rows` borrows its `Statement`, which borrows the `Connection`. The cache and the
 //! cursor keep them alive across FFI calls, so they erase those lifetimes; soundness rests on
-//! the invariants stated at [`StmtCache::open_cursor`] and on drop order (cursor, then cache,
+//! the invariants stated at [`StmtCache::prepare`] and on drop order (cursor, then cache,
 //! then connection: the field order of `SqliteConnection`).
 
-use crate::error::map;
+use crate::error::{map, map_sql};
 use crate::types::{read, read_invalid_text, Bind, ReadKind, TextMode};
-use myrmex_abi::{ColumnMeta, Nullability, PluginError, RArc, RVec, Value};
+use myrmex_abi::{RArc, RVec};
+use myrmex_plugin::{Batch, ColumnMeta, Params, PluginError};
 use rusqlite::types::ValueRef;
 use rusqlite::{Rows, Statement, StatementStatus};
 use std::collections::HashMap;
@@ -52,9 +54,9 @@ impl Hasher for SqlHasher {
 }
 
 /// Column metadata of a prepared statement.
-pub struct Meta {
-    pub columns: RArc<RVec<ColumnMeta>>,
-    pub kinds: Vec<ReadKind>,
+struct Meta {
+    columns: RArc<RVec<ColumnMeta>>,
+    kinds: Vec<ReadKind>,
     reprepares: i32,
 }
 
@@ -64,11 +66,7 @@ impl Meta {
         Meta {
             columns: RArc::new(
                 cols.iter()
-                    .map(|c| ColumnMeta {
-                        name: c.name().into(),
-                        decl_type: c.decl_type().unwrap_or("").into(),
-                        nullable: Nullability::Unknown,
-                    })
+                    .map(|c| ColumnMeta::new(c.name(), c.decl_type().unwrap_or("")))
                     .collect(),
             ),
             kinds: cols
@@ -81,7 +79,7 @@ impl Meta {
 }
 
 /// A prepared statement with its metadata.
-pub struct Entry {
+struct Entry {
     stmt: Statement<'static>,
     meta: Meta,
 }
@@ -91,21 +89,20 @@ pub struct Entry {
 pub struct StmtCache(HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>);
 
 impl StmtCache {
-    /// Prepares (or reuses) `sql`, binds `params` and starts it; `None` when the text holds
-    /// no statement at all (SQLite prepares nothing for it).
+    /// Prepares (or reuses) `sql` and binds `params`; `None` when the text holds no
+    /// statement at all (SQLite prepares nothing for it).
     ///
     /// # Safety
-    /// `conn` must stay at the same address and outlive this cache and the returned cursor.
-    /// The cursor must be dropped before this cache is used again (it points into an entry).
-    /// `SqliteConnection` guarantees both: the connection is boxed, and every operation
-    /// clears the cursor first.
-    pub unsafe fn open_cursor(
+    /// `conn` must stay at the same address and outlive this cache. The entry returned must
+    /// not be used after the cache is used again or cleared. `SqliteConnection` guarantees
+    /// both: the connection is boxed, and every operation clears the cursor (the only holder
+    /// of an entry across calls) first.
+    unsafe fn prepare(
         &mut self,
         conn: &rusqlite::Connection,
         sql: &str,
-        params: &[Value],
-        text: TextMode,
-    ) -> Result<Option<Cursor>, PluginError> {
+        params: Params<'_>,
+    ) -> Result<Option<*mut Entry>, PluginError> {
         let entry: *mut Entry = match self.0.get_mut(sql) {
             Some(e) => &mut **e,
             None => {
@@ -115,7 +112,7 @@ impl StmtCache {
                 // SAFETY: see the function's contract: the connection outlives the cache.
                 let conn: &'static rusqlite::Connection =
                     unsafe { &*(conn as *const rusqlite::Connection) };
-                let stmt = conn.prepare(sql).map_err(map)?;
+                let stmt = conn.prepare(sql).map_err(|e| map_sql(e, sql))?;
                 if is_empty(&stmt) {
                     no_params(params.len())?;
                     return Ok(None);
@@ -130,8 +127,8 @@ impl StmtCache {
             }
         };
         // SAFETY: entries are boxed (stable across rehashing) and live until the cache is
-        // cleared or dropped, which happens only after the cursor is gone (contract above).
-        let e: &'static mut Entry = unsafe { &mut *entry };
+        // cleared or dropped, which the contract above rules out while the entry is used.
+        let e = unsafe { &mut *entry };
         let expected = e.stmt.parameter_count();
         if expected != params.len() {
             return Err(PluginError::invalid(format!(
@@ -140,8 +137,60 @@ impl StmtCache {
             )));
         }
         for (i, p) in params.iter().enumerate() {
-            e.stmt.raw_bind_parameter(i + 1, Bind(p)).map_err(map)?;
+            e.stmt
+                .raw_bind_parameter(i + 1, Bind(p?))
+                .map_err(|e| map_sql(e, sql))?;
         }
+        Ok(Some(entry))
+    }
+
+    /// Runs `sql` to its end (a statement returning rows, such as `INSERT … RETURNING`,
+    /// has its rows read and dropped); the rows it changed, or `None` when the text holds
+    /// no statement.
+    ///
+    /// # Safety
+    /// As [`StmtCache::prepare`]; no cursor may be open.
+    pub unsafe fn execute(
+        &mut self,
+        conn: &rusqlite::Connection,
+        sql: &str,
+        params: Params<'_>,
+    ) -> Result<Option<u64>, PluginError> {
+        // SAFETY: the caller's contract is `prepare`'s.
+        let Some(entry) = (unsafe { self.prepare(conn, sql, params)? }) else {
+            return Ok(None);
+        };
+        // SAFETY: the entry is alive and nothing else uses it (no cursor is open).
+        let stmt = unsafe { &mut (*entry).stmt };
+        if stmt.column_count() == 0 {
+            let changed = stmt.raw_execute().map_err(|e| map_sql(e, sql))?;
+            return Ok(Some(changed as u64));
+        }
+        let mut rows = stmt.raw_query();
+        while rows.next().map_err(|e| map_sql(e, sql))?.is_some() {}
+        drop(rows);
+        Ok(Some(conn.changes()))
+    }
+
+    /// Prepares (or reuses) `sql`, binds `params` and starts it; `None` when the text holds
+    /// no statement at all.
+    ///
+    /// # Safety
+    /// As [`StmtCache::prepare`]; the cursor must be dropped before this cache is used
+    /// again (it points into an entry).
+    pub unsafe fn open_cursor(
+        &mut self,
+        conn: &rusqlite::Connection,
+        sql: &str,
+        params: Params<'_>,
+        text: TextMode,
+    ) -> Result<Option<Cursor>, PluginError> {
+        // SAFETY: the caller's contract is `prepare`'s.
+        let Some(entry) = (unsafe { self.prepare(conn, sql, params)? }) else {
+            return Ok(None);
+        };
+        // SAFETY: the entry lives until the cache is used again, after the cursor is gone.
+        let e: &'static mut Entry = unsafe { &mut *entry };
         let rows = e.stmt.raw_query();
         Ok(Some(Cursor {
             rows: ManuallyDrop::new(rows),
@@ -161,7 +210,7 @@ impl StmtCache {
 /// True when SQLite prepared no statement (the text held only blanks and comments, as
 /// SQLite reads them). rusqlite asserts on most calls with such a statement; SQLite's
 /// `sqlite3_expanded_sql` answers NULL for it and the text for any real statement.
-pub fn is_empty(stmt: &Statement<'_>) -> bool {
+fn is_empty(stmt: &Statement<'_>) -> bool {
     stmt.expanded_sql().is_none()
 }
 
@@ -193,7 +242,7 @@ impl Cursor {
     }
 
     /// Appends up to `max` rows to `out`; returns true when the result is exhausted.
-    pub fn read_batch(&mut self, max: usize, out: &mut Vec<Value>) -> Result<bool, PluginError> {
+    pub fn read_batch(&mut self, max: usize, out: &mut Batch) -> Result<bool, PluginError> {
         for _ in 0..max {
             let row = self.rows.next().map_err(map)?;
             if !self.checked {

@@ -1,259 +1,216 @@
-//! Tables, columns, keys and indexes from SQLite's schema pragmas.
+//! The table list and `describe`, from the catalog queries.
 
-use crate::error::map;
-use myrmex_abi::{
-    ColumnInfo, ErrorKind, ForeignKeyInfo, IndexInfo, PluginError, RString, TableDetail, TableKind,
-    TableRef,
+use crate::catalog::{self, Object};
+use myrmex_abi::RString;
+use myrmex_plugin::schema::sqlite_ddl::index_predicate;
+use myrmex_plugin::{
+    ColumnInfo, ErrorKind, ForeignKeyInfo, IndexInfo, PluginError, TableDetail, TableKind, TableRef,
 };
 use rusqlite::Connection;
 
-fn kind_of(t: &str) -> TableKind {
-    match t {
-        "table" => TableKind::Table,
-        "view" => TableKind::View,
-        _ => TableKind::Other,
+fn kind_of(o: &Object) -> TableKind {
+    match o.kind.as_str() {
+        "view" => TableKind::VIEW,
+        "table" if o.is_virtual() => TableKind::VIRTUAL,
+        "table" => TableKind::TABLE,
+        _ => TableKind::OTHER,
     }
 }
 
-/// Every table and view except SQLite's own, main schema first.
+fn is_relation(o: &Object) -> bool {
+    o.kind == "table" || o.kind == "view"
+}
+
+/// Every table and view except SQLite's own: `main` first, then the attached databases.
 pub fn tables(conn: &Connection) -> Result<Vec<TableRef>, PluginError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT schema, name, type FROM pragma_table_list \
-             WHERE name NOT LIKE 'sqlite\\_%' ESCAPE '\\' AND schema <> 'temp' \
-             ORDER BY schema <> 'main', schema, name",
-        )
-        .map_err(map)?;
-    let rows = stmt
-        .query_map([], |r| {
-            Ok(TableRef {
-                schema: r.get::<_, String>(0)?.into(),
-                name: r.get::<_, String>(1)?.into(),
-                kind: kind_of(&r.get::<_, String>(2)?),
-            })
-        })
-        .map_err(map)?;
-    rows.collect::<Result<Vec<_>, _>>().map_err(map)
-}
-
-/// Columns, primary key, indexes and foreign keys of one table.
-pub fn describe(conn: &Connection, schema: &str, table: &str) -> Result<TableDetail, PluginError> {
-    let schema = if schema.is_empty() { "main" } else { schema };
-    let (kind, create_sql): (String, Option<String>) = conn
-        .query_row(
-            &format!(
-                "SELECT type, sql FROM \"{}\".sqlite_schema WHERE name = ?1 COLLATE NOCASE AND type IN ('table','view')",
-                schema.replace('"', "\"\"")
-            ),
-            [table],
-            |r| Ok((r.get(0)?, r.get(1)?)),
-        )
-        .map_err(|e| match e {
-            rusqlite::Error::QueryReturnedNoRows => PluginError::new(
-                ErrorKind::NOT_FOUND,
-                format!("no table or view named {table} in schema {schema}"),
-            ),
-            other => map(other),
-        })?;
-    let has_autoincrement = create_sql
-        .as_deref()
-        .is_some_and(|s| s.to_ascii_uppercase().contains("AUTOINCREMENT"));
-
-    let mut columns = Vec::new();
-    {
-        let mut stmt = conn
-            .prepare_cached(
-                "SELECT name, type, \"notnull\", dflt_value, pk, hidden FROM pragma_table_xinfo(?1, ?2) ORDER BY cid",
-            )
-            .map_err(map)?;
-        let mut rows = stmt.query([table, schema]).map_err(map)?;
-        while let Some(r) = rows.next().map_err(map)? {
-            let hidden: i64 = r.get(5).map_err(map)?;
-            if hidden == 1 {
-                continue; // hidden columns of virtual tables
+    let mut out = Vec::new();
+    for schema in catalog::databases(conn)? {
+        for o in catalog::objects(conn, &schema)? {
+            if is_relation(&o) && !o.is_internal() {
+                out.push(TableRef {
+                    schema: schema.as_str().into(),
+                    name: o.name.as_str().into(),
+                    kind: kind_of(&o),
+                    extensions: Default::default(),
+                });
             }
-            let decl: String = r.get(1).map_err(map)?;
-            let pk: i64 = r.get(4).map_err(map)?;
-            columns.push(ColumnInfo {
-                name: r.get::<_, String>(0).map_err(map)?.into(),
-                nullable: r.get::<_, i64>(2).map_err(map)? == 0 && pk == 0,
-                default: r
-                    .get::<_, Option<String>>(3)
-                    .map_err(map)?
-                    .map(RString::from)
-                    .into(),
-                primary_key_position: pk as u32,
-                auto_increment: false,
-                decl_type: decl.into(),
-            });
         }
-    }
-    let mut pk: Vec<&ColumnInfo> = columns
-        .iter()
-        .filter(|c| c.primary_key_position > 0)
-        .collect();
-    pk.sort_by_key(|c| c.primary_key_position);
-    let primary_key: Vec<RString> = pk.iter().map(|c| c.name.clone()).collect();
-    // A single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
-    if primary_key.len() == 1 {
-        if let Some(c) = columns.iter_mut().find(|c| c.primary_key_position == 1) {
-            c.auto_increment = c.decl_type.eq_ignore_ascii_case("INTEGER") || has_autoincrement;
-        }
-    }
-
-    let indexes = indexes(conn, schema, table)?;
-    let foreign_keys = foreign_keys(conn, schema, table)?;
-    Ok(TableDetail {
-        schema: schema.into(),
-        name: table.into(),
-        kind: kind_of(&kind),
-        columns: columns.into(),
-        primary_key: primary_key.into(),
-        indexes: indexes.into(),
-        foreign_keys: foreign_keys.into(),
-    })
-}
-
-fn indexes(conn: &Connection, schema: &str, table: &str) -> Result<Vec<IndexInfo>, PluginError> {
-    let mut list = conn
-        .prepare_cached(
-            "SELECT name, \"unique\", origin, partial FROM pragma_index_list(?1, ?2) ORDER BY name",
-        )
-        .map_err(map)?;
-    let found: Vec<(String, bool, String, bool)> = list
-        .query_map([table, schema], |r| {
-            Ok((
-                r.get(0)?,
-                r.get::<_, i64>(1)? == 1,
-                r.get(2)?,
-                r.get::<_, i64>(3)? == 1,
-            ))
-        })
-        .map_err(map)?
-        .collect::<Result<_, _>>()
-        .map_err(map)?;
-    let mut out = Vec::with_capacity(found.len());
-    for (name, unique, origin, partial) in found {
-        let mut cols = conn
-            .prepare_cached(
-                "SELECT name FROM pragma_index_xinfo(?1, ?2) WHERE key = 1 ORDER BY seqno",
-            )
-            .map_err(map)?;
-        let columns: Vec<RString> = cols
-            .query_map([name.as_str(), schema], |r| {
-                Ok(r.get::<_, Option<String>>(0)?
-                    .unwrap_or_else(|| "<expression>".into())
-                    .into())
-            })
-            .map_err(map)?
-            .collect::<Result<_, _>>()
-            .map_err(map)?;
-        let predicate = if partial {
-            partial_predicate(conn, schema, &name)?
-        } else {
-            None
-        };
-        out.push(IndexInfo {
-            name: name.into(),
-            columns: columns.into(),
-            unique,
-            primary: origin == "pk",
-            predicate: predicate.map(RString::from).into(),
-        });
     }
     Ok(out)
 }
 
-/// The `WHERE` clause of a partial index, from its CREATE INDEX text.
-fn partial_predicate(
-    conn: &Connection,
-    schema: &str,
-    index: &str,
-) -> Result<Option<String>, PluginError> {
-    let sql: Option<String> = conn
-        .query_row(
-            &format!(
-                "SELECT sql FROM \"{}\".sqlite_schema WHERE type = 'index' AND name = ?1",
-                schema.replace('"', "\"\"")
-            ),
-            [index],
-            |r| r.get(0),
-        )
-        .map_err(map)?;
-    Ok(sql.and_then(|s| {
-        let upper = s.to_ascii_uppercase();
-        upper
-            .rfind(" WHERE ")
-            .map(|i| s[i + 7..].trim().to_string())
-    }))
-}
+/// Columns, primary key, indexes and foreign keys of one table or view; `schema` empty for
+/// `main`. The name matches without regard to ASCII case, as SQLite matches names.
+pub fn describe(conn: &Connection, schema: &str, table: &str) -> Result<TableDetail, PluginError> {
+    let schema = if schema.is_empty() { "main" } else { schema };
+    catalog::check_database(conn, schema)?;
+    let objects = catalog::objects(conn, schema)?;
+    let found = objects
+        .iter()
+        .find(|o| is_relation(o) && o.name.eq_ignore_ascii_case(table))
+        .ok_or_else(|| {
+            PluginError::new(
+                ErrorKind::NOT_FOUND,
+                format!("no table or view named {table} in schema {schema}"),
+            )
+        })?;
+    let name = found.name.as_str();
 
-fn foreign_keys(
-    conn: &Connection,
-    schema: &str,
-    table: &str,
-) -> Result<Vec<ForeignKeyInfo>, PluginError> {
-    let mut stmt = conn
-        .prepare_cached(
-            "SELECT id, \"table\", \"from\", \"to\", on_update, on_delete FROM pragma_foreign_key_list(?1, ?2) ORDER BY id, seq",
-        )
-        .map_err(map)?;
-    let rows: Vec<(i64, String, String, Option<String>, String, String)> = stmt
-        .query_map([table, schema], |r| {
-            Ok((
-                r.get(0)?,
-                r.get(1)?,
-                r.get(2)?,
-                r.get(3)?,
-                r.get(4)?,
-                r.get(5)?,
-            ))
+    let mut columns: Vec<ColumnInfo> = catalog::columns(conn, schema, name)?
+        .into_iter()
+        // Hidden columns of virtual tables are not the table's own.
+        .filter(|c| c.hidden != 1)
+        .map(|c| ColumnInfo {
+            nullable: !c.not_null && c.pk == 0,
+            default: c.default.map(RString::from).into(),
+            primary_key_position: c.pk,
+            auto_increment: false,
+            decl_type: c.decl.into(),
+            name: c.name.into(),
+            extensions: Default::default(),
         })
-        .map_err(map)?
-        .collect::<Result<_, _>>()
-        .map_err(map)?;
-    let mut out: Vec<(i64, ForeignKeyInfo)> = Vec::new();
-    for (id, ref_table, from, to, on_update, on_delete) in rows {
-        if out.last().map(|(i, _)| *i) != Some(id) {
-            out.push((
-                id,
-                ForeignKeyInfo {
-                    name: RString::new(),
-                    columns: Default::default(),
-                    ref_schema: RString::new(),
-                    ref_table: ref_table.clone().into(),
-                    ref_columns: Default::default(),
-                    on_update: on_update.into(),
-                    on_delete: on_delete.into(),
-                },
-            ));
-        }
-        let fk = &mut out.last_mut().expect("pushed above").1;
-        fk.columns.push(from.into());
-        if let Some(to) = to {
-            fk.ref_columns.push(to.into());
+        .collect();
+    let mut pk: Vec<(u32, RString)> = columns
+        .iter()
+        .filter(|c| c.primary_key_position > 0)
+        .map(|c| (c.primary_key_position, c.name.clone()))
+        .collect();
+    pk.sort();
+    // A single INTEGER PRIMARY KEY is the rowid: SQLite assigns it.
+    if pk.len() == 1 {
+        if let Some(c) = columns.iter_mut().find(|c| c.primary_key_position == 1) {
+            c.auto_increment = c.decl_type.eq_ignore_ascii_case("INTEGER");
         }
     }
-    // `to` is NULL when the key references the parent's primary key implicitly.
-    for (_, fk) in out.iter_mut() {
-        if fk.ref_columns.is_empty() {
-            let parent = describe_pk(conn, schema, fk.ref_table.as_str())?;
-            fk.ref_columns = parent.into();
-        }
+
+    let mut indexes = Vec::new();
+    for ix in catalog::indexes(conn, schema, name)? {
+        let columns: Vec<RString> = catalog::index_columns(conn, schema, &ix.name)?
+            .into_iter()
+            .map(|c| c.unwrap_or_else(|| "<expression>".into()).into())
+            .collect();
+        let predicate = if ix.partial {
+            objects
+                .iter()
+                .find(|o| o.kind == "index" && o.name == ix.name)
+                .and_then(|o| o.sql.as_deref())
+                .and_then(index_predicate)
+        } else {
+            None
+        };
+        indexes.push(IndexInfo {
+            primary: ix.origin == "pk",
+            unique: ix.unique,
+            name: ix.name.into(),
+            columns: columns.into(),
+            predicate: predicate.map(RString::from).into(),
+            extensions: Default::default(),
+        });
     }
-    Ok(out.into_iter().map(|(_, fk)| fk).collect())
+    indexes.sort_by(|a, b| a.name.cmp(&b.name));
+
+    let mut foreign_keys = Vec::new();
+    for fk in catalog::foreign_keys(conn, schema, name)? {
+        // A key that names only the parent table references its primary key.
+        let ref_columns: Vec<String> = if fk.ref_columns.iter().all(Option::is_some) {
+            fk.ref_columns.into_iter().flatten().collect()
+        } else {
+            catalog::primary_key(conn, schema, &fk.ref_table)?
+        };
+        foreign_keys.push(ForeignKeyInfo {
+            name: RString::new(),
+            columns: fk.columns.into_iter().map(RString::from).collect(),
+            ref_schema: RString::new(),
+            ref_table: fk.ref_table.into(),
+            ref_columns: ref_columns.into_iter().map(RString::from).collect(),
+            on_update: fk.on_update.into(),
+            on_delete: fk.on_delete.into(),
+            extensions: Default::default(),
+        });
+    }
+
+    Ok(TableDetail {
+        schema: schema.into(),
+        name: name.into(),
+        kind: kind_of(found),
+        columns: columns.into(),
+        primary_key: pk.into_iter().map(|(_, n)| n).collect(),
+        indexes: indexes.into(),
+        foreign_keys: foreign_keys.into(),
+        extensions: Default::default(),
+    })
 }
 
-fn describe_pk(conn: &Connection, schema: &str, table: &str) -> Result<Vec<RString>, PluginError> {
-    let mut stmt = conn
-        .prepare_cached("SELECT name FROM pragma_table_info(?1, ?2) WHERE pk > 0 ORDER BY pk")
-        .map_err(map)?;
-    let names = stmt
-        .query_map([table, schema], |r| {
-            Ok(RString::from(r.get::<_, String>(0)?))
-        })
-        .map_err(map)?
-        .collect::<Result<_, _>>()
-        .map_err(map)?;
-    Ok(names)
+#[cfg(test)]
+mod tests {
+    use crate::driver::SqliteDriver;
+    use myrmex_plugin::{Connection, Driver, TableKind};
+
+    #[test]
+    fn lists_and_describes_tables_of_main_and_attached_databases() {
+        let mut c = SqliteDriver
+            .connect(&crate::testing::options(":memory:", &[]))
+            .unwrap();
+        c.execute_batch(
+            "CREATE TABLE p (a INT, b INT, PRIMARY KEY (a, b)); \
+             CREATE TABLE c (id INTEGER PRIMARY KEY, x INT, y INT, note TEXT DEFAULT 'n', \
+                FOREIGN KEY (x, y) REFERENCES p ON DELETE CASCADE); \
+             CREATE INDEX c_note ON c (lower(note)) WHERE note IS NOT NULL; \
+             CREATE VIEW v AS SELECT id FROM c; \
+             ATTACH ':memory:' AS aux; CREATE TABLE aux.other (z)",
+        )
+        .unwrap();
+        let listed: Vec<(String, String, TableKind)> = c
+            .tables()
+            .unwrap()
+            .into_iter()
+            .map(|t| (t.schema.to_string(), t.name.to_string(), t.kind))
+            .collect();
+        let names: Vec<(&str, &str, TableKind)> = listed
+            .iter()
+            .map(|(s, n, k)| (s.as_str(), n.as_str(), *k))
+            .collect();
+        assert_eq!(
+            names,
+            [
+                ("main", "c", TableKind::TABLE),
+                ("main", "p", TableKind::TABLE),
+                ("main", "v", TableKind::VIEW),
+                ("aux", "other", TableKind::TABLE)
+            ]
+        );
+
+        let d = c.describe("", "C").unwrap();
+        assert_eq!(d.name.as_str(), "c");
+        assert_eq!(d.primary_key.as_slice(), ["id"]);
+        let id = &d.columns[0];
+        assert!(id.auto_increment && !id.nullable);
+        assert_eq!(
+            d.columns[3]
+                .default
+                .as_ref()
+                .map(|s| s.as_str())
+                .into_option(),
+            Some("'n'")
+        );
+        assert_eq!(d.indexes.len(), 1);
+        let ix = &d.indexes[0];
+        assert_eq!(ix.columns.as_slice(), ["<expression>"]);
+        assert_eq!(
+            ix.predicate.as_ref().map(|s| s.as_str()).into_option(),
+            Some("note IS NOT NULL")
+        );
+        let fk = &d.foreign_keys[0];
+        assert_eq!(
+            fk.ref_columns.as_slice(),
+            ["a", "b"],
+            "the parent's primary key"
+        );
+        assert_eq!(fk.on_delete.as_str(), "CASCADE");
+
+        assert_eq!(c.describe("aux", "other").unwrap().schema.as_str(), "aux");
+        let e = c.describe("nope", "other").unwrap_err();
+        assert!(e.message.contains("attached: main, aux"), "{e}");
+        assert!(c.describe("", "missing").is_err());
+    }
 }

@@ -1,7 +1,7 @@
 //! Connection options from the URL query string.
 
 use crate::types::TextMode;
-use myrmex_abi::{ConnectOptions, PluginError};
+use myrmex_plugin::{ConnectOptions, PluginError};
 use rusqlite::OpenFlags;
 use std::time::Duration;
 

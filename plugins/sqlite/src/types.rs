@@ -22,7 +22,7 @@
 //! stored as a number) is returned as stored, never coerced. NaN cannot be stored by SQLite
 //! (it becomes NULL), so binding NaN is an error.
 
-use myrmex_abi::{PluginError, Value};
+use myrmex_plugin::{ErrorKind, PluginError, Value};
 use rusqlite::types::{ToSql, ToSqlOutput, ValueRef};
 
 /// How to read a column, derived once from its declared type.
@@ -107,12 +107,8 @@ fn decimal_from_i64(i: i64, scale: Option<u32>) -> String {
 }
 
 fn text(bytes: &[u8]) -> Result<&str, PluginError> {
-    std::str::from_utf8(bytes).map_err(|e| {
-        PluginError::new(
-            myrmex_abi::ErrorKind::TYPE,
-            format!("text is not valid UTF-8: {e}"),
-        )
-    })
+    std::str::from_utf8(bytes)
+        .map_err(|e| PluginError::new(ErrorKind::TYPE, format!("text is not valid UTF-8: {e}")))
 }
 
 /// What to do with a TEXT value that is not valid UTF-8 (SQLite stores whatever bytes it is
@@ -145,7 +141,7 @@ pub fn read_invalid_text(
                 .map(|e| e.to_string())
                 .unwrap_or_default();
             Err(PluginError::new(
-                myrmex_abi::ErrorKind::TYPE,
+                ErrorKind::TYPE,
                 format!(
                     "column \"{column}\" of row {row} is not valid UTF-8 ({why}); read it as a \
                      blob (CAST(x AS BLOB)) or open with ?text=lossy or ?text=blob"
@@ -271,6 +267,11 @@ impl ToSql for Bind<'_> {
             | Value::Timestamp(s)
             | Value::TimestampTz(s)
             | Value::Json(s) => ToSqlOutput::Borrowed(ValueRef::Text(s.as_str().as_bytes())),
+            other => {
+                return Err(rusqlite::Error::ToSqlConversionFailure(
+                    format!("SQLite cannot store a {} value", other.type_name()).into(),
+                ))
+            }
         })
     }
 }
