@@ -37,10 +37,11 @@ fn one_of(key: &str, value: &str, allowed: &[&'static str]) -> Result<&'static s
 impl SqliteOptions {
     /// Reads the options; unknown keys and bad values are errors naming the key.
     pub fn parse(o: &ConnectOptions) -> Result<Self, PluginError> {
+        // A relative path from a config file resolves against that file's directory.
         let path = if o.database.is_empty() {
             ":memory:".to_string()
         } else {
-            o.database.to_string()
+            myrmex_plugin::url::file_path(o)
         };
         let mut opts = SqliteOptions {
             path,
