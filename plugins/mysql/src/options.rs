@@ -1,6 +1,6 @@
 //! Connection options → `mysql::Opts`.
 
-use myrmex_abi::{ConnectOptions, PluginError};
+use myrmex_plugin::{ConnectOptions, PluginError};
 use mysql::{OptsBuilder, SslOpts};
 use std::time::Duration;
 
@@ -9,17 +9,25 @@ const KNOWN: &str = "ssl-mode (or sslmode), ssl-ca, connect_timeout, socket";
 /// `ssl-mode` as the MySQL client spells it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
+    /// Plain connections only.
     Disabled,
+    /// TLS when the server offers it, plain otherwise; certificates are not checked.
     Preferred,
+    /// TLS or nothing; certificates are not checked.
     Required,
+    /// TLS with a certificate signed by a trusted (or the given) authority.
     VerifyCa,
+    /// As `VerifyCa`, and the certificate names the host.
     VerifyIdentity,
 }
 
 /// Options for a connection, and how to retry without TLS when TLS was only preferred.
-pub struct MyOptions {
+pub struct SessionOptions {
+    /// Everything but TLS.
     pub builder: OptsBuilder,
+    /// TLS as `ssl-mode` asks.
     pub ssl: SslMode,
+    /// `ssl-ca`: the authority certificates are checked against.
     pub ssl_ca: Option<String>,
     /// Deadline for the whole connect (TCP, TLS, handshake and authentication), also for the
     /// side connection that cancels a statement.
@@ -28,7 +36,7 @@ pub struct MyOptions {
     pub address: String,
 }
 
-impl MyOptions {
+impl SessionOptions {
     /// Reads URL parts and options; unknown options are errors naming the key.
     pub fn parse(o: &ConnectOptions) -> Result<Self, PluginError> {
         let mut b = OptsBuilder::new()
@@ -60,7 +68,7 @@ impl MyOptions {
                 .tcp_port(port)
                 .prefer_socket(false)
         };
-        let mut connect_timeout = crate::deadline::DEFAULT_CONNECT_TIMEOUT;
+        let mut connect_timeout = myrmex_plugin::deadline::DEFAULT_CONNECT_TIMEOUT;
         let mut ssl = SslMode::Preferred;
         let mut ssl_ca = None;
         for t in o.options.iter() {
@@ -78,7 +86,7 @@ impl MyOptions {
                 }
                 "ssl-ca" | "sslrootcert" => ssl_ca = Some(v.to_string()),
                 "connect_timeout" => {
-                    connect_timeout = crate::deadline::parse_connect_timeout(v).map_err(PluginError::invalid)?;
+                    connect_timeout = myrmex_plugin::deadline::parse_connect_timeout(v).map_err(PluginError::invalid)?;
                 }
                 "socket" => {
                     address = v.to_string();
@@ -87,7 +95,7 @@ impl MyOptions {
                 _ => return Err(PluginError::invalid(format!("unknown mysql option `{k}` (known: {KNOWN})"))),
             }
         }
-        Ok(MyOptions {
+        Ok(SessionOptions {
             builder: b.tcp_connect_timeout(Some(connect_timeout)),
             ssl,
             ssl_ca,

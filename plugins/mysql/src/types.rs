@@ -5,8 +5,8 @@
 //! Writing sends exact text for decimals and temporal values (the server parses it), converts
 //! a timestamp with an offset to UTC, and refuses NaN and ±Infinity, which MySQL cannot store.
 
-use myrmex_abi::canonical::{format_time, parse_timestamp, to_utc};
-use myrmex_abi::{ErrorKind, PluginError, Value};
+use myrmex_plugin::canonical::{format_time, parse_timestamp, to_utc};
+use myrmex_plugin::{ErrorKind, PluginError, Value};
 use mysql::consts::{ColumnFlags, ColumnType};
 use mysql::Column;
 
@@ -16,18 +16,31 @@ const BINARY_CHARSET: u16 = 63;
 /// How to read a result column, derived from its metadata.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReadKind {
+    /// `TINYINT(1)`: a boolean.
     Bool,
+    /// Integer types and `YEAR`.
     Int,
+    /// `FLOAT`, `DOUBLE`.
     Float,
+    /// `DECIMAL`: exact text.
     Decimal,
+    /// `DATE`.
     Date,
+    /// `DATETIME`: a timestamp without zone.
     DateTime,
+    /// `TIMESTAMP`: an instant, read in UTC.
     Timestamp,
+    /// `TIME` (beyond a day or negative: text).
     Time,
+    /// Character strings, `ENUM`, `SET`.
     Text,
+    /// Binary strings and blobs.
     Blob,
+    /// `JSON` (MySQL's own type; MariaDB's JSON is text).
     Json,
+    /// `BIT(n)`: an integer.
     Bit,
+    /// Types with no contract value (`GEOMETRY`): an error naming the column.
     Unsupported,
 }
 
@@ -190,7 +203,22 @@ pub fn bind(v: &Value, index: usize) -> Result<mysql::Value, PluginError> {
             let ts = parse_timestamp(t).ok_or_else(|| PluginError::new(ErrorKind::TYPE, format!("parameter {index}: `{t}` is not a timestamp")))?;
             M::Bytes(to_utc(&ts).into_bytes())
         }
-        other => M::Bytes(other.as_text().unwrap_or_default().as_bytes().to_vec()),
+        // The server parses exact text for decimals, temporal values and JSON.
+        Value::Text(t)
+        | Value::Decimal(t)
+        | Value::Date(t)
+        | Value::Time(t)
+        | Value::Timestamp(t)
+        | Value::Json(t) => M::Bytes(t.as_bytes().to_vec()),
+        other => {
+            return Err(PluginError::new(
+                ErrorKind::TYPE,
+                format!(
+                    "parameter {index}: the MySQL driver cannot send a {} value",
+                    other.type_name()
+                ),
+            ))
+        }
     })
 }
 
