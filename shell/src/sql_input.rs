@@ -214,14 +214,14 @@ mod tests {
         let r = registry();
         let c = resolve(&r, "app.db").unwrap();
         assert_eq!(
-            (c.db_type.as_str(), c.database.as_str()),
+            (c.db_type(), c.params().database.as_str()),
             ("sqlite", "app.db")
         );
         assert_eq!(c.name, "app");
         let c = resolve(&r, "dir/x%y?.sqlite3").unwrap();
-        assert_eq!(c.database, "dir/x%y?.sqlite3");
+        assert_eq!(c.params().database, "dir/x%y?.sqlite3");
         let c = resolve(&r, "postgres://u:secret@h/shop").unwrap();
-        assert_eq!((c.db_type.as_str(), c.name.as_str()), ("postgres", "shop"));
+        assert_eq!((c.db_type(), c.name.as_str()), ("postgres", "shop"));
         let e = resolve(&r, "nosuch").unwrap_err();
         assert!(e.contains("`nosuch` is not a command"), "{e}");
         let e = resolve(&r, "nosuch:pw@x").unwrap_err();

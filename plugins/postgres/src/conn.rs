@@ -1,56 +1,257 @@
-//! [`PgConnection`]: the `Connection` capability on one PostgreSQL session.
+//! [`PgConnection`]: the driver's connection on one PostgreSQL session.
 
-use crate::blank;
-use crate::deadline::{self, Missed};
-use crate::error::{closed, error_chain, map, server_closed};
-use crate::options::PgOptions;
-use crate::tls::{self, SslMode};
+use crate::driver::Settings;
+use crate::error::{self, error_chain};
+use crate::session::{Live, Session};
 use crate::types::{Param, PgValue};
-use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
-use myrmex_abi::{
-    guard, CancelHandle, CancelHandleBox, CancelHandle_TO, ColumnMeta, ConnectOptions, Connection,
-    ErrorKind, ExecResult, Nullability, PluginError, QueryStart, RArc, ROption, RResult, RSlice,
-    RStr, RVec, RowBatch, ServerInfo, TableDetail, TableRef, Value,
+use crate::{dialect, introspect, placeholders, schema};
+use futures_util::StreamExt;
+use myrmex_abi::{RArc, ROption, RVec};
+use myrmex_plugin::schema::SchemaDefinition;
+use myrmex_plugin::{
+    blank, sql, Batch, CancelHandle, ColumnMeta, ConnectOptions, Connection, DialectInfo,
+    ErrorKind, ExecResult, LockAttempt, Params, PluginError, QueryStart, RowBatch, ServerInfo,
+    TableDetail, TableRef,
 };
-use postgres::fallible_iterator::FallibleIterator;
-use postgres::{Client, NoTls, RowIter, Statement};
 use std::collections::HashMap;
-use std::mem::ManuallyDrop;
+use std::pin::{pin, Pin};
+use std::sync::Arc;
 use std::time::Duration;
-use tokio_postgres_rustls::MakeRustlsConnect;
+use tokio_postgres::{RowStream, SimpleQueryMessage, Statement};
 
 /// Prepared statements kept per connection before the cache is emptied.
 const STATEMENT_CACHE: usize = 256;
 
-/// How the session was secured (cancel requests use the same).
-#[derive(Clone)]
-enum Tls {
-    Plain,
-    Rustls(MakeRustlsConnect),
-}
+/// How long [`Connection::ping`] waits for the server.
+const PING_WAIT: Duration = Duration::from_secs(10);
+
+/// A result's columns, shared by every query of the same prepared statement.
+type Columns = RArc<RVec<ColumnMeta>>;
 
 struct Prepared {
     stmt: Statement,
-    columns: RArc<RVec<ColumnMeta>>,
+    columns: Columns,
 }
 
-/// An open result streaming from the server (extended protocol; TCP back-pressure keeps
-/// memory bounded by the batch size).
-struct PgCursor {
-    rows: ManuallyDrop<RowIter<'static>>,
-    names: RArc<RVec<ColumnMeta>>,
+/// Prepared statements by SQL text: `[without parameters, with parameters]` (the `?`
+/// rewrite applies only to the second).
+#[derive(Default)]
+struct Statements([HashMap<String, Prepared>; 2]);
+
+impl Statements {
+    fn clear(&mut self) {
+        self.0.iter_mut().for_each(HashMap::clear);
+    }
 }
 
-impl PgCursor {
-    fn read_batch(&mut self, max: usize, out: &mut Vec<Value>) -> Result<bool, PluginError> {
-        let width = self.names.len();
+/// An open result streaming from the server (extended protocol). The stream owns its end of
+/// the session's channel, so it borrows nothing; rows wait in the socket until fetched.
+struct Cursor {
+    rows: Pin<Box<RowStream>>,
+    columns: Columns,
+}
+
+/// One PostgreSQL session as a driver connection.
+pub struct PgConnection {
+    cursor: Option<Cursor>,
+    pub(crate) session: Session,
+    statements: Statements,
+    in_tx: bool,
+    /// What this connection was opened with (a scratch database is reached the same way).
+    pub(crate) options: ConnectOptions,
+    pub(crate) settings: Arc<Settings>,
+    /// `server_version_num`, once read.
+    pub(crate) server_version: Option<i32>,
+    /// True once the session asked the server to notice a vanished client (lock holders).
+    pub(crate) liveness_checked: bool,
+}
+
+impl PgConnection {
+    /// Connects as `options` says.
+    pub fn open(options: &ConnectOptions, settings: Arc<Settings>) -> Result<Self, PluginError> {
+        Ok(PgConnection {
+            cursor: None,
+            session: Session::connect(options)?,
+            statements: Statements::default(),
+            in_tx: false,
+            options: options.clone(),
+            settings,
+            server_version: None,
+            liveness_checked: false,
+        })
+    }
+
+    /// The open session for a new request: any open cursor closes first.
+    pub(crate) fn live(&mut self) -> Result<Live<'_>, PluginError> {
+        self.cursor = None;
+        self.session.live()
+    }
+
+    /// The server's `server_version_num` (150004 for 15.4).
+    pub(crate) fn server_version(&mut self) -> Result<i32, PluginError> {
+        if let Some(v) = self.server_version {
+            return Ok(v);
+        }
+        self.cursor = None;
+        let rows = self
+            .session
+            .rows("SELECT current_setting('server_version_num')::int4", &[])?;
+        let v = rows
+            .first()
+            .and_then(|r| r.try_get::<_, i32>(0).ok())
+            .ok_or_else(|| {
+                PluginError::new(ErrorKind::INTERNAL, "the server did not say its version")
+            })?;
+        self.server_version = Some(v);
+        Ok(v)
+    }
+
+    /// True when a transaction is open (also after an error aborted it, until it ends).
+    pub(crate) fn in_tx(&self) -> bool {
+        self.in_tx
+    }
+
+    /// True when `sql` holds nothing to run (only blanks, `;` and comments): such a
+    /// statement affects nothing and returns no columns.
+    fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
+        if !blank::is_blank(sql, blank::Dialect::Postgres) {
+            return Ok(false);
+        }
+        self.live()?;
+        if params > 0 {
+            return Err(PluginError::invalid(format!(
+                "statement takes 0 parameter(s), {params} given"
+            )));
+        }
+        Ok(true)
+    }
+
+    /// The prepared statement for `sql` with `n` parameters (`?` rewritten to `$n`).
+    fn prepare(&mut self, sql: &str, n: usize) -> Result<(Statement, Columns), PluginError> {
+        let slot = usize::from(n > 0);
+        if let Some(p) = self.statements.0[slot].get(sql) {
+            return Ok((p.stmt.clone(), p.columns.clone()));
+        }
+        let text = placeholders::rewrite(sql, n);
+        let live = self.live()?;
+        let stmt = live
+            .wait(live.client.prepare(&text))
+            .map_err(|e| error::map_for(e, sql))?;
+        if stmt.params().len() != n {
+            return Err(PluginError::invalid(format!(
+                "statement takes {} parameter(s), {n} given",
+                stmt.params().len()
+            )));
+        }
+        let columns: Columns = RArc::new(
+            stmt.columns()
+                .iter()
+                .map(|c| ColumnMeta::new(c.name(), c.type_().name()))
+                .collect(),
+        );
+        let cache = &mut self.statements.0[slot];
+        if cache.len() >= STATEMENT_CACHE {
+            cache.clear();
+        }
+        cache.insert(
+            sql.to_string(),
+            Prepared {
+                stmt: stmt.clone(),
+                columns: columns.clone(),
+            },
+        );
+        Ok((stmt, columns))
+    }
+
+    /// Runs `f` with the prepared statement for `sql`. When the server says the cached plan
+    /// no longer fits (the schema changed under it), the cache is emptied; outside a
+    /// transaction the statement is prepared again and retried once (inside one, the
+    /// failure has aborted the transaction and the error stands).
+    fn run<T>(
+        &mut self,
+        sql: &str,
+        n: usize,
+        mut f: impl FnMut(&Live<'_>, &Statement) -> Result<T, tokio_postgres::Error>,
+    ) -> Result<(T, Columns), PluginError> {
+        let (stmt, columns) = self.prepare(sql, n)?;
+        let first = f(&self.live()?, &stmt);
+        let (outcome, columns) = match first {
+            Err(e) if error::is_stale_plan(&e) => {
+                self.statements.clear();
+                if self.in_tx {
+                    (Err(e), columns)
+                } else {
+                    let (stmt, columns) = self.prepare(sql, n)?;
+                    (f(&self.live()?, &stmt), columns)
+                }
+            }
+            other => (other, columns),
+        };
+        outcome
+            .map(|t| (t, columns))
+            .map_err(|e| error::map_for(e, sql))
+    }
+
+    /// Follows a statement that succeeded: transaction state, and the statement cache
+    /// after DDL.
+    fn track(&mut self, stmt: &str) {
+        let words: Vec<String> = sql::without_leading_comments(stmt)
+            .split_whitespace()
+            .take(6)
+            .map(|w| w.trim_end_matches(';').to_ascii_uppercase())
+            .collect();
+        let has = |w: &str| words.iter().any(|x| x == w);
+        // `COMMIT AND CHAIN` / `ROLLBACK AND CHAIN` open the next transaction at once.
+        let chained = has("CHAIN") && !has("NO");
+        match sql::first_keyword(stmt).as_str() {
+            "BEGIN" | "START" => self.in_tx = true,
+            "COMMIT" | "END" | "ABORT" => self.in_tx = chained,
+            "ROLLBACK" if !has("TO") => self.in_tx = chained,
+            "PREPARE" if has("TRANSACTION") => self.in_tx = false,
+            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "COMMENT" => self.statements.clear(),
+            _ => {}
+        }
+    }
+
+    /// Follows a statement that failed: a failed `COMMIT` or `PREPARE TRANSACTION` ends the
+    /// transaction (the server rolled it back), and so does the end of the session.
+    fn track_failure(&mut self, stmt: &str, e: &PluginError) {
+        let kw = sql::first_keyword(stmt);
+        if e.kind == ErrorKind::CLOSED || matches!(kw.as_str(), "COMMIT" | "END" | "PREPARE") {
+            self.in_tx = false;
+        }
+    }
+
+    /// Follows the outcome of statement `sql`.
+    fn after<T>(&mut self, sql: &str, outcome: &Result<T, PluginError>) {
+        match outcome {
+            Ok(_) => self.track(sql),
+            Err(e) => self.track_failure(sql, e),
+        }
+    }
+}
+
+/// The parameters as the client library binds them.
+fn bind(params: Params<'_>) -> Result<Vec<Param<'_>>, PluginError> {
+    params.iter().map(|v| v.map(Param)).collect()
+}
+
+/// Reads up to `max` rows of `cursor` into a batch; `done` when the result is exhausted.
+fn read(session: &Session, cursor: &mut Cursor, max: u32) -> Result<RowBatch, PluginError> {
+    let live = session.live()?;
+    let columns = &cursor.columns;
+    let rows = &mut cursor.rows;
+    let width = columns.len();
+    let max = max.max(1) as usize;
+    let mut batch = Batch::with_capacity(max.min(1024) * width);
+    let done = live.wait(async {
         for _ in 0..max {
-            let Some(row) = self.rows.next().map_err(map)? else {
+            let Some(row) = rows.next().await else {
                 return Ok(true);
             };
-            for i in 0..width {
+            let row = row.map_err(error::map)?;
+            for (i, col) in columns.iter().enumerate() {
                 let v: PgValue = row.try_get(i).map_err(|e| {
-                    let col = &self.names[i];
                     PluginError::new(
                         ErrorKind::TYPE,
                         format!(
@@ -61,496 +262,364 @@ impl PgCursor {
                         ),
                     )
                 })?;
-                out.push(v.0);
+                batch.push(v.0);
             }
         }
-        Ok(false)
-    }
+        Ok::<_, PluginError>(false)
+    })?;
+    Ok(batch.finish(done))
 }
 
-impl Drop for PgCursor {
-    fn drop(&mut self) {
-        // SAFETY: dropped exactly once, here, before the client it borrows (field order of
-        // `PgConnection` and every operation clearing the cursor first).
-        unsafe { ManuallyDrop::drop(&mut self.rows) }
+fn nothing_affected() -> ExecResult {
+    ExecResult {
+        rows_affected: 0,
+        last_insert_id: ROption::RNone,
+        extensions: RVec::new(),
     }
-}
-
-/// One PostgreSQL session. Field order matters: the cursor borrows the boxed client.
-pub struct PgConnection {
-    cursor: Option<PgCursor>,
-    /// Prepared statements by SQL text: `[without parameters, with parameters]` (the `?`
-    /// rewrite applies only to the second).
-    stmts: [HashMap<String, Prepared>; 2],
-    in_tx: bool,
-    cancel: postgres::CancelToken,
-    tls: Tls,
-    connect_timeout: Duration,
-    client: Option<Box<Client>>,
-}
-
-impl PgConnection {
-    /// Connects as `options` says.
-    pub fn open(o: &ConnectOptions) -> Result<Self, PluginError> {
-        let opts = PgOptions::parse(o)?;
-        let target = format!(
-            "postgres at {}:{}/{} as {}",
-            if o.host.is_empty() {
-                "localhost"
-            } else {
-                o.host.as_str()
-            },
-            if o.port == 0 { 5432 } else { o.port },
-            o.database,
-            if o.user.is_empty() {
-                "(default user)"
-            } else {
-                o.user.as_str()
-            }
-        );
-        let tls = if opts.ssl == SslMode::Disable {
-            Tls::Plain
-        } else {
-            Tls::Rustls(MakeRustlsConnect::new(tls::client_config(
-                opts.ssl,
-                opts.root_cert.as_deref(),
-            )?))
-        };
-        let config = opts.config.clone();
-        let mode = tls.clone();
-        let limit = opts.connect_timeout;
-        let connected = deadline::within(limit, move || match mode {
-            Tls::Plain => config.connect(NoTls),
-            Tls::Rustls(mk) => config.connect(mk),
-        });
-        let fail = |kind: ErrorKind, why: String| {
-            PluginError::new(kind, format!("cannot connect to {target}: {why}"))
-        };
-        let client = match connected {
-            Ok(Ok(client)) => client,
-            Ok(Err(e)) => {
-                let wrong_protocol = is_wrong_protocol(&e);
-                let mut err = map(e);
-                if wrong_protocol {
-                    err.message = format!(
-                        "the server at {} did not answer as a PostgreSQL server ({})",
-                        opts.address,
-                        if err.kind == ErrorKind::CLOSED {
-                            "it closed the connection"
-                        } else {
-                            err.message.as_str()
-                        }
-                    )
-                    .into();
-                }
-                err.kind = if err.kind == ErrorKind::PERMISSION {
-                    ErrorKind::PERMISSION
-                } else if err.message.contains("timed out") {
-                    ErrorKind::TIMEOUT
-                } else {
-                    ErrorKind::CONNECTION
-                };
-                err.message = format!("cannot connect to {target}: {}", err.message).into();
-                return Err(err);
-            }
-            Err(Missed::TimedOut) => {
-                return Err(fail(
-                    ErrorKind::TIMEOUT,
-                    format!(
-                        "the server at {} did not answer within {} s (connect_timeout)",
-                        opts.address,
-                        limit.as_secs()
-                    ),
-                ))
-            }
-            Err(Missed::Failed(why)) => return Err(fail(ErrorKind::CONNECTION, why)),
-        };
-        Ok(PgConnection {
-            cursor: None,
-            stmts: Default::default(),
-            in_tx: false,
-            cancel: client.cancel_token(),
-            tls,
-            connect_timeout: limit,
-            client: Some(Box::new(client)),
-        })
-    }
-
-    fn client(&mut self) -> Result<&mut Client, PluginError> {
-        self.cursor = None;
-        let client = self.client.as_deref_mut().ok_or_else(closed)?;
-        if client.is_closed() {
-            return Err(server_closed());
-        }
-        Ok(client)
-    }
-
-    /// Closes any open cursor; true when `sql` holds nothing to run (only blanks, `;` and
-    /// comments): such a statement affects nothing and returns no columns.
-    fn blank(&mut self, sql: &str, params: usize) -> Result<bool, PluginError> {
-        if !blank::is_blank(sql, blank::Dialect::Postgres) {
-            return Ok(false);
-        }
-        self.client()?;
-        if params > 0 {
-            return Err(PluginError::invalid(format!(
-                "statement takes 0 parameter(s), {params} given"
-            )));
-        }
-        Ok(true)
-    }
-
-    /// The prepared statement for `sql` with `n` parameters (`?` rewritten to `$n`).
-    fn prepare(
-        &mut self,
-        sql: &str,
-        n: usize,
-    ) -> Result<(Statement, RArc<RVec<ColumnMeta>>), PluginError> {
-        let slot = usize::from(n > 0);
-        if let Some(p) = self.stmts[slot].get(sql) {
-            return Ok((p.stmt.clone(), p.columns.clone()));
-        }
-        let text = crate::placeholders::rewrite(sql, n);
-        let stmt = self.client()?.prepare(&text).map_err(map)?;
-        if stmt.params().len() != n {
-            return Err(PluginError::invalid(format!(
-                "statement takes {} parameter(s), {n} given",
-                stmt.params().len()
-            )));
-        }
-        let columns: RArc<RVec<ColumnMeta>> = RArc::new(
-            stmt.columns()
-                .iter()
-                .map(|c| ColumnMeta {
-                    name: c.name().into(),
-                    decl_type: c.type_().name().into(),
-                    nullable: Nullability::Unknown,
-                })
-                .collect(),
-        );
-        if self.stmts[slot].len() >= STATEMENT_CACHE {
-            self.stmts[slot].clear();
-        }
-        self.stmts[slot].insert(
-            sql.to_string(),
-            Prepared {
-                stmt: stmt.clone(),
-                columns: columns.clone(),
-            },
-        );
-
-        Ok((stmt, columns))
-    }
-
-    /// Runs `f` with a prepared statement; when the server says the cached plan no longer
-    /// fits (the schema changed under it), prepares again and retries once.
-    fn with_statement<T>(
-        &mut self,
-        sql: &str,
-        n: usize,
-        mut f: impl FnMut(&mut Self, Statement, RArc<RVec<ColumnMeta>>) -> Result<T, PluginError>,
-    ) -> Result<T, PluginError> {
-        let (stmt, cols) = self.prepare(sql, n)?;
-        match f(self, stmt, cols) {
-            Err(e)
-                if matches!(&e.sqlstate, ROption::RSome(s) if s.as_str() == "0A000")
-                    && e.message.contains("cached plan") =>
-            {
-                self.stmts.iter_mut().for_each(HashMap::clear);
-                let (stmt, cols) = self.prepare(sql, n)?;
-                f(self, stmt, cols)
-            }
-            other => other,
-        }
-    }
-
-    fn track(&mut self, sql: &str) {
-        let kw: String = sql
-            .trim_start()
-            .chars()
-            .take_while(|c| c.is_ascii_alphabetic())
-            .collect::<String>()
-            .to_ascii_uppercase();
-        match kw.as_str() {
-            "BEGIN" | "START" => self.in_tx = true,
-            "COMMIT" | "END" | "ABORT" => self.in_tx = false,
-            "ROLLBACK" if !sql.to_ascii_uppercase().contains(" TO ") => self.in_tx = false,
-            "CREATE" | "ALTER" | "DROP" | "TRUNCATE" | "COMMENT" => {
-                self.stmts.iter_mut().for_each(HashMap::clear)
-            }
-            _ => {}
-        }
-    }
-
-    fn simple(&mut self, sql: &str) -> RResult<(), PluginError> {
-        guard(|| {
-            self.client()?.batch_execute(sql).map_err(map)?;
-            self.track(sql);
-            Ok(())
-        })
-    }
-}
-
-/// True when the peer spoke something other than the PostgreSQL protocol during the startup:
-/// it answered with bytes that are no PostgreSQL message, or dropped the connection without a
-/// PostgreSQL error message (a MySQL server resets a connection whose first packet is not its
-/// handshake answer).
-fn is_wrong_protocol(e: &postgres::Error) -> bool {
-    if e.as_db_error().is_some() {
-        return false;
-    }
-    if e.is_closed() {
-        return true;
-    }
-    let text = error_chain(e).to_ascii_lowercase();
-    [
-        "unexpected message",
-        "unexpected response",
-        "invalid message",
-        "unknown message",
-        "invalid response",
-        "connection reset",
-        "unexpected eof",
-        "early eof",
-    ]
-    .iter()
-    .any(|t| text.contains(t))
-}
-
-fn quote_ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 impl Connection for PgConnection {
-    fn execute(
-        &mut self,
-        sql: RStr<'_>,
-        params: RSlice<'_, Value>,
-    ) -> RResult<ExecResult, PluginError> {
-        guard(|| {
-            if self.blank(sql.as_str(), params.len())? {
-                return Ok(ExecResult {
-                    rows_affected: 0,
-                    last_insert_id: ROption::RNone,
-                });
-            }
-            let n = self.with_statement(sql.as_str(), params.len(), |me, stmt, _| {
-                let bound: Vec<Param<'_>> = params.iter().map(Param).collect();
-                let refs: Vec<&(dyn postgres::types::ToSql + Sync)> =
-                    bound.iter().map(|p| p as _).collect();
-                me.client()?.execute(&stmt, &refs).map_err(map)
-            })?;
-            self.track(sql.as_str());
-            Ok(ExecResult {
-                rows_affected: n,
-                last_insert_id: ROption::RNone,
-            })
+    fn dialect(&mut self) -> Result<DialectInfo, PluginError> {
+        Ok(dialect::info())
+    }
+
+    fn execute(&mut self, sql: &str, params: Params<'_>) -> Result<ExecResult, PluginError> {
+        if self.blank(sql, params.len())? {
+            return Ok(nothing_affected());
+        }
+        let bound = bind(params)?;
+        let outcome = self.run(sql, bound.len(), |live, stmt| {
+            live.wait(live.client.execute_raw(stmt, bound.iter()))
+        });
+        self.after(sql, &outcome);
+        let (n, _) = outcome?;
+        Ok(ExecResult {
+            rows_affected: n,
+            ..nothing_affected()
         })
     }
 
-    fn execute_batch(&mut self, sql: RStr<'_>) -> RResult<(), PluginError> {
-        guard(|| {
-            self.client()?.batch_execute(sql.as_str()).map_err(map)?;
-            for stmt in sql.as_str().split(';') {
-                self.track(stmt);
+    fn execute_batch(&mut self, script: &str) -> Result<(), PluginError> {
+        let live = self.live()?;
+        // The simple query protocol answers each statement with its own completion, so the
+        // statement that failed is the one after the last completed.
+        let mut completed = 0usize;
+        let outcome = live.wait(async {
+            let mut messages = pin!(live.client.simple_query_raw(script).await?);
+            while let Some(m) = messages.next().await {
+                if let SimpleQueryMessage::CommandComplete(_) = m? {
+                    completed += 1;
+                }
             }
-            Ok(())
-        })
+            Ok::<_, tokio_postgres::Error>(())
+        });
+        let statements = sql::split_statements(script);
+        for s in statements.iter().take(completed) {
+            self.track(s);
+        }
+        if let Err(e) = outcome {
+            let failed = statements.get(completed).map_or("", String::as_str);
+            let e = error::map_for(e, failed);
+            self.track_failure(failed, &e);
+            return Err(e);
+        }
+        Ok(())
     }
 
     fn query(
         &mut self,
-        sql: RStr<'_>,
-        params: RSlice<'_, Value>,
+        sql: &str,
+        params: Params<'_>,
         batch_size: u32,
-    ) -> RResult<QueryStart, PluginError> {
-        guard(|| {
-            if self.blank(sql.as_str(), params.len())? {
-                return Ok(QueryStart {
-                    columns: RArc::new(RVec::new()),
-                    first: RowBatch {
-                        values: RVec::new(),
-                        done: true,
-                    },
-                });
-            }
-            let (mut cursor, columns) =
-                self.with_statement(sql.as_str(), params.len(), |me, stmt, columns| {
-                    let client: *mut Client = me.client()?;
-                    // SAFETY: the client is boxed (stable address) and owned by `self`; the cursor
-                    // that borrows it lives in `self.cursor`, which every operation clears before
-                    // touching the client, and which is dropped before it (field order).
-                    let client: &'static mut Client = unsafe { &mut *client };
-                    let rows = client
-                        .query_raw(&stmt, params.iter().map(Param))
-                        .map_err(map)?;
-                    Ok((
-                        PgCursor {
-                            rows: ManuallyDrop::new(rows),
-                            names: columns.clone(),
-                        },
-                        columns,
-                    ))
-                })?;
-            let mut values = Vec::new();
-            let done = cursor.read_batch(batch_size.max(1) as usize, &mut values)?;
-            if !done {
-                self.cursor = Some(cursor);
-            }
-            Ok(QueryStart {
-                columns,
-                first: RowBatch {
-                    values: values.into(),
-                    done,
-                },
-            })
-        })
+    ) -> Result<QueryStart, PluginError> {
+        if self.blank(sql, params.len())? {
+            return Ok(QueryStart {
+                columns: RArc::new(RVec::new()),
+                first: Batch::default().finish(true),
+            });
+        }
+        let bound = bind(params)?;
+        let outcome = self.run(sql, bound.len(), |live, stmt| {
+            live.wait(live.client.query_raw(stmt, bound.iter()))
+        });
+        self.after(sql, &outcome);
+        let (rows, columns) = outcome?;
+        let mut cursor = Cursor {
+            rows: Box::pin(rows),
+            columns: columns.clone(),
+        };
+        let first = read(&self.session, &mut cursor, batch_size)?;
+        if !first.done {
+            self.cursor = Some(cursor);
+        }
+        Ok(QueryStart { columns, first })
     }
 
-    fn fetch(&mut self, batch_size: u32) -> RResult<RowBatch, PluginError> {
-        guard(|| {
-            let Some(cursor) = self.cursor.as_mut() else {
-                return Ok(RowBatch {
-                    values: RVec::new(),
-                    done: true,
-                });
-            };
-            let mut values = Vec::with_capacity(batch_size as usize * cursor.names.len());
-            let result = cursor.read_batch(batch_size.max(1) as usize, &mut values);
-            match result {
-                Ok(done) => {
-                    if done {
-                        self.cursor = None;
-                    }
-                    Ok(RowBatch {
-                        values: values.into(),
-                        done,
-                    })
-                }
-                Err(e) => {
-                    self.cursor = None;
-                    Err(e)
-                }
-            }
-        })
+    fn fetch(&mut self, batch_size: u32) -> Result<RowBatch, PluginError> {
+        let Some(mut cursor) = self.cursor.take() else {
+            return Ok(Batch::default().finish(true));
+        };
+        // On an error the cursor stays closed: the result cannot go on.
+        let batch = read(&self.session, &mut cursor, batch_size)?;
+        if !batch.done {
+            self.cursor = Some(cursor);
+        }
+        Ok(batch)
     }
 
     fn close_cursor(&mut self) {
-        myrmex_abi::guard_unit(|| self.cursor = None)
-    }
-
-    fn begin(&mut self) -> RResult<(), PluginError> {
-        self.simple("BEGIN")
-    }
-
-    fn commit(&mut self) -> RResult<(), PluginError> {
-        self.simple("COMMIT")
-    }
-
-    fn rollback(&mut self) -> RResult<(), PluginError> {
-        self.simple("ROLLBACK")
-    }
-
-    fn savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
-        self.simple(&format!("SAVEPOINT {}", quote_ident(name.as_str())))
-    }
-
-    fn release_savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
-        self.simple(&format!("RELEASE SAVEPOINT {}", quote_ident(name.as_str())))
-    }
-
-    fn rollback_to_savepoint(&mut self, name: RStr<'_>) -> RResult<(), PluginError> {
-        self.simple(&format!(
-            "ROLLBACK TO SAVEPOINT {}",
-            quote_ident(name.as_str())
-        ))
+        self.cursor = None;
     }
 
     fn in_transaction(&self) -> bool {
         self.in_tx
     }
 
-    fn tables(&mut self) -> RResult<RVec<TableRef>, PluginError> {
-        guard(|| crate::introspect::tables(self.client()?).map(Into::into))
-    }
-
-    fn describe(&mut self, schema: RStr<'_>, table: RStr<'_>) -> RResult<TableDetail, PluginError> {
-        guard(|| crate::introspect::describe(self.client()?, schema.as_str(), table.as_str()))
-    }
-
-    fn server_info(&mut self) -> RResult<ServerInfo, PluginError> {
-        guard(|| {
-            let row = self
-                .client()?
-                .query_one("SELECT current_setting('server_version')", &[])
-                .map_err(map)?;
-            Ok(ServerInfo {
-                engine: "postgres".into(),
-                version: row.get::<_, String>(0).into(),
-            })
+    fn server_info(&mut self) -> Result<ServerInfo, PluginError> {
+        self.cursor = None;
+        let rows = self
+            .session
+            .rows("SELECT current_setting('server_version')", &[])?;
+        let version: String = rows
+            .first()
+            .and_then(|r| r.try_get(0).ok())
+            .unwrap_or_default();
+        Ok(ServerInfo {
+            engine: "postgres".into(),
+            version: version.into(),
+            extensions: RVec::new(),
         })
     }
 
-    fn ping(&mut self) -> RResult<(), PluginError> {
-        guard(|| {
-            self.client()?
-                .is_valid(Duration::from_secs(10))
-                .map_err(map)
-        })
+    fn tables(&mut self) -> Result<Vec<TableRef>, PluginError> {
+        self.cursor = None;
+        introspect::tables(&self.session)
     }
 
-    fn cancel_handle(&self) -> RResult<CancelHandleBox, PluginError> {
-        guard(|| {
-            Ok(CancelHandle_TO::from_value(
-                PgCancel {
-                    token: self.cancel.clone(),
-                    tls: self.tls.clone(),
-                    connect_timeout: self.connect_timeout,
-                },
-                TD_Opaque,
-            ))
-        })
+    fn describe(&mut self, schema: &str, table: &str) -> Result<TableDetail, PluginError> {
+        self.cursor = None;
+        introspect::describe(&self.session, schema, table)
     }
 
-    fn close(&mut self) -> RResult<(), PluginError> {
-        guard(|| {
-            self.cursor = None;
-            self.stmts.iter_mut().for_each(HashMap::clear);
-            match self.client.take() {
-                Some(c) => (*c).close().map_err(map),
-                None => Ok(()),
-            }
-        })
+    fn schema(&mut self, schemas: &[String]) -> Result<SchemaDefinition, PluginError> {
+        self.cursor = None;
+        schema::read(&self.session, schemas)
+    }
+
+    fn try_lock(&mut self, name: &str) -> Result<LockAttempt, PluginError> {
+        self.take_lock(name)
+    }
+
+    fn unlock(&mut self, name: &str) -> Result<(), PluginError> {
+        self.release_lock(name)
+    }
+
+    fn create_scratch(&mut self) -> Result<ConnectOptions, PluginError> {
+        self.new_scratch()
+    }
+
+    fn drop_scratch(&mut self, options: &ConnectOptions) -> Result<(), PluginError> {
+        self.remove_scratch(options)
+    }
+
+    fn ping(&mut self) -> Result<(), PluginError> {
+        let live = self.live()?;
+        match live.wait_at_most(PING_WAIT, live.client.simple_query("")) {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(error::map(e)),
+            Err(_) => Err(PluginError::new(
+                ErrorKind::TIMEOUT,
+                format!("the server did not answer within {} s", PING_WAIT.as_secs()),
+            )),
+        }
+    }
+
+    fn cancel_handle(&self) -> Result<Box<dyn CancelHandle>, PluginError> {
+        Ok(Box::new(self.session.canceller()))
+    }
+
+    fn close(&mut self) -> Result<(), PluginError> {
+        self.cursor = None;
+        self.statements.clear();
+        self.session.close();
+        Ok(())
     }
 }
 
-/// Cancels through PostgreSQL's cancel request (a separate connection with the secret key).
-struct PgCancel {
-    token: postgres::CancelToken,
-    tls: Tls,
-    connect_timeout: Duration,
-}
+#[cfg(test)]
+mod tests {
+    use crate::testing;
+    use myrmex_plugin::{all_rows, Connection, ErrorKind, Params, Value};
 
-impl CancelHandle for PgCancel {
-    fn cancel(&self) -> RResult<(), PluginError> {
-        guard(|| {
-            let token = self.token.clone();
-            let tls = self.tls.clone();
-            // The cancel request is a connection of its own: it gets the connect deadline too.
-            match deadline::within(self.connect_timeout, move || match tls {
-                Tls::Plain => token.cancel_query(NoTls),
-                Tls::Rustls(mk) => token.cancel_query(mk),
-            }) {
-                Ok(r) => r.map_err(map),
-                Err(Missed::TimedOut) => Err(PluginError::new(
-                    ErrorKind::TIMEOUT,
-                    format!(
-                        "the cancel request got no answer within {} s (connect_timeout)",
-                        self.connect_timeout.as_secs()
-                    ),
-                )),
-                Err(Missed::Failed(why)) => Err(PluginError::new(ErrorKind::CONNECTION, why)),
-            }
-        })
+    fn one(c: &mut super::PgConnection, sql: &str, params: &[Value]) -> Vec<Vec<Value>> {
+        all_rows(c, sql, Params::from(params)).unwrap()
+    }
+
+    #[test]
+    fn results_stream_in_batches_and_another_statement_closes_the_cursor() {
+        let mut c = testing::connect();
+        let start = c
+            .query(
+                "SELECT g, g::text FROM generate_series(1, 2500) g",
+                Params::none(),
+                1000,
+            )
+            .unwrap();
+        assert_eq!(start.columns.len(), 2);
+        assert_eq!(start.columns[0].decl_type.as_str(), "int4");
+        assert_eq!(start.first.values.len(), 2000);
+        assert!(!start.first.done);
+        let next = c.fetch(1000).unwrap();
+        assert_eq!((next.values.len(), next.done), (2000, false));
+        assert_eq!(next.values[0].as_enum().unwrap(), &Value::Int(1001));
+        let last = c.fetch(1000).unwrap();
+        assert_eq!((last.values.len(), last.done), (1000, true));
+
+        c.query("SELECT generate_series(1, 5000)", Params::none(), 10)
+            .unwrap();
+        assert_eq!(one(&mut c, "SELECT 7", &[]), vec![vec![Value::Int(7)]]);
+        let after = c.fetch(10).unwrap();
+        assert!(after.done && after.values.is_empty());
+    }
+
+    #[test]
+    fn question_marks_bind_every_value_type() {
+        let mut c = testing::connect();
+        let uuid = Value::parse_uuid("67e55044-10b1-426f-9247-bb680e5fe0c8").unwrap();
+        let values = [
+            Value::Int(42),
+            Value::from("it's"),
+            Value::Decimal("12345678901234567890.0123456789".into()),
+            Value::Date("2024-02-29".into()),
+            Value::Timestamp("1969-07-20 20:17:40.000001".into()),
+            Value::Json("{\"a\": [1, 2]}".into()),
+            Value::Uuid(uuid),
+            Value::Blob(vec![0, 255].into()),
+            Value::Null,
+            Value::Float(f64::INFINITY),
+        ];
+        let got = one(
+            &mut c,
+            "SELECT ?::int8, ?::text, ?::numeric, ?::date, ?::timestamp, ?::jsonb, ?::uuid, \
+             ?::bytea, ?::int4, ?::float8",
+            &values,
+        );
+        assert_eq!(got, vec![values.to_vec()]);
+    }
+
+    #[test]
+    fn wrong_parameters_are_refused_with_their_kind() {
+        let mut c = testing::connect();
+        let e = c.query("SELECT $1::int", Params::none(), 10).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::INVALID_INPUT, "{e}");
+        let e = c
+            .query(
+                "SELECT ?::int4",
+                Params::from(&[Value::Blob(vec![1].into())]),
+                10,
+            )
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::TYPE, "{e}");
+        assert!(e.message.contains("blob"), "{e}");
+        let e = c
+            .query("SELECT ?::int2", Params::from(&[Value::Int(70_000)]), 10)
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::TYPE, "{e}");
+        // The session goes on.
+        assert_eq!(one(&mut c, "SELECT 1", &[]), vec![vec![Value::Int(1)]]);
+    }
+
+    #[test]
+    fn blank_statements_do_nothing() {
+        let mut c = testing::connect();
+        assert_eq!(
+            c.execute("  -- nothing\n;", Params::none())
+                .unwrap()
+                .rows_affected,
+            0
+        );
+        let q = c.query("/* x */", Params::none(), 10).unwrap();
+        assert!(q.columns.is_empty() && q.first.done);
+        assert!(c.execute("", Params::from(&[Value::Int(1)])).is_err());
+    }
+
+    #[test]
+    fn transaction_state_follows_every_way_of_ending_a_transaction() {
+        let mut c = testing::in_fresh_schema("t_conn_tx");
+        c.execute_batch("CREATE TABLE t (x int)").unwrap();
+        c.begin().unwrap();
+        assert!(c.in_transaction());
+        c.savepoint("a b").unwrap();
+        c.execute("INSERT INTO t VALUES (?)", Params::from(&[Value::Int(1)]))
+            .unwrap();
+        c.rollback_to_savepoint("a b").unwrap();
+        assert!(c.in_transaction());
+        c.execute_batch("INSERT INTO t VALUES (2); COMMIT AND CHAIN")
+            .unwrap();
+        assert!(c.in_transaction());
+        c.execute_batch("ROLLBACK; SELECT 1").unwrap();
+        assert!(!c.in_transaction());
+        assert_eq!(
+            one(&mut c, "SELECT x FROM t", &[]),
+            vec![vec![Value::Int(2)]]
+        );
+
+        // A statement failing inside a transaction leaves it open (aborted) until it ends.
+        let e = c
+            .execute_batch("BEGIN; INSERT INTO t VALUES ('x')")
+            .unwrap_err();
+        assert_eq!(e.kind, ErrorKind::TYPE, "{e}");
+        assert!(c.in_transaction());
+        c.rollback().unwrap();
+        assert!(!c.in_transaction());
+
+        // A failed COMMIT ends the transaction.
+        c.execute_batch(
+            "CREATE TABLE u (x int UNIQUE DEFERRABLE INITIALLY DEFERRED); \
+             BEGIN; INSERT INTO u VALUES (1), (1)",
+        )
+        .unwrap();
+        assert!(c.in_transaction());
+        assert_eq!(c.commit().unwrap_err().kind, ErrorKind::CONSTRAINT);
+        assert!(!c.in_transaction());
+    }
+
+    #[test]
+    fn scripts_run_whole_with_dollar_quoted_bodies() {
+        let mut c = testing::in_fresh_schema("t_conn_script");
+        c.execute_batch(
+            "CREATE FUNCTION two() RETURNS int AS $$ SELECT 1; SELECT 2; $$ LANGUAGE sql; \
+             CREATE TABLE t AS SELECT two() AS x",
+        )
+        .unwrap();
+        assert_eq!(
+            one(&mut c, "SELECT x FROM t", &[]),
+            vec![vec![Value::Int(2)]]
+        );
+    }
+
+    #[test]
+    fn a_statement_prepared_before_a_schema_change_is_prepared_again() {
+        let mut c = testing::in_fresh_schema("t_conn_stale");
+        c.execute_batch("CREATE TABLE t (a int); INSERT INTO t VALUES (1)")
+            .unwrap();
+        assert_eq!(one(&mut c, "SELECT * FROM t", &[]).len(), 1);
+        let mut other = testing::connect();
+        other
+            .execute_batch("ALTER TABLE t_conn_stale.t ADD COLUMN b text DEFAULT 'x'")
+            .unwrap();
+        assert_eq!(
+            one(&mut c, "SELECT * FROM t", &[]),
+            vec![vec![Value::Int(1), Value::from("x")]]
+        );
+    }
+
+    #[test]
+    fn a_closed_connection_says_so() {
+        let mut c = testing::connect();
+        c.close().unwrap();
+        let e = c.query("SELECT 1", Params::none(), 1).unwrap_err();
+        assert_eq!(e.kind, ErrorKind::CONNECTION);
+        assert!(c.ping().is_err());
     }
 }

@@ -1,22 +1,25 @@
-//! Tables, columns, keys and indexes from `pg_catalog`.
+//! Table listings and table descriptions, from the [`crate::catalog`] records.
 
-use crate::error::map;
-use myrmex_abi::{
-    ColumnInfo, ErrorKind, ForeignKeyInfo, IndexInfo, PluginError, RString, TableDetail, TableKind,
-    TableRef,
+use crate::catalog::{self, Relation, Scope};
+use crate::session::Session;
+use myrmex_abi::{RString, RVec};
+use myrmex_plugin::{
+    ColumnInfo, ErrorKind, ForeignKeyInfo, IndexInfo, PluginError, TableDetail, TableKind, TableRef,
 };
-use postgres::Client;
 
-fn kind(relkind: i8) -> TableKind {
-    match relkind as u8 {
-        b'r' | b'p' => TableKind::Table,
-        b'v' => TableKind::View,
-        _ => TableKind::Other,
+fn kind(relkind: u8) -> TableKind {
+    match relkind {
+        b'r' => TableKind::TABLE,
+        b'p' => TableKind::PARTITIONED,
+        b'v' => TableKind::VIEW,
+        b'm' => TableKind::MATERIALIZED_VIEW,
+        b'f' => TableKind::FOREIGN,
+        _ => TableKind::OTHER,
     }
 }
 
-fn action(code: i8) -> RString {
-    match code as u8 {
+fn action(code: u8) -> RString {
+    match code {
         b'r' => "RESTRICT",
         b'c' => "CASCADE",
         b'n' => "SET NULL",
@@ -26,40 +29,35 @@ fn action(code: i8) -> RString {
     .into()
 }
 
+fn names(list: &[String]) -> RVec<RString> {
+    list.iter().map(|s| RString::from(s.as_str())).collect()
+}
+
 /// Tables, views, materialized and foreign tables outside the system schemas; the current
 /// schema first.
-pub fn tables(c: &mut Client) -> Result<Vec<TableRef>, PluginError> {
-    let rows = c
-        .query(
-            "SELECT n.nspname::text, c.relname::text, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relkind IN ('r','p','v','m','f') AND n.nspname NOT IN ('pg_catalog','information_schema') \
-             AND n.nspname NOT LIKE 'pg\\_toast%' AND n.nspname NOT LIKE 'pg\\_temp%' \
-             ORDER BY n.nspname <> current_schema(), n.nspname, c.relname",
-            &[],
-        )
-        .map_err(map)?;
-    Ok(rows
-        .iter()
+pub fn tables(s: &Session) -> Result<Vec<TableRef>, PluginError> {
+    Ok(catalog::relations(s, Scope::Listing)?
+        .into_iter()
         .map(|r| TableRef {
-            schema: r.get::<_, String>(0).into(),
-            name: r.get::<_, String>(1).into(),
-            kind: kind(r.get(2)),
+            schema: r.schema.into(),
+            name: r.name.into(),
+            kind: kind(r.kind),
+            extensions: RVec::new(),
         })
         .collect())
 }
 
-/// One table: columns, primary key, indexes, foreign keys.
-pub fn describe(c: &mut Client, schema: &str, table: &str) -> Result<TableDetail, PluginError> {
-    let found = c
-        .query_opt(
-            "SELECT c.oid, n.nspname::text, c.relkind FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE c.relname = $2 AND c.relkind IN ('r','p','v','m','f') \
-             AND (n.nspname = $1 OR ($1 = '' AND n.oid = ANY (current_schemas(false)::regnamespace[]))) \
-             ORDER BY array_position(current_schemas(false), n.nspname::text) LIMIT 1",
-            &[&schema, &table],
-        )
-        .map_err(map)?;
-    let Some(found) = found else {
+/// One table: columns, primary key, indexes (those of its constraints included), foreign
+/// keys. An empty `schema` searches the search path.
+pub fn describe(s: &Session, schema: &str, table: &str) -> Result<TableDetail, PluginError> {
+    let mut found = catalog::relations(
+        s,
+        Scope::Table {
+            schema,
+            name: table,
+        },
+    )?;
+    if found.is_empty() {
         let in_schema = if schema.is_empty() {
             "the search path".to_string()
         } else {
@@ -69,116 +67,138 @@ pub fn describe(c: &mut Client, schema: &str, table: &str) -> Result<TableDetail
             ErrorKind::NOT_FOUND,
             format!("no table or view named {table} in {in_schema}"),
         ));
-    };
-    let oid: u32 = found.get(0);
-    let schema: String = found.get(1);
-    let relkind: i8 = found.get(2);
-
-    let cols = c
-        .query(
-            "SELECT a.attname::text, format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, pg_get_expr(d.adbin, d.adrelid), \
-             a.attidentity <> '' OR coalesce(pg_get_expr(d.adbin, d.adrelid) LIKE 'nextval(%', false) \
-             FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
-             WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped ORDER BY a.attnum",
-            &[&oid],
-        )
-        .map_err(map)?;
-    let pk_rows = c
-        .query(
-            "SELECT a.attname::text FROM pg_index i CROSS JOIN LATERAL unnest(i.indkey) WITH ORDINALITY k(attnum, ord) \
-             JOIN pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = k.attnum \
-             WHERE i.indrelid = $1 AND i.indisprimary ORDER BY k.ord",
-            &[&oid],
-        )
-        .map_err(map)?;
-    let primary_key: Vec<String> = pk_rows.iter().map(|r| r.get(0)).collect();
-    let columns = cols
+    }
+    catalog::details(s, &mut found)?;
+    let rel: Relation = found.swap_remove(0);
+    let primary_key: Vec<String> = rel
+        .constraints
         .iter()
-        .map(|r| {
-            let name: String = r.get(0);
-            ColumnInfo {
-                primary_key_position: primary_key
-                    .iter()
-                    .position(|p| *p == name)
-                    .map_or(0, |p| p as u32 + 1),
-                name: name.into(),
-                decl_type: r.get::<_, String>(1).into(),
-                nullable: r.get(2),
-                default: r.get::<_, Option<String>>(3).map(RString::from).into(),
-                auto_increment: r.get(4),
-            }
-        })
-        .collect::<Vec<_>>();
-
-    let idx = c
-        .query(
-            "SELECT ic.relname::text, i.indisunique, i.indisprimary, pg_get_expr(i.indpred, i.indrelid), \
-             array(SELECT pg_get_indexdef(i.indexrelid, k, true) FROM generate_series(1, i.indnkeyatts) k ORDER BY k) \
-             FROM pg_index i JOIN pg_class ic ON ic.oid = i.indexrelid WHERE i.indrelid = $1 ORDER BY ic.relname",
-            &[&oid],
-        )
-        .map_err(map)?;
-    let indexes = idx
+        .find(|c| c.kind == b'p')
+        .map(|c| c.columns.clone())
+        .unwrap_or_default();
+    let columns = rel
+        .columns
         .iter()
-        .map(|r| IndexInfo {
-            name: r.get::<_, String>(0).into(),
-            unique: r.get(1),
-            primary: r.get(2),
-            predicate: r.get::<_, Option<String>>(3).map(RString::from).into(),
-            columns: r
-                .get::<_, Vec<String>>(4)
-                .into_iter()
-                .map(RString::from)
-                .collect(),
+        .map(|c| ColumnInfo {
+            primary_key_position: primary_key
+                .iter()
+                .position(|p| *p == c.name)
+                .map_or(0, |p| p as u32 + 1),
+            name: c.name.as_str().into(),
+            decl_type: c.type_name.as_str().into(),
+            nullable: !c.not_null,
+            default: c.default.as_deref().map(RString::from).into(),
+            auto_increment: c.generated(),
+            extensions: RVec::new(),
         })
-        .collect::<Vec<_>>();
-
-    let fks = c
-        .query(
-            "SELECT con.conname::text, \
-             array(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.n ORDER BY k.o), \
-             fn.nspname::text, fc.relname::text, \
-             array(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, o) JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.o), \
-             con.confupdtype, con.confdeltype \
-             FROM pg_constraint con JOIN pg_class fc ON fc.oid = con.confrelid JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-             WHERE con.conrelid = $1 AND con.contype = 'f' ORDER BY con.conname",
-            &[&oid],
-        )
-        .map_err(map)?;
-    let foreign_keys = fks
+        .collect();
+    let indexes = rel
+        .indexes
         .iter()
-        .map(|r| {
-            let ref_schema: String = r.get(2);
-            ForeignKeyInfo {
-                name: r.get::<_, String>(0).into(),
-                columns: r
-                    .get::<_, Vec<String>>(1)
-                    .into_iter()
-                    .map(RString::from)
-                    .collect(),
-                ref_schema: if ref_schema == schema {
-                    RString::new()
-                } else {
-                    ref_schema.into()
-                },
-                ref_table: r.get::<_, String>(3).into(),
-                ref_columns: r
-                    .get::<_, Vec<String>>(4)
-                    .into_iter()
-                    .map(RString::from)
-                    .collect(),
-                on_update: action(r.get(5)),
-                on_delete: action(r.get(6)),
-            }
+        .map(|i| IndexInfo {
+            name: i.name.as_str().into(),
+            columns: names(&i.keys),
+            unique: i.unique,
+            primary: i.primary,
+            predicate: i.predicate.as_deref().map(RString::from).into(),
+            extensions: RVec::new(),
         })
-        .collect::<Vec<_>>();
+        .collect();
+    let foreign_keys = rel
+        .constraints
+        .iter()
+        .filter(|c| c.kind == b'f')
+        .map(|c| ForeignKeyInfo {
+            name: c.name.as_str().into(),
+            columns: names(&c.columns),
+            ref_schema: match &c.ref_schema {
+                Some(s) if *s != rel.schema => s.as_str().into(),
+                _ => RString::new(),
+            },
+            ref_table: c.ref_table.as_deref().unwrap_or_default().into(),
+            ref_columns: names(&c.ref_columns),
+            on_update: action(c.on_update),
+            on_delete: action(c.on_delete),
+            extensions: RVec::new(),
+        })
+        .collect();
     Ok(TableDetail {
-        schema: schema.into(),
-        name: table.into(),
-        kind: kind(relkind),
-        columns: columns.into(),
-        primary_key: primary_key.into_iter().map(RString::from).collect(),
-        indexes: indexes.into(),
-        foreign_keys: foreign_keys.into(),
+        schema: rel.schema.as_str().into(),
+        name: rel.name.as_str().into(),
+        kind: kind(rel.kind),
+        columns,
+        primary_key: names(&primary_key),
+        indexes,
+        foreign_keys,
+        extensions: RVec::new(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing;
+    use myrmex_plugin::{Connection, TableKind};
+
+    #[test]
+    fn describes_a_table_with_its_keys_and_lists_every_kind_of_relation() {
+        let mut c = testing::in_fresh_schema("t_introspect");
+        c.execute_batch(crate::schema::tests::SHOP).unwrap();
+        c.execute_batch(
+            "CREATE VIEW cheap AS SELECT * FROM books WHERE price < 10; \
+             CREATE MATERIALIZED VIEW counts AS SELECT count(*) FROM books; \
+             CREATE TABLE parts (d date) PARTITION BY RANGE (d)",
+        )
+        .unwrap();
+        let d = c.describe("", "books").unwrap();
+        assert_eq!(
+            (d.schema.as_str(), d.kind),
+            ("t_introspect", TableKind::TABLE)
+        );
+        assert_eq!(d.primary_key.len(), 1);
+        let id = &d.columns[0];
+        assert!(id.auto_increment && !id.nullable && id.primary_key_position == 1);
+        assert_eq!(d.columns[3].decl_type.as_str(), "numeric(10,2)");
+        let idx: Vec<&str> = d.indexes.iter().map(|i| i.name.as_str()).collect();
+        assert_eq!(
+            idx,
+            [
+                "Books Tags",
+                "books_cheap_idx",
+                "books_pkey",
+                "books_title_key"
+            ]
+        );
+        assert!(d.indexes.iter().any(|i| i.primary && i.unique));
+        let fk = &d.foreign_keys[0];
+        assert_eq!(
+            (fk.ref_schema.as_str(), fk.ref_table.as_str()),
+            ("", "authors")
+        );
+        assert_eq!(fk.on_delete.as_str(), "CASCADE");
+
+        let e = c.describe("", "nowhere").unwrap_err();
+        assert_eq!(e.kind, myrmex_plugin::ErrorKind::NOT_FOUND);
+
+        let kinds: Vec<(String, TableKind)> = c
+            .tables()
+            .unwrap()
+            .into_iter()
+            .filter(|t| t.schema.as_str() == "t_introspect")
+            .map(|t| (t.name.to_string(), t.kind))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                ("authors".to_string(), TableKind::TABLE),
+                ("books".to_string(), TableKind::TABLE),
+                ("cheap".to_string(), TableKind::VIEW),
+                ("counts".to_string(), TableKind::MATERIALIZED_VIEW),
+                ("parts".to_string(), TableKind::PARTITIONED),
+            ]
+        );
+        assert_eq!(
+            c.describe("t_introspect", "cheap").unwrap().kind,
+            TableKind::VIEW
+        );
+    }
 }

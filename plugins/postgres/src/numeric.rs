@@ -3,7 +3,7 @@
 /// Decodes a binary `numeric`; `None` when the bytes are malformed.
 ///
 /// Layout: `ndigits: i16, weight: i16, sign: u16, dscale: i16`, then `ndigits` base-10000
-/// digits; the value is Σ digit[i] · 10000^(weight − i), shown with `dscale` decimals.
+/// digits; the value is Σ `digit[i]` · 10000^(weight − i), shown with `dscale` decimals.
 pub fn decode(raw: &[u8]) -> Option<String> {
     if raw.len() < 8 {
         return None;

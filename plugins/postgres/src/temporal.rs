@@ -1,13 +1,13 @@
 //! PostgreSQL's binary date/time values ⇄ the contract's canonical ISO text.
 //!
 //! Dates are days and timestamps microseconds since 2000-01-01; the civil-date arithmetic is
-//! `myrmex_abi::canonical`'s.
+//! `myrmex_plugin::canonical`'s.
 
 /// Days from 1970-01-01 to 2000-01-01.
 const PG_EPOCH_DAYS: i64 = 10_957;
 const MICROS_PER_DAY: i64 = 86_400_000_000;
 
-use myrmex_abi::canonical::{civil_from_days, push_digits, push_time};
+use myrmex_plugin::canonical::{civil_from_days, push_digits, push_time};
 
 /// `YYYY-MM-DD HH:MM:SS[.ffffff]` for a year from 1 to 9999, without `format!` (this runs for
 /// every timestamp of a large result).
@@ -49,7 +49,7 @@ pub fn date(pg_days: i32) -> String {
 
 /// A time of day in microseconds.
 pub fn time(micros: i64) -> String {
-    myrmex_abi::canonical::format_time(micros)
+    myrmex_plugin::canonical::format_time(micros)
 }
 
 /// A `timestamp` value (microseconds since 2000-01-01 00:00:00).

@@ -3,7 +3,7 @@
 //! (TLS, not verified), `verify-ca` (chain checked against the roots), `verify-full`
 //! (chain and host name checked). Roots: `sslrootcert=FILE` (PEM), else the Mozilla roots.
 
-use myrmex_abi::PluginError;
+use myrmex_plugin::PluginError;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -17,10 +17,15 @@ use std::sync::Arc;
 /// The `sslmode` values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SslMode {
+    /// Plain TCP.
     Disable,
+    /// TLS when the server offers it, certificate not checked (`allow` too).
     Prefer,
+    /// TLS, certificate not checked.
     Require,
+    /// TLS, certificate chain checked against the roots.
     VerifyCa,
+    /// TLS, chain and host name checked.
     VerifyFull,
 }
 
@@ -151,7 +156,10 @@ pub fn client_config(mode: SslMode, root_cert: Option<&str>) -> Result<ClientCon
     let builder = ClientConfig::builder_with_provider(p.clone())
         .with_safe_default_protocol_versions()
         .map_err(|e| {
-            PluginError::new(myrmex_abi::ErrorKind::INTERNAL, format!("TLS setup: {e}"))
+            PluginError::new(
+                myrmex_plugin::ErrorKind::INTERNAL,
+                format!("TLS setup: {e}"),
+            )
         })?;
     let verifier: Arc<dyn ServerCertVerifier> = match mode {
         SslMode::Disable | SslMode::Prefer | SslMode::Require => Arc::new(NoVerify(p)),

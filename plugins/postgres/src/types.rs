@@ -8,11 +8,21 @@
 
 use crate::{numeric, temporal};
 use bytes::{BufMut, BytesMut};
-use myrmex_abi::Value;
-use postgres::types::{to_sql_checked, Format, FromSql, IsNull, Kind, ToSql, Type};
+use myrmex_plugin::Value;
 use std::error::Error;
+use tokio_postgres::types::{to_sql_checked, Format, FromSql, IsNull, Kind, ToSql, Type};
 
 type BoxError = Box<dyn Error + Sync + Send>;
+
+/// Why a parameter could not be bound: the client library reports it as the source of its
+/// error, and the driver turns it into an [`myrmex_plugin::ErrorKind::TYPE`] error.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct ParamError(pub String);
+
+fn refuse(why: String) -> BoxError {
+    Box::new(ParamError(why))
+}
 
 /// A decoded column value.
 pub struct PgValue(pub Value);
@@ -228,17 +238,25 @@ impl ToSql for Param<'_> {
             match (self.0, ty) {
                 (Value::Bool(b), _) => out.put_u8(u8::from(*b)),
                 (Value::Int(i), &Type::INT2) => out.put_i16(
-                    i16::try_from(*i).map_err(|_| format!("{i} is out of range for smallint"))?,
+                    i16::try_from(*i)
+                        .map_err(|_| refuse(format!("{i} is out of range for smallint")))?,
                 ),
                 (Value::Int(i), &Type::INT4) => out.put_i32(
-                    i32::try_from(*i).map_err(|_| format!("{i} is out of range for integer"))?,
+                    i32::try_from(*i)
+                        .map_err(|_| refuse(format!("{i} is out of range for integer")))?,
                 ),
                 (Value::Int(i), _) => out.put_i64(*i),
                 (Value::Float(f), &Type::FLOAT4) => out.put_f32(*f as f32),
                 (Value::Float(f), _) => out.put_f64(*f),
                 (Value::Blob(b), _) => out.put_slice(b),
                 (Value::Uuid(u), _) => out.put_slice(u),
-                _ => unreachable!("binary() admits only the pairs above"),
+                (other, ty) => {
+                    return Err(refuse(format!(
+                        "cannot bind a {} value in binary to a parameter of type {}",
+                        other.type_name(),
+                        ty.name()
+                    )))
+                }
             }
             return Ok(IsNull::No);
         }
@@ -256,17 +274,26 @@ impl ToSql for Param<'_> {
             }
             Value::Float(f) => format!("{f:?}"),
             Value::Uuid(u) => Value::format_uuid(u),
-            Value::Blob(_) => {
-                return Err(
-                    format!("cannot bind a blob to a parameter of type {}", ty.name()).into(),
-                )
-            }
-            other => {
-                let s = other.as_text().unwrap_or_default();
+            Value::Text(s)
+            | Value::Decimal(s)
+            | Value::Date(s)
+            | Value::Time(s)
+            | Value::Timestamp(s)
+            | Value::TimestampTz(s)
+            | Value::Json(s) => {
                 if s.contains('\0') {
-                    return Err("PostgreSQL text cannot contain the NUL character (U+0000)".into());
+                    return Err(refuse(
+                        "PostgreSQL text cannot contain the NUL character (U+0000)".into(),
+                    ));
                 }
                 s.to_string()
+            }
+            other => {
+                return Err(refuse(format!(
+                    "cannot bind a {} value to a parameter of type {}",
+                    other.type_name(),
+                    ty.name()
+                )))
             }
         };
         out.put_slice(text.as_bytes());
