@@ -157,13 +157,20 @@ pub enum Error {
         /// Variable name.
         var: String,
     },
-    /// A pool could not hand out a connection.
-    #[error("pool `{pool}`: {message}")]
-    Pool {
+    /// A pool could not hand out a connection within its timeout.
+    #[error("pool `{pool}`: no connection available after {} ms ({in_use} of {max_size} in use){}",
+            waited.as_millis(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    PoolTimeout {
         /// Pool (connection) name.
         pool: String,
-        /// What happened, e.g. the timeout.
-        message: String,
+        /// How long the request waited.
+        waited: std::time::Duration,
+        /// Connections handed out at the time.
+        in_use: u32,
+        /// The pool's size limit.
+        max_size: u32,
+        /// The last error opening a connection, as the pool reported it, when there was one.
+        detail: Option<String>,
     },
     /// A name given for a new migration has nothing usable in a file name.
     #[error("migration name `{name}` has no letters or digits")]
@@ -461,6 +468,32 @@ mod tests {
         assert_eq!(
             e.to_string(),
             "app: 3 migration(s) are recorded already; baseline adopts a database with no history"
+        );
+    }
+
+    #[test]
+    fn pool_timeout_adds_the_last_connect_error_when_there_is_one() {
+        let e = Error::PoolTimeout {
+            pool: "app".into(),
+            waited: std::time::Duration::from_millis(1500),
+            in_use: 4,
+            max_size: 4,
+            detail: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "pool `app`: no connection available after 1500 ms (4 of 4 in use)"
+        );
+        let e = Error::PoolTimeout {
+            pool: "app".into(),
+            waited: std::time::Duration::from_millis(30),
+            in_use: 0,
+            max_size: 2,
+            detail: Some("connection refused".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "pool `app`: no connection available after 30 ms (0 of 2 in use): connection refused"
         );
     }
 
