@@ -342,9 +342,7 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
             Ok((conn, rows))
         });
         let loaded = files.join().unwrap_or_else(|_| {
-            Err(myrmex_core::Error::Migration(
-                "reading the migrations failed".into(),
-            ))
+            Err(myrmex_core::Error::MigrationReaderPanicked { dir: dir.clone() })
         });
         (loaded, connected)
     });

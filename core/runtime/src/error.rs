@@ -1,5 +1,6 @@
 //! [`Error`]: everything `myrmex-core` can fail with.
 
+use crate::migrate::{Direction, State};
 use myrmex_abi::PluginError;
 use std::path::PathBuf;
 
@@ -156,17 +157,143 @@ pub enum Error {
         /// Variable name.
         var: String,
     },
-    /// A pool could not hand out a connection.
-    #[error("pool `{pool}`: {message}")]
-    Pool {
+    /// A pool could not hand out a connection within its timeout.
+    #[error("pool `{pool}`: no connection available after {} ms ({in_use} of {max_size} in use){}",
+            waited.as_millis(), detail.as_deref().map(|d| format!(": {d}")).unwrap_or_default())]
+    PoolTimeout {
         /// Pool (connection) name.
         pool: String,
-        /// What happened, e.g. the timeout.
-        message: String,
+        /// How long the request waited.
+        waited: std::time::Duration,
+        /// Connections handed out at the time.
+        in_use: u32,
+        /// The pool's size limit.
+        max_size: u32,
+        /// The last error opening a connection, as the pool reported it, when there was one.
+        detail: Option<String>,
     },
-    /// A migration cannot run or was refused (the message lists every reason).
-    #[error("{0}")]
-    Migration(String),
+    /// A name given for a new migration has nothing usable in a file name.
+    #[error("migration name `{name}` has no letters or digits")]
+    InvalidMigrationName {
+        /// The name as given.
+        name: String,
+    },
+    /// The configured history table name is not `table` or `schema.table`.
+    #[error("history table name `{name}` must be `table` or `schema.table`")]
+    InvalidHistoryTable {
+        /// The name as configured.
+        name: String,
+    },
+    /// A thread reading the migration directory panicked, so the directory was not read.
+    #[error("{}: reading the migrations failed (a reader thread panicked)", dir.display())]
+    MigrationReaderPanicked {
+        /// The migration directory.
+        dir: PathBuf,
+    },
+    /// `verify` was asked to check a directory that holds no migrations.
+    #[error("{}: no migrations to verify", dir.display())]
+    NothingToVerify {
+        /// The migration directory.
+        dir: PathBuf,
+    },
+    /// Migrations were started inside an open transaction; they manage their own.
+    #[error(
+        "{connection}: migrations manage their own transactions; run them outside a transaction"
+    )]
+    MigrationInTransaction {
+        /// Connection name.
+        connection: String,
+    },
+    /// A run was stopped (Ctrl-C) between two migration steps.
+    #[error("interrupted: {done} of {total} migration step(s) done, the rest not started")]
+    MigrationRunInterrupted {
+        /// Steps that completed.
+        done: usize,
+        /// Steps the run had planned.
+        total: usize,
+    },
+    /// A run was stopped (Ctrl-C) between two statements of one migration; what ran is
+    /// recorded, and the same command continues from the next statement.
+    #[error("interrupted: {done} of {total} {} statement(s) of V{version}__{name} are applied and recorded; \
+             `myrmex migrate {}` continues from statement {}", direction.as_str(), direction.as_str(), done + 1)]
+    MigrationInterrupted {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+        /// The part that was running.
+        direction: Direction,
+        /// Statements of that part applied and recorded.
+        done: usize,
+        /// Statements in that part.
+        total: usize,
+    },
+    /// A migration that stopped part way is to be resumed, but the statements it had already
+    /// run differ from the file on disk now.
+    #[error("V{version}__{name}: its first {done} {} statement(s) ran before an interruption, \
+             but they changed on disk since ({}); restore them, or clear the record with \
+             `myrmex migrate repair` after checking the database by hand", direction.as_str(), file.display())]
+    ResumedStatementsChanged {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+        /// The part that was interrupted.
+        direction: Direction,
+        /// Statements that had run before the interruption.
+        done: usize,
+        /// The file of that part.
+        file: PathBuf,
+    },
+    /// A migration stopped part way through its up part and its file is gone, so it cannot
+    /// be finished.
+    #[error("V{version}__{name} stopped part way and its file is missing; restore it or run `myrmex migrate repair`")]
+    PartialMigrationMissing {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name, as recorded.
+        name: String,
+    },
+    /// `up` was refused before running anything: migrations changed on disk, a down part
+    /// stopped part way, or pending migrations are older than applied ones.
+    #[error("refusing to migrate up:\n  {}", reasons.join("\n  "))]
+    MigrateUpRefused {
+        /// One explanation per migration at fault, each naming it and what to do.
+        reasons: Vec<String>,
+    },
+    /// `down` was refused before reverting anything: a chosen migration cannot be reverted.
+    #[error("refusing to migrate down; nothing was reverted:\n  {}", reasons.join("\n  "))]
+    MigrateDownRefused {
+        /// One explanation per migration at fault, each naming it and what to do.
+        reasons: Vec<String>,
+    },
+    /// `redo` found no applied migration.
+    #[error("nothing is applied, so nothing to redo")]
+    NothingToRedo,
+    /// `baseline` was refused because the history table already records migrations.
+    #[error("{connection}: {recorded} migration(s) are recorded already; baseline adopts a database with no history")]
+    BaselineRefused {
+        /// Connection name.
+        connection: String,
+        /// Migrations recorded in the history table.
+        recorded: usize,
+    },
+    /// `accept` named a migration whose file did not change.
+    #[error("V{version}__{name} is {state}, not changed: nothing to accept")]
+    NotChanged {
+        /// The migration's version.
+        version: i64,
+        /// The migration's name.
+        name: String,
+        /// Its state instead.
+        state: State,
+    },
+    /// A version was named that neither the directory nor the history table knows.
+    #[error("no migration has version {version}")]
+    UnknownMigrationVersion {
+        /// The version asked for.
+        version: i64,
+    },
     /// A migration file is malformed.
     #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
     MigrationFile {
@@ -267,3 +394,115 @@ pub(crate) fn abbreviate(sql: &str) -> String {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interrupted_statement_names_the_migration_and_where_to_continue() {
+        let e = Error::MigrationInterrupted {
+            version: 2,
+            name: "slow".into(),
+            direction: Direction::Up,
+            done: 1,
+            total: 2,
+        };
+        assert_eq!(
+            e.to_string(),
+            "interrupted: 1 of 2 up statement(s) of V2__slow are applied and recorded; \
+             `myrmex migrate up` continues from statement 2"
+        );
+    }
+
+    #[test]
+    fn resumed_statements_changed_names_the_file() {
+        let e = Error::ResumedStatementsChanged {
+            version: 3,
+            name: "orders".into(),
+            direction: Direction::Down,
+            done: 4,
+            file: PathBuf::from("migrations/V3__orders.down.sql"),
+        };
+        assert_eq!(
+            e.to_string(),
+            "V3__orders: its first 4 down statement(s) ran before an interruption, but they \
+             changed on disk since (migrations/V3__orders.down.sql); restore them, or clear the \
+             record with `myrmex migrate repair` after checking the database by hand"
+        );
+    }
+
+    #[test]
+    fn refusals_list_one_reason_per_line() {
+        let up = Error::MigrateUpRefused {
+            reasons: vec!["V1__a changed".into(), "V2__b changed".into()],
+        };
+        assert_eq!(
+            up.to_string(),
+            "refusing to migrate up:\n  V1__a changed\n  V2__b changed"
+        );
+        let down = Error::MigrateDownRefused {
+            reasons: vec!["V1__a has no down part".into()],
+        };
+        assert_eq!(
+            down.to_string(),
+            "refusing to migrate down; nothing was reverted:\n  V1__a has no down part"
+        );
+    }
+
+    #[test]
+    fn accept_and_baseline_refusals() {
+        let e = Error::NotChanged {
+            version: 5,
+            name: "users".into(),
+            state: State::Applied,
+        };
+        assert_eq!(
+            e.to_string(),
+            "V5__users is applied, not changed: nothing to accept"
+        );
+        let e = Error::BaselineRefused {
+            connection: "app".into(),
+            recorded: 3,
+        };
+        assert_eq!(
+            e.to_string(),
+            "app: 3 migration(s) are recorded already; baseline adopts a database with no history"
+        );
+    }
+
+    #[test]
+    fn pool_timeout_adds_the_last_connect_error_when_there_is_one() {
+        let e = Error::PoolTimeout {
+            pool: "app".into(),
+            waited: std::time::Duration::from_millis(1500),
+            in_use: 4,
+            max_size: 4,
+            detail: None,
+        };
+        assert_eq!(
+            e.to_string(),
+            "pool `app`: no connection available after 1500 ms (4 of 4 in use)"
+        );
+        let e = Error::PoolTimeout {
+            pool: "app".into(),
+            waited: std::time::Duration::from_millis(30),
+            in_use: 0,
+            max_size: 2,
+            detail: Some("connection refused".into()),
+        };
+        assert_eq!(
+            e.to_string(),
+            "pool `app`: no connection available after 30 ms (0 of 2 in use): connection refused"
+        );
+    }
+
+    #[test]
+    fn run_interrupted_between_steps() {
+        let e = Error::MigrationRunInterrupted { done: 2, total: 5 };
+        assert_eq!(
+            e.to_string(),
+            "interrupted: 2 of 5 migration step(s) done, the rest not started"
+        );
+    }
+}

@@ -137,19 +137,12 @@ impl Checkout {
             // r2d2 reports the last connection error, if any, in its message.
             let detail = e.to_string();
             let state = pool.state();
-            Error::Pool {
+            Error::PoolTimeout {
                 pool: name.to_string(),
-                message: format!(
-                    "no connection available after {} ms ({} of {} in use){}",
-                    started.elapsed().as_millis(),
-                    state.connections.saturating_sub(state.idle_connections),
-                    pool.max_size(),
-                    if detail.is_empty() {
-                        String::new()
-                    } else {
-                        format!(": {detail}")
-                    }
-                ),
+                waited: started.elapsed(),
+                in_use: state.connections.saturating_sub(state.idle_connections),
+                max_size: pool.max_size(),
+                detail: (!detail.is_empty()).then_some(detail),
             }
         })
     }

@@ -63,9 +63,9 @@ fn file_name_part(name: &str) -> Result<String> {
     }
     let out = out.trim_matches('_').to_string();
     if out.is_empty() {
-        return Err(Error::Migration(format!(
-            "migration name `{name}` has no letters or digits"
-        )));
+        return Err(Error::InvalidMigrationName {
+            name: name.to_string(),
+        });
     }
     Ok(out)
 }

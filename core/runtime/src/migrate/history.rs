@@ -75,9 +75,9 @@ impl History {
     pub fn new(name: &str, dialect: Dialect) -> Result<History> {
         let parts: Vec<&str> = name.split('.').collect();
         if name.is_empty() || parts.len() > 2 || parts.iter().any(|p| p.is_empty()) {
-            return Err(Error::Migration(format!(
-                "history table name `{name}` must be `table` or `schema.table`"
-            )));
+            return Err(Error::InvalidHistoryTable {
+                name: name.to_string(),
+            });
         }
         let quoted = parts
             .iter()

@@ -122,10 +122,9 @@ impl MigrationManager {
         f: impl FnOnce(&mut DatabaseConnection, &History, Status) -> Result<T>,
     ) -> Result<T> {
         if conn.in_transaction() {
-            return Err(Error::Migration(format!(
-                "{}: migrations manage their own transactions; run them outside a transaction",
-                conn.name
-            )));
+            return Err(Error::MigrationInTransaction {
+                connection: conn.name.clone(),
+            });
         }
         let history = self.history(conn)?;
         let lock = lock::acquire(conn, &history, self.options.lock_timeout, &*self.observer)?;
@@ -160,10 +159,10 @@ impl MigrationManager {
         self.observer.start(steps.len());
         let outcome = steps.iter().enumerate().try_for_each(|(i, step)| {
             if !self.observer.keep_going() {
-                return Err(Error::Migration(format!(
-                    "interrupted: {i} of {} migration step(s) done, the rest not started",
-                    steps.len()
-                )));
+                return Err(Error::MigrationRunInterrupted {
+                    done: i,
+                    total: steps.len(),
+                });
             }
             self.observer.step(i, step);
             let ms = runner.run(step)?;
@@ -215,9 +214,7 @@ impl MigrationManager {
         self.locked(conn, |conn, history, status| {
             let down = plan::down(&status, &self.migrations, DownTarget::Count(1))?;
             let Some(last) = down.first() else {
-                return Err(Error::Migration(
-                    "nothing is applied, so nothing to redo".into(),
-                ));
+                return Err(Error::NothingToRedo);
             };
             let up = Step::up(&last.migration);
             let mut report = Report::default();
@@ -232,10 +229,10 @@ impl MigrationManager {
         self.locked(conn, |conn, history, status| {
             let recorded = status.entries.iter().filter(|e| e.applied.is_some()).count();
             if recorded > 0 {
-                return Err(Error::Migration(format!(
-                    "{}: {recorded} migration(s) are recorded already; baseline adopts a database with no history",
-                    conn.name
-                )));
+                return Err(Error::BaselineRefused {
+                    connection: conn.name.clone(),
+                    recorded,
+                });
             }
             let by = applied_by();
             let mut report = Report::default();
@@ -340,12 +337,13 @@ fn accept_changed(
         match status.get(*v) {
             Some(e) if e.state == State::Changed => {}
             Some(e) => {
-                return Err(Error::Migration(format!(
-                    "V{v}__{} is {}, not changed: nothing to accept",
-                    e.name, e.state
-                )))
+                return Err(Error::NotChanged {
+                    version: *v,
+                    name: e.name.clone(),
+                    state: e.state.clone(),
+                })
             }
-            None => return Err(Error::Migration(format!("no migration has version {v}"))),
+            None => return Err(Error::UnknownMigrationVersion { version: *v }),
         }
     }
     let chosen = status.entries.iter().filter(|e| {

@@ -133,16 +133,6 @@ pub fn script(steps: &[Step]) -> String {
         .join("\n")
 }
 
-fn problems(lines: Vec<String>, what: &str) -> Result<()> {
-    if lines.is_empty() {
-        return Ok(());
-    }
-    Err(Error::Migration(format!(
-        "{what}:\n  {}",
-        lines.join("\n  ")
-    )))
-}
-
 /// The steps of `up` (to `to` when given).
 pub fn up(
     status: &Status,
@@ -165,7 +155,9 @@ pub fn up(
         })
         .filter_map(|e| e.explain())
         .collect();
-    problems(changed, "refusing to migrate up")?;
+    if !changed.is_empty() {
+        return Err(Error::MigrateUpRefused { reasons: changed });
+    }
     if !allow_out_of_order {
         let late: Vec<String> = status
             .entries
@@ -173,7 +165,9 @@ pub fn up(
             .filter(|e| e.state == State::OutOfOrder && to.is_none_or(|t| e.version <= t))
             .filter_map(|e| e.explain())
             .collect();
-        problems(late, "refusing to migrate up")?;
+        if !late.is_empty() {
+            return Err(Error::MigrateUpRefused { reasons: late });
+        }
     }
     let mut steps = Vec::new();
     for e in &status.entries {
@@ -188,10 +182,10 @@ pub fn up(
             _ => continue,
         };
         let Some(i) = e.disk else {
-            return Err(Error::Migration(format!(
-                "V{}__{} stopped part way and its file is missing; restore it or run `myrmex migrate repair`",
-                e.version, e.name
-            )));
+            return Err(Error::PartialMigrationMissing {
+                version: e.version,
+                name: e.name.clone(),
+            });
         };
         let step = Step::up(&disk[i]);
         steps.push(if resume {
@@ -241,7 +235,9 @@ pub fn down(status: &Status, disk: &[Migration], target: DownTarget) -> Result<V
             },
         }
     }
-    problems(refused, "refusing to migrate down; nothing was reverted")?;
+    if !refused.is_empty() {
+        return Err(Error::MigrateDownRefused { reasons: refused });
+    }
     Ok(steps)
 }
 

@@ -145,13 +145,13 @@ impl Runner<'_> {
         }
         if step.resuming {
             if done > 0 && step.done_checksum.as_deref() != Some(progress.hex().as_str()) {
-                return Err(Error::Migration(format!(
-                    "{}: its first {done} {direction} statement(s) ran before an interruption, \
-                     but they changed on disk since ({}); restore them, or clear the record with \
-                     `myrmex migrate repair` after checking the database by hand",
-                    m.label(),
-                    part.file.display()
-                )));
+                return Err(Error::ResumedStatementsChanged {
+                    version: m.version,
+                    name: m.name.clone(),
+                    direction: step.direction,
+                    done,
+                    file: part.file.clone(),
+                });
             }
             tracing::info!("{}: resuming {direction} after statement {done}", m.label());
         } else {
@@ -176,12 +176,13 @@ impl Runner<'_> {
         let total = statements.len();
         for (i, s) in statements.iter().enumerate().skip(done) {
             if i > done && !self.observer.keep_going() {
-                return Err(Error::Migration(format!(
-                    "interrupted: {i} of {total} {direction} statement(s) of {} are applied and recorded; \
-                     `myrmex migrate {direction}` continues from statement {}",
-                    m.label(),
-                    i + 1
-                )));
+                return Err(Error::MigrationInterrupted {
+                    version: m.version,
+                    name: m.name.clone(),
+                    direction: step.direction,
+                    done: i,
+                    total,
+                });
             }
             let first_after_crash = step.resuming && i == done;
             // Where DDL commits on its own, each data statement gets a transaction with its

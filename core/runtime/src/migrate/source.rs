@@ -265,10 +265,9 @@ pub fn load_dir(dir: &Path) -> Result<Vec<Migration>> {
             match h.join() {
                 Ok(part) => out.extend(part?),
                 Err(_) => {
-                    return Err(Error::Migration(format!(
-                        "{}: reading the migrations failed (a reader thread panicked)",
-                        dir.display()
-                    )))
+                    return Err(Error::MigrationReaderPanicked {
+                        dir: dir.to_path_buf(),
+                    })
                 }
             }
         }

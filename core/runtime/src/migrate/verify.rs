@@ -122,10 +122,9 @@ fn check(
         ));
     }
     if report.failures.is_empty() && all.is_empty() {
-        return Err(Error::Migration(format!(
-            "{}: no migrations to verify",
-            manager.dir().display()
-        )));
+        return Err(Error::NothingToVerify {
+            dir: manager.dir().to_path_buf(),
+        });
     }
     Ok(report)
 }
