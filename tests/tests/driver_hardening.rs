@@ -145,7 +145,11 @@ fn a_connect_timeout_of_zero_or_words_is_refused() {
     ] {
         let engine = url.split(':').next().unwrap();
         let err = open(engine, url).map(|_| ()).unwrap_err();
-        assert_eq!(kind(&err), ErrorKind::INVALID_INPUT, "{err}");
+        // Refused when the URL is read, or at the latest when connecting: never a hang.
+        assert!(
+            matches!(err, myrmex_core::Error::Url { .. }) || kind(&err) == ErrorKind::INVALID_INPUT,
+            "{err}"
+        );
         assert!(err.to_string().contains("connect_timeout"), "{err}");
     }
 }

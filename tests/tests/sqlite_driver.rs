@@ -279,8 +279,10 @@ fn options_are_applied_and_bad_ones_named() {
         .unwrap_err()
         .to_string();
     assert!(e.contains("readonly"), "{e}");
-    let mut bad = DatabaseConnection::from_url("bad", "sqlite::memory:?jurnal_mode=wal").unwrap();
-    let e = bad.connect_with(&registry()).unwrap_err().to_string();
+    // A misspelt option is refused when the URL is read, before any file is opened.
+    let e = DatabaseConnection::from_url("bad", "sqlite::memory:?jurnal_mode=wal")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("unknown sqlite option `jurnal_mode`"), "{e}");
     let mut missing =
         DatabaseConnection::from_url("m", "sqlite:///nonexistent-dir/x.db?mode=rw").unwrap();

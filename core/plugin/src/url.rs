@@ -397,12 +397,12 @@ pub fn parse_file(url: &str, base_dir: &str) -> Result<ConnectOptions> {
     })
 }
 
-/// The URL of `options` as users see it, with the password left out and secret options
-/// shown as `***`: `scheme://user@host:port/database?option=value`.
+/// The URL of `options` as users see it, the password and secret options shown as `***`:
+/// `scheme://user:***@host:port/database?option=value`.
 ///
 /// ```
 /// let o = myrmex_plugin::url::parse("pg://ann:pw@h:5433/app?sslmode=require&password=x").unwrap();
-/// assert_eq!(myrmex_plugin::url::display(&o), "pg://ann@h:5433/app?sslmode=require&password=***");
+/// assert_eq!(myrmex_plugin::url::display(&o), "pg://ann:***@h:5433/app?sslmode=require&password=***");
 /// ```
 pub fn display(options: &ConnectOptions) -> String {
     let enc = |s: &str| {
@@ -413,8 +413,11 @@ pub fn display(options: &ConnectOptions) -> String {
             .replace("%5F", "_")
     };
     let mut u = format!("{}://", options.db_type);
-    if !options.user.is_empty() {
+    if !options.user.is_empty() || !options.password.is_empty() {
         u.push_str(&enc(&options.user));
+        if !options.password.is_empty() {
+            u.push_str(":***");
+        }
         u.push('@');
     }
     if options.host.contains(':') && !options.host.starts_with('/') {

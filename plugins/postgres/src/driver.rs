@@ -148,9 +148,9 @@ mod tests {
         use myrmex_abi::{RStr, SchemaRequest};
         use myrmex_plugin::schema::SchemaDefinition;
         let mut direct = crate::testing::in_fresh_schema("t_driver_abi");
-        myrmex_plugin::Connection::execute_batch(&mut direct, crate::schema::tests::SHOP).unwrap();
+        myrmex_plugin::Connection::execute_batch(&mut *direct, crate::schema::tests::SHOP).unwrap();
         let want =
-            myrmex_plugin::Connection::schema(&mut direct, &["t_driver_abi".into()]).unwrap();
+            myrmex_plugin::Connection::schema(&mut *direct, &["t_driver_abi".into()]).unwrap();
 
         let boxed = myrmex_plugin::driver_box(crate::testing::driver());
         let url = crate::testing::url();
@@ -171,3 +171,4 @@ mod tests {
         conn.close().unwrap();
     }
 }
+

@@ -74,6 +74,14 @@ fn client_error(e: &tokio_postgres::Error) -> PluginError {
     }
     let kind = match e.source() {
         Some(s) if s.is::<ParamError>() => ErrorKind::TYPE,
+        // A message that could not be encoded (a NUL in the statement text) never left the
+        // client: the caller's input is at fault and the session is intact.
+        Some(s)
+            if s.downcast_ref::<std::io::Error>()
+                .is_some_and(|io| io.kind() == std::io::ErrorKind::InvalidInput) =>
+        {
+            ErrorKind::INVALID_INPUT
+        }
         Some(s) if s.is::<std::io::Error>() => ErrorKind::CONNECTION,
         _ => ErrorKind::INTERNAL,
     };

@@ -44,14 +44,47 @@ pub fn connect_as(app: &str) -> PgConnection {
         .expect("the test server accepts a connection")
 }
 
+/// A session whose search path is a new, empty schema (dropped again with everything in it
+/// when this is dropped).
+pub struct FreshSchema {
+    conn: Option<PgConnection>,
+    name: String,
+}
+
+impl std::ops::Deref for FreshSchema {
+    type Target = PgConnection;
+    fn deref(&self) -> &PgConnection {
+        self.conn.as_ref().expect("the session lives until drop")
+    }
+}
+
+impl std::ops::DerefMut for FreshSchema {
+    fn deref_mut(&mut self) -> &mut PgConnection {
+        self.conn.as_mut().expect("the session lives until drop")
+    }
+}
+
+impl Drop for FreshSchema {
+    fn drop(&mut self) {
+        use myrmex_plugin::Connection;
+        // The test's own session may be broken or in a failed transaction: a new one drops.
+        self.conn = None;
+        let _ = connect().execute_batch(&format!("DROP SCHEMA IF EXISTS {} CASCADE", self.name));
+    }
+}
+
 /// A session whose search path is a new, empty schema `name` (dropped first if a previous
-/// run left it), so that tests running side by side never see each other's tables.
-pub fn in_fresh_schema(name: &str) -> PgConnection {
+/// run left it, and dropped when the result is), so that tests running side by side never
+/// see each other's tables and leave nothing behind.
+pub fn in_fresh_schema(name: &str) -> FreshSchema {
     use myrmex_plugin::Connection;
     let mut c = connect();
     c.execute_batch(&format!(
         "DROP SCHEMA IF EXISTS {name} CASCADE; CREATE SCHEMA {name}; SET search_path TO {name}"
     ))
     .expect("the test schema is created");
-    c
+    FreshSchema {
+        conn: Some(c),
+        name: name.to_string(),
+    }
 }
