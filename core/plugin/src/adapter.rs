@@ -221,6 +221,11 @@ struct ShardAdapter<S>(S);
 impl<S: ShardRouter> abi::ShardRouter for ShardAdapter<S> {
     fn route(&self, key: &ValueNE, shards: u32) -> RResult<u32, PluginError> {
         guard(|| {
+            // No shard can hold a key among zero shards; refused here so that no router
+            // divides by zero.
+            if shards == 0 {
+                return Err(PluginError::invalid("shards must be at least 1"));
+            }
             let key = key.as_enum().map_err(|_| {
                 PluginError::new(ErrorKind::TYPE, "the key has a value type this plugin does not know")
             })?;
@@ -236,3 +241,26 @@ impl<S: ShardRouter> abi::ShardRouter for ShardAdapter<S> {
     }
 }
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Value;
+
+    struct First;
+
+    impl ShardRouter for First {
+        fn route(&self, _key: &Value, shards: u32) -> Result<u32, PluginError> {
+            Ok(shards - 1)
+        }
+    }
+
+    #[test]
+    fn zero_shards_are_refused_before_the_router_runs() {
+        let router = shard_box(First);
+        let key = ValueNE::from(Value::Int(1));
+        let err = router.route(&key, 0).unwrap_err();
+        assert_eq!(err.kind, ErrorKind::INVALID_INPUT);
+        assert!(err.message.contains("at least 1"), "{err}");
+        assert_eq!(router.route(&key, 4).unwrap(), 3);
+    }
+}

@@ -183,7 +183,8 @@ pub trait Connection: Send + 'static {
 
 /// A shard router: maps a key to one of `shards` shards.
 pub trait ShardRouter: Send + Sync + 'static {
-    /// The shard (0-based, below `shards`) that holds `key`.
+    /// The shard (0-based, below `shards`) that holds `key`. `shards` is at least 1: the kit
+    /// refuses 0 before calling the router.
     fn route(&self, key: &Value, shards: u32) -> Result<u32, PluginError>;
 }
 

@@ -59,6 +59,10 @@ pub use myrmex_abi::{
     ForeignKeyInfo, IndexInfo, LockAttempt, Nullability, PlaceholderStyle, PluginError,
     QueryStart, RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE,
 };
+/// The contract's containers, for building the records a driver returns
+/// ([`QueryStart::columns`] is an `RArc<RVec<ColumnMeta>>`; `.into()` makes the others from
+/// `Vec`, `String` and `Option`).
+pub use myrmex_abi::{RArc, ROption, RString, RVec};
 pub use params::Params;
 pub use rows::{all_rows, Batch};
 
