@@ -119,7 +119,7 @@ pub enum Command {
     /// Versioned migrations: status, plan, up, down, redo, baseline, accept, repair, new,
     /// verify, diff (exit 3: `status --check` found a problem).
     Migrate(crate::migrate_cmd::MigrateArgs),
-    /// Shard routers from plugins: `shard route NAME KEY --shards N`.
+    /// Shard routers from plugins: `shard route NAME KEY --shards N [--settings JSON]`.
     #[command(subcommand)]
     Shard(crate::shard_cmd::ShardCommand),
 }

@@ -1,4 +1,5 @@
-//! `myrmex shard route NAME KEY --shards N`: asks a shard router plugin where a key lives.
+//! `myrmex shard route NAME KEY --shards N [--settings JSON]`: asks a shard router plugin
+//! where a key lives.
 
 use crate::engine::Context;
 use crate::script::{EXIT_SCRIPT_ERROR, EXIT_USAGE};
@@ -22,7 +23,7 @@ pub enum ShardCommand {
         key_type: KeyType,
         /// The router's settings as JSON, e.g. '{"seed": 7}'.
         #[arg(long)]
-        config: Option<String>,
+        settings: Option<String>,
     },
 }
 
@@ -45,7 +46,7 @@ pub fn run(ctx: &Context, cmd: &ShardCommand) -> u8 {
             key,
             shards,
             key_type,
-            config,
+            settings,
         } => {
             let key = match key_type {
                 KeyType::Text => Value::Text(key.as_str().into()),
@@ -64,7 +65,7 @@ pub fn run(ctx: &Context, cmd: &ShardCommand) -> u8 {
                     }
                 },
             };
-            let routed = ShardRouter::open(&ctx.registry, name, config.as_deref().unwrap_or(""))
+            let routed = ShardRouter::open(&ctx.registry, name, settings.as_deref().unwrap_or(""))
                 .and_then(|r| r.route(&key, *shards));
             match routed {
                 Ok(shard) => {

@@ -128,7 +128,7 @@ for key in [42, 500, 5000] {
         assert!(out.stdout.contains(line), "{}", out.stdout);
     }
 
-    // myrmex shard route range 500 --shards 3 --key-type int --config '{"bounds": [100, 1000]}'
+    // myrmex shard route range 500 --shards 3 --key-type int --settings '{"bounds": [100, 1000]}'
     let out = run(myrmex().arg("--plugin-dir").arg(&dir).args([
         "shard",
         "route",
@@ -138,7 +138,7 @@ for key in [42, 500, 5000] {
         "3",
         "--key-type",
         "int",
-        "--config",
+        "--settings",
         r#"{"bounds": [100, 1000]}"#,
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);

@@ -99,7 +99,7 @@ fn incompatible_contract_is_refused_in_one_line_and_others_load() {
     let line = reg.refusals()[0].to_string();
     assert!(!line.contains('\n'), "one line: {line}");
     assert!(line.contains(&plugin_file("bad_contract")), "{line}");
-    assert!(line.contains("built for myrmex contract 999"), "{line}");
+    assert!(line.contains("built for myrmex contract 1,"), "{line}");
     assert!(
         line.contains(&format!(
             "this host offers contract {}",
@@ -117,7 +117,7 @@ fn incompatible_contract_is_refused_in_one_line_and_others_load() {
         .collect();
     assert_eq!(refusals.len(), 1, "{}", out.stderr);
     assert!(
-        refusals[0].contains("built for myrmex contract 999"),
+        refusals[0].contains("built for myrmex contract 1,"),
         "{}",
         out.stderr
     );
@@ -200,7 +200,7 @@ fn a_panicking_plugin_is_an_error_and_the_host_goes_on() {
     .unwrap();
     let reg = Registry::load(search(&[dir.clone(), ensure_built().to_path_buf()]));
     assert!(reg.refusals().is_empty(), "{:?}", reg.refusals());
-    let mut c = DatabaseConnection::from_url("p", "panicky://x").unwrap();
+    let mut c = DatabaseConnection::from_url_with("p", "panicky://x", &reg).unwrap();
     c.connect_with(&reg).unwrap();
     let err = c.execute("SELECT 1", &[]).unwrap_err().to_string();
     assert!(err.contains("plugin panicked: deliberate panic"), "{err}");
@@ -592,9 +592,9 @@ fn a_url_scheme_of_a_bundled_driver_cannot_be_claimed() {
     assert_eq!(out.code, 0, "{}", out.stderr);
     let refused = lines_with(&out.stderr, &plugin_file("scheme_thief"));
     assert_eq!(refused.len(), 1, "{}", out.stderr);
-    let bundled = ensure_built().join(plugin_file("postgres"));
+    let bundled = ensure_built().join(plugin_file("sqlite"));
     assert!(
-        refused[0].contains("URL scheme `postgres` of driver `thief`")
+        refused[0].contains("URL scheme `sqlite` of driver `thief`")
             && refused[0].contains(&format!("{} (bundled)", bundled.display())),
         "{}",
         out.stderr

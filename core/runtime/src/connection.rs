@@ -110,7 +110,13 @@ impl DatabaseConnection {
     /// A connection named `name` from a URL, parsed by the driver that owns its scheme in
     /// the process-wide registry.
     pub fn from_url(name: impl Into<String>, url: &str) -> Result<Self> {
-        let options = crate::url::parse(url)?;
+        Self::from_url_with(name, url, &Registry::global())
+    }
+
+    /// A connection named `name` from a URL, parsed by the driver of `registry` that owns its
+    /// scheme.
+    pub fn from_url_with(name: impl Into<String>, url: &str, registry: &Registry) -> Result<Self> {
+        let options = registry.parse_url(url, std::path::Path::new(""))?;
         Ok(Self::new(name, ConnectParams::from_options(&options)))
     }
 
@@ -250,7 +256,7 @@ impl DatabaseConnection {
         f(&mut live.conn).into_result().map_err(|source| {
             if source.kind == ErrorKind::PANIC {
                 live.poisoned = true;
-                tracing::error!(connection = %name, "plugin panicked: {}", source.message);
+                tracing::error!(connection = %name, "{}", source.message);
             } else if source.kind == ErrorKind::CLOSED {
                 let source = Box::new(source);
                 live.closed = Some(source.clone());

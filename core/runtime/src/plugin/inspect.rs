@@ -56,8 +56,8 @@ pub fn inspect_bytes<'d, R: object::ReadRef<'d>>(data: R) -> Result<(), String> 
     };
     let address = find(CONTRACT_SYMBOL).ok_or_else(|| {
         format!(
-            "not a myrmex plugin (no `{CONTRACT_SYMBOL}` symbol; was it built with \
-             myrmex_abi::export_plugin!?)"
+            "not a myrmex plugin (no `{CONTRACT_SYMBOL}` symbol; was it declared \
+             with myrmex_plugin::plugin!?)"
         )
     })?;
     let bytes = read_at(data, &file, address).ok_or_else(|| {
@@ -71,14 +71,15 @@ pub fn inspect_bytes<'d, R: object::ReadRef<'d>>(data: R) -> Result<(), String> 
     if version != CONTRACT_VERSION {
         return Err(format!(
             "built for myrmex contract {version}, this host offers contract {CONTRACT_VERSION}; \
-             rebuild the plugin against myrmex-abi {}",
-            env!("CARGO_PKG_VERSION")
+             rebuild the plugin against myrmex-abi {}.{} (myrmex-plugin of this release)",
+            CONTRACT_VERSION,
+            myrmex_abi::CONTRACT_MINOR
         ));
     }
     if find(ROOT_MODULE_LOADER_NAME).is_none() {
         return Err(
-            "not a myrmex plugin (no abi_stable root module; was it built with \
-             myrmex_abi::export_plugin!?)"
+            "not a myrmex plugin (no abi_stable root module; was it declared \
+             with myrmex_plugin::plugin!?)"
                 .into(),
         );
     }
