@@ -33,7 +33,8 @@ pub fn profile_dir() -> PathBuf {
         .to_path_buf()
 }
 
-fn target_dir() -> PathBuf {
+/// The cargo target directory the tests run from.
+pub fn target_dir() -> PathBuf {
     profile_dir().parent().expect("target dir").to_path_buf()
 }
 

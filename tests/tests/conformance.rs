@@ -462,3 +462,35 @@ fn a_failing_statement_anywhere_in_a_batch_is_an_error() {
         assert_eq!(kind(&err), ErrorKind::SYNTAX, "{}: {err}", e.name);
     }
 }
+
+/// The portable suite of `myrmex-plugin-test`, the one third-party drivers run, passes on
+/// every in-tree engine.
+mod portable_suite {
+    use super::*;
+
+    #[test]
+    fn sqlite() {
+        let e = Engine::sqlite().unwrap();
+        myrmex_plugin_test::Suite::new(&e.url)
+            .plugin_dir(ensure_built())
+            .run_all();
+    }
+
+    #[test]
+    fn postgres() {
+        if let Some(e) = Engine::postgres() {
+            myrmex_plugin_test::Suite::new(&e.url)
+                .plugin_dir(ensure_built())
+                .run_all();
+        }
+    }
+
+    #[test]
+    fn mysql() {
+        if let Some(e) = Engine::mysql() {
+            myrmex_plugin_test::Suite::new(&e.url)
+                .plugin_dir(ensure_built())
+                .run_all();
+        }
+    }
+}
