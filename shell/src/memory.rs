@@ -7,7 +7,8 @@
 //! (20,000 `push` calls: 4.8 s instead of 0.5 s). Counting bytes costs one atomic add per
 //! allocation.
 
-use rhai::{Blob, Dynamic, Engine, EvalAltResult, ImmutableString, INT};
+use crate::engine::package::function;
+use rhai::{Blob, Dynamic, EvalAltResult, ImmutableString, Module, INT};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::sync::atomic::{AtomicBool, AtomicIsize, AtomicU64, Ordering};
@@ -175,9 +176,9 @@ fn wanted(len: INT, have: usize) -> usize {
 
 /// Registers memory-checked versions of the functions that allocate a script-given size in
 /// one step; they behave as Rhai's own otherwise.
-pub fn register(engine: &mut Engine) {
-    engine.register_fn(
-        "pad",
+pub fn register(module: &mut Module) {
+    function("pad").set_into_module(
+        module,
         |s: &mut ImmutableString, len: INT, c: char| -> Result<(), Box<EvalAltResult>> {
             let n = wanted(len, s.chars().count());
             check(n as u128 * c.len_utf8() as u128)?;
@@ -187,8 +188,8 @@ pub fn register(engine: &mut Engine) {
             Ok(())
         },
     );
-    engine.register_fn(
-        "pad",
+    function("pad").set_into_module(
+        module,
         |s: &mut ImmutableString, len: INT, p: &str| -> Result<(), Box<EvalAltResult>> {
             let have = s.chars().count();
             let n = wanted(len, have);
@@ -202,8 +203,8 @@ pub fn register(engine: &mut Engine) {
             Ok(())
         },
     );
-    engine.register_fn(
-        "pad",
+    function("pad").set_into_module(
+        module,
         |a: &mut rhai::Array, len: INT, item: Dynamic| -> Result<(), Box<EvalAltResult>> {
             let n = wanted(len, a.len());
             check(n as u128 * approx_size(&item))?;
@@ -211,8 +212,8 @@ pub fn register(engine: &mut Engine) {
             Ok(())
         },
     );
-    engine.register_fn(
-        "pad",
+    function("pad").set_into_module(
+        module,
         |b: &mut Blob, len: INT, v: INT| -> Result<(), Box<EvalAltResult>> {
             let n = wanted(len, b.len());
             check(n as u128)?;
@@ -220,13 +221,13 @@ pub fn register(engine: &mut Engine) {
             Ok(())
         },
     );
-    engine.register_fn("blob", |len: INT| -> Result<Blob, Box<EvalAltResult>> {
+    function("blob").set_into_module(module, |len: INT| -> Result<Blob, Box<EvalAltResult>> {
         let n = wanted(len, 0);
         check(n as u128)?;
         Ok(vec![0; n])
     });
-    engine.register_fn(
-        "blob",
+    function("blob").set_into_module(
+        module,
         |len: INT, v: INT| -> Result<Blob, Box<EvalAltResult>> {
             let n = wanted(len, 0);
             check(n as u128)?;

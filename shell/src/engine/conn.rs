@@ -1,14 +1,19 @@
 //! The `Connection` type of scripts: `connect`, `execute`, `query`, `cursor`,
 //! `transaction`, introspection.
 
+use super::package::function;
 use super::row::Row;
 use super::value::{params, runtime, to_dynamic};
 use super::Context;
 use crate::interrupt;
-use myrmex_core::{Columns, ConnectParams, DatabaseConnection, PooledConnection, Value};
-use rhai::{
-    Array, Dynamic, Engine, EvalAltResult, FnPtr, ImmutableString, Map, NativeCallContext, INT,
+use myrmex_abi::RString;
+use myrmex_core::{
+    Columns, ConnectParams, DatabaseConnection, PooledConnection, TableDetail, Value,
 };
+use rhai::{
+    Array, Dynamic, EvalAltResult, FnPtr, ImmutableString, Map, Module, NativeCallContext, INT,
+};
+use serde::Serialize;
 use std::cell::RefCell;
 use std::ops::{Deref, DerefMut};
 use std::rc::Rc;
@@ -380,151 +385,214 @@ pub fn open(ctx: &Context, mut c: DatabaseConnection) -> Result<DatabaseConnecti
     }
 }
 
-fn describe_map(d: &myrmex_core::TableDetail) -> Map {
-    let mut m = Map::new();
-    m.insert("schema".into(), d.schema.as_str().into());
-    m.insert("name".into(), d.name.as_str().into());
-    m.insert("kind".into(), format!("{:?}", d.kind).to_lowercase().into());
-    let columns: Array = d
-        .columns
-        .iter()
-        .map(|c| {
-            let mut cm = Map::new();
-            cm.insert("name".into(), c.name.as_str().into());
-            cm.insert("type".into(), c.decl_type.as_str().into());
-            cm.insert("nullable".into(), c.nullable.into());
-            cm.insert(
-                "default_value".into(),
-                c.default
-                    .as_ref()
-                    .map(|s| Dynamic::from(s.to_string()))
-                    .unwrap_or(Dynamic::UNIT),
-            );
-            cm.insert("primary_key".into(), (c.primary_key_position > 0).into());
-            cm.insert("auto_increment".into(), c.auto_increment.into());
-            Dynamic::from_map(cm)
-        })
-        .collect();
-    m.insert("columns".into(), columns.into());
-    m.insert(
-        "primary_key".into(),
-        d.primary_key
-            .iter()
-            .map(|s| Dynamic::from(s.to_string()))
-            .collect::<Array>()
-            .into(),
-    );
-    let indexes: Array = d
-        .indexes
-        .iter()
-        .map(|i| {
-            let mut im = Map::new();
-            im.insert("name".into(), i.name.as_str().into());
-            im.insert(
-                "columns".into(),
-                i.columns
-                    .iter()
-                    .map(|s| Dynamic::from(s.to_string()))
-                    .collect::<Array>()
-                    .into(),
-            );
-            im.insert("unique".into(), i.unique.into());
-            im.insert("primary".into(), i.primary.into());
-            im.insert(
-                "predicate".into(),
-                i.predicate
-                    .as_ref()
-                    .map(|s| Dynamic::from(s.to_string()))
-                    .unwrap_or(Dynamic::UNIT),
-            );
-            Dynamic::from_map(im)
-        })
-        .collect();
-    m.insert("indexes".into(), indexes.into());
-    let fks: Array = d
-        .foreign_keys
-        .iter()
-        .map(|f| {
-            let mut fm = Map::new();
-            fm.insert("name".into(), f.name.as_str().into());
-            fm.insert(
-                "columns".into(),
-                f.columns
-                    .iter()
-                    .map(|s| Dynamic::from(s.to_string()))
-                    .collect::<Array>()
-                    .into(),
-            );
-            fm.insert("ref_table".into(), f.ref_table.as_str().into());
-            fm.insert(
-                "ref_columns".into(),
-                f.ref_columns
-                    .iter()
-                    .map(|s| Dynamic::from(s.to_string()))
-                    .collect::<Array>()
-                    .into(),
-            );
-            fm.insert("on_update".into(), f.on_update.as_str().into());
-            fm.insert("on_delete".into(), f.on_delete.as_str().into());
-            Dynamic::from_map(fm)
-        })
-        .collect();
-    m.insert("foreign_keys".into(), fks.into());
-    m
+/// `db.describe(table)` as scripts see it.
+#[derive(Serialize)]
+struct TableView<'a> {
+    schema: &'a str,
+    name: &'a str,
+    /// `table`, `view`, `materialized view`, … (see `TableKind::name`).
+    kind: &'static str,
+    columns: Vec<ColumnView<'a>>,
+    primary_key: Vec<&'a str>,
+    indexes: Vec<IndexView<'a>>,
+    foreign_keys: Vec<ForeignKeyView<'a>>,
 }
 
-/// Registers `connect`, `connection` and the `Connection` methods.
-pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
-    engine.register_type_with_name::<Db>("Connection");
-    engine.register_type_with_name::<Cursor>("Cursor");
-    engine.register_iterator_result::<Cursor, Row>();
+/// One column of [`TableView`].
+#[derive(Serialize)]
+struct ColumnView<'a> {
+    name: &'a str,
+    /// The declared type.
+    #[serde(rename = "type")]
+    decl_type: &'a str,
+    nullable: bool,
+    default_value: Option<&'a str>,
+    /// True when the column is part of the primary key.
+    primary_key: bool,
+    auto_increment: bool,
+}
 
-    let c = ctx.clone();
-    engine.register_fn("connect", move |url: &str| -> RhaiResult<Db> {
-        let mut conn = DatabaseConnection::from_url("", url).map_err(|e| runtime(e.to_string()))?;
-        conn.name = default_name(&conn);
-        connect_with(&c, conn)
-    });
-    let c = ctx.clone();
-    engine.register_fn("connect", move |url: &str, name: &str| -> RhaiResult<Db> {
-        let conn = DatabaseConnection::from_url(name, url).map_err(|e| runtime(e.to_string()))?;
-        connect_with(&c, conn)
-    });
-    let c = ctx.clone();
-    engine.register_fn("connect", move |map: Map| -> RhaiResult<Db> {
-        connect_with(&c, from_map(&map)?)
-    });
-    let c = ctx.clone();
-    engine.register_fn("connection", move |name: &str| -> RhaiResult<Db> {
-        let config = c.config.as_ref().ok_or_else(|| {
-            runtime(format!(
-                "connection(\"{name}\"): no config file loaded (use --config or ./myrmex.toml)"
-            ))
-        })?;
-        let conn = config
-            .connection(name)
-            .map_err(|e| runtime(e.to_string()))?;
-        connect_with(&c, conn)
-    });
+/// One index of [`TableView`].
+#[derive(Serialize)]
+struct IndexView<'a> {
+    name: &'a str,
+    columns: Vec<&'a str>,
+    unique: bool,
+    primary: bool,
+    predicate: Option<&'a str>,
+}
 
-    engine.register_fn("execute", |db: &mut Db, sql: &str| -> RhaiResult<INT> {
+/// One foreign key of [`TableView`].
+#[derive(Serialize)]
+struct ForeignKeyView<'a> {
+    name: &'a str,
+    columns: Vec<&'a str>,
+    ref_table: &'a str,
+    ref_columns: Vec<&'a str>,
+    on_update: &'a str,
+    on_delete: &'a str,
+}
+
+/// Borrowed names, for the views.
+fn names(list: &[RString]) -> Vec<&str> {
+    list.iter().map(RString::as_str).collect()
+}
+
+impl<'a> TableView<'a> {
+    fn of(d: &'a TableDetail) -> Self {
+        TableView {
+            schema: &d.schema,
+            name: &d.name,
+            kind: d.kind.name(),
+            columns: d
+                .columns
+                .iter()
+                .map(|c| ColumnView {
+                    name: &c.name,
+                    decl_type: &c.decl_type,
+                    nullable: c.nullable,
+                    default_value: c.default.as_ref().map(RString::as_str).into_option(),
+                    primary_key: c.primary_key_position > 0,
+                    auto_increment: c.auto_increment,
+                })
+                .collect(),
+            primary_key: names(&d.primary_key),
+            indexes: d
+                .indexes
+                .iter()
+                .map(|i| IndexView {
+                    name: &i.name,
+                    columns: names(&i.columns),
+                    unique: i.unique,
+                    primary: i.primary,
+                    predicate: i.predicate.as_ref().map(RString::as_str).into_option(),
+                })
+                .collect(),
+            foreign_keys: d
+                .foreign_keys
+                .iter()
+                .map(|f| ForeignKeyView {
+                    name: &f.name,
+                    columns: names(&f.columns),
+                    ref_table: &f.ref_table,
+                    ref_columns: names(&f.ref_columns),
+                    on_update: &f.on_update,
+                    on_delete: &f.on_delete,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// `db.server_info()` as scripts see it.
+#[derive(Serialize)]
+struct ServerInfoView<'a> {
+    engine: &'a str,
+    version: &'a str,
+}
+
+/// `connect(url)`: a connection named after its database.
+fn connect_url(call: NativeCallContext, url: &str) -> RhaiResult<Db> {
+    let mut conn = DatabaseConnection::from_url("", url).map_err(|e| runtime(e.to_string()))?;
+    conn.name = default_name(&conn);
+    connect_with(&*super::context(&call)?, conn)
+}
+
+/// `connect(url, name)`.
+fn connect_named(call: NativeCallContext, url: &str, name: &str) -> RhaiResult<Db> {
+    let conn = DatabaseConnection::from_url(name, url).map_err(|e| runtime(e.to_string()))?;
+    connect_with(&*super::context(&call)?, conn)
+}
+
+/// `connect(#{...})`.
+fn connect_map(call: NativeCallContext, map: Map) -> RhaiResult<Db> {
+    connect_with(&*super::context(&call)?, from_map(&map)?)
+}
+
+/// `connection(name)`: a connection of the loaded config file.
+fn connection(call: NativeCallContext, name: &str) -> RhaiResult<Db> {
+    let ctx = super::context(&call)?;
+    let config = ctx.config.as_ref().ok_or_else(|| {
+        runtime(format!(
+            "connection(\"{name}\"): no config file loaded (use --config or ./myrmex.toml)"
+        ))
+    })?;
+    let conn = config
+        .connection(name)
+        .map_err(|e| runtime(e.to_string()))?;
+    connect_with(&ctx, conn)
+}
+
+/// `db.reconnect()`: a new session with the same parameters, opened like `connect()` (Ctrl-C
+/// and the time limit abandon it); the old one is closed when it is replaced.
+fn reconnect(call: NativeCallContext, db: &mut Db) -> RhaiResult<()> {
+    let ctx = super::context(&call)?;
+    let mut inner =
+        db.0.try_borrow_mut()
+            .map_err(|_| runtime("connection is busy (used inside its own cursor loop?)"))?;
+    inner.generation += 1;
+    let fresh = open(&ctx, (*inner.handle).clone()).map_err(runtime)?;
+    *inner.handle = fresh;
+    // A new session has a new cancel key.
+    inner.cancel = inner.handle.cancel_token().map(interrupt::register);
+    Ok(())
+}
+
+/// `db.transaction(|db| ...)`: commits when the function returns, rolls back when it throws.
+fn transaction(call: NativeCallContext, db: &mut Db, f: FnPtr) -> RhaiResult<Dynamic> {
+    db.with(|c| c.begin())?;
+    match f.call_within_context::<Dynamic>(&call, (db.clone(),)) {
+        Ok(v) => {
+            db.with(|c| c.commit())?;
+            Ok(v)
+        }
+        Err(e) => {
+            if let Err(rb) = db.with(|c| c.rollback()) {
+                tracing::warn!("rollback after a failed transaction failed: {rb}");
+            }
+            Err(e)
+        }
+    }
+}
+
+/// The first value of a query's first row, or `()` (the engine of `query_value`).
+fn first_value(db: &Db, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
+    let rs = db.with(|c| c.execute_query(sql, args))?;
+    Ok(rs
+        .row(0)
+        .and_then(|r| r.first())
+        .map(to_dynamic)
+        .unwrap_or(Dynamic::UNIT))
+}
+
+/// Registers `connect`, `connection`, `Connection` and its methods, and `Cursor`.
+pub fn register(module: &mut Module) {
+    module.set_custom_type::<Db>("Connection");
+    module.set_custom_type::<Cursor>("Cursor");
+    module.set_iterable_result::<Cursor, Row>();
+
+    function("connect").set_into_module(module, connect_url);
+    function("connect").set_into_module(module, connect_named);
+    function("connect").set_into_module(module, connect_map);
+    function("connection").set_into_module(module, connection);
+
+    function("execute").set_into_module(module, |db: &mut Db, sql: &str| -> RhaiResult<INT> {
         db.with(|c| c.execute(sql, &[]))
             .map(|r| r.rows_affected as INT)
     });
-    engine.register_fn(
-        "execute",
+    function("execute").set_into_module(
+        module,
         |db: &mut Db, sql: &str, args: Array| -> RhaiResult<INT> {
             let args = params(&args)?;
             db.with(|c| c.execute(sql, &args))
                 .map(|r| r.rows_affected as INT)
         },
     );
-    engine.register_fn(
-        "execute_batch",
-        |db: &mut Db, sql: &str| -> RhaiResult<()> { db.with(|c| c.execute_batch(sql)) },
-    );
-    engine.register_fn(
-        "last_insert_id",
+    function("execute_batch").set_into_module(module, |db: &mut Db, sql: &str| -> RhaiResult<()> {
+        db.with(|c| c.execute_batch(sql))
+    });
+    function("last_insert_id").set_into_module(
+        module,
         |db: &mut Db, sql: &str, args: Array| -> RhaiResult<Dynamic> {
             let args = params(&args)?;
             let r = db.with(|c| c.execute(sql, &args))?;
@@ -534,96 +602,177 @@ pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
                 .unwrap_or(Dynamic::UNIT))
         },
     );
-    engine.register_fn("query", |db: &mut Db, sql: &str| db.query_rows(sql, &[]));
-    engine.register_fn("query", |db: &mut Db, sql: &str, args: Array| {
+    function("query").set_into_module(module, |db: &mut Db, sql: &str| db.query_rows(sql, &[]));
+    function("query").set_into_module(module, |db: &mut Db, sql: &str, args: Array| {
         db.query_rows(sql, &params(&args)?)
     });
-    engine.register_fn(
-        "query_row",
-        |db: &mut Db, sql: &str| -> RhaiResult<Dynamic> { db.query_first(sql, &[]) },
-    );
-    engine.register_fn(
-        "query_row",
+    function("query_row")
+        .set_into_module(module, |db: &mut Db, sql: &str| -> RhaiResult<Dynamic> {
+            db.query_first(sql, &[])
+        });
+    function("query_row").set_into_module(
+        module,
         |db: &mut Db, sql: &str, args: Array| -> RhaiResult<Dynamic> {
             db.query_first(sql, &params(&args)?)
         },
     );
-    fn value(db: &Db, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
-        let rs = db.with(|c| c.execute_query(sql, args))?;
-        Ok(rs
-            .row(0)
-            .and_then(|r| r.first())
-            .map(to_dynamic)
-            .unwrap_or(Dynamic::UNIT))
-    }
-    engine.register_fn("query_value", |db: &mut Db, sql: &str| value(db, sql, &[]));
-    engine.register_fn("query_value", |db: &mut Db, sql: &str, args: Array| {
-        value(db, sql, &params(&args)?)
+    function("query_value")
+        .set_into_module(module, |db: &mut Db, sql: &str| first_value(db, sql, &[]));
+    function("query_value").set_into_module(module, |db: &mut Db, sql: &str, args: Array| {
+        first_value(db, sql, &params(&args)?)
     });
-    engine.register_fn("cursor", |db: &mut Db, sql: &str| open_cursor(db, sql, &[]));
-    engine.register_fn("cursor", |db: &mut Db, sql: &str, args: Array| {
+    function("cursor").set_into_module(module, |db: &mut Db, sql: &str| open_cursor(db, sql, &[]));
+    function("cursor").set_into_module(module, |db: &mut Db, sql: &str, args: Array| {
         open_cursor(db, sql, &params(&args)?)
     });
 
-    engine.register_fn("begin", |db: &mut Db| db.with(|c| c.begin()));
-    engine.register_fn("commit", |db: &mut Db| db.with(|c| c.commit()));
-    engine.register_fn("rollback", |db: &mut Db| db.with(|c| c.rollback()));
-    engine.register_get("in_transaction", |db: &mut Db| {
-        db.0.borrow().handle.in_transaction()
+    function("begin").set_into_module(module, |db: &mut Db| db.with(|c| c.begin()));
+    function("commit").set_into_module(module, |db: &mut Db| db.with(|c| c.commit()));
+    function("rollback").set_into_module(module, |db: &mut Db| db.with(|c| c.rollback()));
+    module.set_getter_fn("in_transaction", |db: &mut Db| -> RhaiResult<bool> {
+        Ok(db.0.borrow().handle.in_transaction())
     });
-    engine.register_fn(
-        "transaction",
-        |ctx: NativeCallContext, db: &mut Db, f: FnPtr| -> RhaiResult<Dynamic> {
-            db.with(|c| c.begin())?;
-            match f.call_within_context::<Dynamic>(&ctx, (db.clone(),)) {
-                Ok(v) => {
-                    db.with(|c| c.commit())?;
-                    Ok(v)
-                }
-                Err(e) => {
-                    if let Err(rb) = db.with(|c| c.rollback()) {
-                        tracing::warn!("rollback after a failed transaction failed: {rb}");
-                    }
-                    Err(e)
-                }
-            }
-        },
-    );
+    function("transaction").set_into_module(module, transaction);
 
-    engine.register_fn("tables", |db: &mut Db| -> RhaiResult<Array> {
+    function("tables").set_into_module(module, |db: &mut Db| -> RhaiResult<Array> {
         Ok(db.table_names()?.into_iter().map(Dynamic::from).collect())
     });
-    engine.register_fn("describe", |db: &mut Db, table: &str| -> RhaiResult<Map> {
-        db.with(|c| c.describe(table)).map(|d| describe_map(&d))
-    });
-    engine.register_fn("server_info", |db: &mut Db| -> RhaiResult<Map> {
+    function("describe").set_into_module(
+        module,
+        |db: &mut Db, table: &str| -> RhaiResult<Dynamic> {
+            let detail = db.with(|c| c.describe(table))?;
+            rhai::serde::to_dynamic(TableView::of(&detail))
+        },
+    );
+    function("server_info").set_into_module(module, |db: &mut Db| -> RhaiResult<Dynamic> {
         let info = db.with(|c| c.server_info())?;
-        let mut m = Map::new();
-        m.insert("engine".into(), info.engine.as_str().into());
-        m.insert("version".into(), info.version.as_str().into());
-        Ok(m)
+        rhai::serde::to_dynamic(ServerInfoView {
+            engine: &info.engine,
+            version: &info.version,
+        })
     });
-    engine.register_fn("ping", |db: &mut Db| db.with(|c| c.ping()));
-    let c = ctx.clone();
-    engine.register_fn("reconnect", move |db: &mut Db| -> RhaiResult<()> {
-        let mut inner =
-            db.0.try_borrow_mut()
-                .map_err(|_| runtime("connection is busy (used inside its own cursor loop?)"))?;
-        inner.generation += 1;
-        // A new session with the same parameters, opened like `connect()` (Ctrl-C and the
-        // time limit abandon it); the old one is closed when it is replaced.
-        let fresh = open(&c, (*inner.handle).clone()).map_err(runtime)?;
-        *inner.handle = fresh;
-        // A new session has a new cancel key.
-        inner.cancel = inner.handle.cancel_token().map(interrupt::register);
-        Ok(())
+    function("ping").set_into_module(module, |db: &mut Db| db.with(|c| c.ping()));
+    function("reconnect").set_into_module(module, reconnect);
+    function("close").set_into_module(module, |db: &mut Db| db.with(|c| c.close()));
+    module.set_getter_fn("name", |db: &mut Db| -> RhaiResult<String> {
+        Ok(db.name())
     });
-    engine.register_fn("close", |db: &mut Db| db.with(|c| c.close()));
-    engine.register_get("name", |db: &mut Db| db.name());
-    engine.register_get("db_type", |db: &mut Db| {
-        db.0.borrow().handle.db_type().to_string()
+    module.set_getter_fn("db_type", |db: &mut Db| -> RhaiResult<String> {
+        Ok(db.0.borrow().handle.db_type().to_string())
     });
-    engine.register_get("url", |db: &mut Db| db.0.borrow().handle.url());
-    engine.register_fn("to_string", |db: &mut Db| db.describe_self());
-    engine.register_fn("to_debug", |db: &mut Db| db.describe_self());
+    module.set_getter_fn("url", |db: &mut Db| -> RhaiResult<String> {
+        Ok(db.0.borrow().handle.url())
+    });
+    function("to_string").set_into_module(module, |db: &mut Db| db.describe_self());
+    function("to_debug").set_into_module(module, |db: &mut Db| db.describe_self());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use myrmex_abi::{ColumnInfo, ForeignKeyInfo, IndexInfo, ROption, TableKind};
+
+    fn keys(d: &Dynamic) -> Vec<String> {
+        d.read_lock::<Map>()
+            .map(|m| m.keys().map(|k| k.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    fn field(d: &Dynamic, k: &str) -> Dynamic {
+        d.read_lock::<Map>()
+            .and_then(|m| m.get(k).cloned())
+            .unwrap_or_else(|| panic!("no key `{k}`"))
+    }
+
+    fn detail() -> TableDetail {
+        TableDetail {
+            schema: "public".into(),
+            name: "orders".into(),
+            kind: TableKind::VIEW,
+            columns: vec![ColumnInfo {
+                name: "id".into(),
+                decl_type: "integer".into(),
+                nullable: false,
+                default: ROption::RNone,
+                primary_key_position: 1,
+                auto_increment: true,
+                extensions: Default::default(),
+            }]
+            .into(),
+            primary_key: vec!["id".into()].into(),
+            indexes: vec![IndexInfo {
+                name: "orders_pk".into(),
+                columns: vec!["id".into()].into(),
+                unique: true,
+                primary: true,
+                predicate: ROption::RSome("id > 0".into()),
+                extensions: Default::default(),
+            }]
+            .into(),
+            foreign_keys: vec![ForeignKeyInfo {
+                name: "fk".into(),
+                columns: vec!["id".into()].into(),
+                ref_schema: "public".into(),
+                ref_table: "users".into(),
+                ref_columns: vec!["id".into()].into(),
+                on_update: "NO ACTION".into(),
+                on_delete: "CASCADE".into(),
+                extensions: Default::default(),
+            }]
+            .into(),
+            extensions: Default::default(),
+        }
+    }
+
+    #[test]
+    fn describe_keeps_its_shape() {
+        let d = rhai::serde::to_dynamic(TableView::of(&detail())).expect("converts");
+        assert_eq!(
+            keys(&d),
+            [
+                "columns",
+                "foreign_keys",
+                "indexes",
+                "kind",
+                "name",
+                "primary_key",
+                "schema"
+            ]
+        );
+        assert_eq!(field(&d, "kind").to_string(), "view");
+        let columns = field(&d, "columns").into_array().expect("an array");
+        assert_eq!(
+            keys(&columns[0]),
+            [
+                "auto_increment",
+                "default_value",
+                "name",
+                "nullable",
+                "primary_key",
+                "type"
+            ]
+        );
+        assert_eq!(field(&columns[0], "type").to_string(), "integer");
+        assert!(field(&columns[0], "default_value").is_unit());
+        assert!(field(&columns[0], "primary_key").as_bool().expect("a bool"));
+        let indexes = field(&d, "indexes").into_array().expect("an array");
+        assert_eq!(
+            keys(&indexes[0]),
+            ["columns", "name", "predicate", "primary", "unique"]
+        );
+        assert_eq!(field(&indexes[0], "predicate").to_string(), "id > 0");
+        let fks = field(&d, "foreign_keys").into_array().expect("an array");
+        assert_eq!(
+            keys(&fks[0]),
+            [
+                "columns",
+                "name",
+                "on_delete",
+                "on_update",
+                "ref_columns",
+                "ref_table"
+            ]
+        );
+        assert_eq!(field(&d, "primary_key").to_string(), r#"["id"]"#);
+    }
 }

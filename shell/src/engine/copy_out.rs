@@ -5,9 +5,10 @@
 //! separated, `\N` for NULL, backslash escapes; no header), `jsonl` (one JSON object per line).
 
 use super::conn::Db;
+use super::package::function;
 use super::value::{json_string, params, runtime};
 use myrmex_core::{DatabaseConnection, Value};
-use rhai::{Array, Engine, EvalAltResult, Map, INT};
+use rhai::{Array, EvalAltResult, Map, Module, INT};
 use std::fmt::Write as _;
 use std::io::Write;
 
@@ -238,15 +239,15 @@ fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> Rhai
 }
 
 /// Registers `copy_out`.
-pub fn register(engine: &mut Engine) {
-    engine.register_fn("copy_out", |db: &mut Db, sql: &str, path: &str| {
+pub fn register(module: &mut Module) {
+    function("copy_out").set_into_module(module, |db: &mut Db, sql: &str, path: &str| {
         copy_out(db, sql, &[], path, &options(&Map::new())?)
     });
-    engine.register_fn("copy_out", |db: &mut Db, sql: &str, path: &str, o: Map| {
+    function("copy_out").set_into_module(module, |db: &mut Db, sql: &str, path: &str, o: Map| {
         copy_out(db, sql, &[], path, &options(&o)?)
     });
-    engine.register_fn(
-        "copy_out",
+    function("copy_out").set_into_module(
+        module,
         |db: &mut Db, sql: &str, args: Array, path: &str, o: Map| {
             copy_out(db, sql, &params(&args)?, path, &options(&o)?)
         },

@@ -2,36 +2,43 @@
 //! runner that executes `.rhai` migrations with the connection as `db`.
 
 use super::conn::{lend, Db};
+use super::package::function;
 use super::value::runtime;
 use super::Context;
 use crate::progress::Bar;
 use myrmex_core::migrate::{
     self, DownTarget, Entry, MigrateOptions, MigrationManager, Part, Report, ScriptRunner,
-    VerifyReport,
 };
 use myrmex_core::DatabaseConnection;
-use rhai::{Array, Dynamic, Engine, Map, Scope, INT};
+use rhai::{Dynamic, Engine, Map, Module, NativeCallContext, Scope, INT};
+use serde::Serialize;
+use std::cell::OnceCell;
 use std::path::PathBuf;
 use std::rc::Rc;
 use std::time::Duration;
 
 type RhaiResult<T> = Result<T, Box<rhai::EvalAltResult>>;
 
-/// Runs `.rhai` migrations in a fresh engine with the shell's API and limits.
+/// Runs `.rhai` migrations with the shell's API and limits, each with the connection as `db`.
+/// One engine, built at the first `.rhai` migration, runs every one of a run.
 pub struct RhaiScripts {
     ctx: Rc<Context>,
+    engine: OnceCell<Engine>,
 }
 
 impl RhaiScripts {
     /// A runner over the shell's context.
     pub fn new(ctx: &Rc<Context>) -> Self {
-        RhaiScripts { ctx: ctx.clone() }
+        RhaiScripts {
+            ctx: ctx.clone(),
+            engine: OnceCell::new(),
+        }
     }
 }
 
 impl ScriptRunner for RhaiScripts {
     fn run(&self, conn: &mut DatabaseConnection, part: &Part) -> Result<(), String> {
-        let engine = super::build(&self.ctx);
+        let engine = self.engine.get_or_init(|| super::build(&self.ctx));
         // Leading newlines keep Rhai's line numbers those of the file.
         let code = format!("{}{}", "\n".repeat(part.first_line - 1), part.text);
         let source = part.file.display().to_string();
@@ -92,191 +99,373 @@ fn options(map: &Map) -> RhaiResult<MigrateOptions> {
     Ok(o)
 }
 
-/// A status entry as a map.
-fn entry_map(e: &Entry) -> Map {
-    let mut m = Map::new();
-    m.insert("version".into(), (e.version as INT).into());
-    m.insert("name".into(), e.name.clone().into());
-    m.insert("state".into(), e.state.name().into());
-    let a = e.applied.as_ref();
-    let opt = |v: Option<String>| v.map_or(Dynamic::UNIT, Dynamic::from);
-    m.insert("applied_at".into(), opt(a.map(|a| a.applied_at.clone())));
-    m.insert("applied_by".into(), opt(a.map(|a| a.applied_by.clone())));
-    m.insert(
-        "execution_ms".into(),
-        a.map_or(Dynamic::UNIT, |a| Dynamic::from(a.execution_ms as INT)),
-    );
-    m.insert("checksum".into(), opt(a.map(|a| a.checksum.clone())));
-    m.insert("file_checksum".into(), opt(e.disk_checksum.clone()));
-    m.insert("problem".into(), opt(e.explain()));
-    m
+/// One entry of `m.status(db)` as scripts see it; the fields of the history row are `()`
+/// while the migration is not applied.
+#[derive(Serialize)]
+struct EntryView<'a> {
+    version: i64,
+    name: &'a str,
+    state: &'a str,
+    applied_at: Option<&'a str>,
+    applied_by: Option<&'a str>,
+    execution_ms: Option<i64>,
+    checksum: Option<&'a str>,
+    file_checksum: Option<&'a str>,
+    /// What is wrong, for a problem state.
+    problem: Option<String>,
 }
 
-fn report_map(r: &Report) -> Map {
-    let done = |list: &[migrate::Done]| -> Array {
-        list.iter()
-            .map(|d| {
-                let mut m = Map::new();
-                m.insert("version".into(), (d.version as INT).into());
-                m.insert("name".into(), d.name.clone().into());
-                m.insert("ms".into(), (d.ms as INT).into());
-                Dynamic::from_map(m)
-            })
-            .collect()
+impl<'a> EntryView<'a> {
+    fn of(e: &'a Entry) -> Self {
+        let a = e.applied.as_ref();
+        EntryView {
+            version: e.version,
+            name: &e.name,
+            state: e.state.name(),
+            applied_at: a.map(|a| a.applied_at.as_str()),
+            applied_by: a.map(|a| a.applied_by.as_str()),
+            execution_ms: a.map(|a| a.execution_ms),
+            checksum: a.map(|a| a.checksum.as_str()),
+            file_checksum: e.disk_checksum.as_deref(),
+            problem: e.explain(),
+        }
+    }
+}
+
+/// What a migration command did, as scripts see it.
+#[derive(Serialize)]
+struct ReportView<'a> {
+    applied: Vec<DoneView<'a>>,
+    reverted: Vec<DoneView<'a>>,
+    recorded: &'a [String],
+    /// The report in words, one line per step.
+    summary: String,
+}
+
+/// One migration of [`ReportView`] that ran.
+#[derive(Serialize)]
+struct DoneView<'a> {
+    version: i64,
+    name: &'a str,
+    ms: i64,
+}
+
+fn done(list: &[migrate::Done]) -> Vec<DoneView<'_>> {
+    list.iter()
+        .map(|d| DoneView {
+            version: d.version,
+            name: &d.name,
+            ms: d.ms,
+        })
+        .collect()
+}
+
+fn report(r: &Report) -> RhaiResult<Dynamic> {
+    rhai::serde::to_dynamic(ReportView {
+        applied: done(&r.applied),
+        reverted: done(&r.reverted),
+        recorded: &r.recorded,
+        summary: r.summary(),
+    })
+}
+
+/// What `m.verify(db)` found, as scripts see it.
+#[derive(Serialize)]
+struct VerifyView<'a> {
+    ok: bool,
+    checked: &'a [String],
+    failures: &'a [String],
+}
+
+/// One migration of `m.list()` as scripts see it.
+#[derive(Serialize)]
+struct MigrationView<'a> {
+    version: i64,
+    name: &'a str,
+    /// `sql` or `rhai`.
+    kind: &'a str,
+    has_down: bool,
+    checksum: &'a str,
+}
+
+/// `migrations(dir[, options])` over the engine's context; fails now when the directory
+/// cannot be read.
+fn open(call: &NativeCallContext, dir: &str, options: MigrateOptions) -> RhaiResult<Migrations> {
+    let m = Migrations {
+        dir: dir.into(),
+        options,
+        ctx: super::context(call)?,
     };
-    let mut m = Map::new();
-    m.insert("applied".into(), done(&r.applied).into());
-    m.insert("reverted".into(), done(&r.reverted).into());
-    m.insert(
-        "recorded".into(),
-        r.recorded
-            .iter()
-            .cloned()
-            .map(Dynamic::from)
-            .collect::<Array>()
-            .into(),
-    );
-    m.insert("summary".into(), r.summary().into());
-    m
+    m.manager()?;
+    Ok(m)
 }
 
-fn verify_map(r: &VerifyReport) -> Map {
-    let list = |v: &[String]| v.iter().cloned().map(Dynamic::from).collect::<Array>();
-    let mut m = Map::new();
-    m.insert("ok".into(), r.ok().into());
-    m.insert("checked".into(), list(&r.checked).into());
-    m.insert("failures".into(), list(&r.failures).into());
-    m
-}
-
-/// Registers the functions.
-pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
-    engine.register_type_with_name::<Migrations>("Migrations");
-    let c = ctx.clone();
-    engine.register_fn("migrations", move |dir: &str| -> RhaiResult<Migrations> {
-        let m = Migrations {
-            dir: dir.into(),
-            options: MigrateOptions::default(),
-            ctx: c.clone(),
-        };
-        m.manager()?;
-        Ok(m)
-    });
-    let c = ctx.clone();
-    engine.register_fn(
-        "migrations",
-        move |dir: &str, opts: Map| -> RhaiResult<Migrations> {
-            let m = Migrations {
-                dir: dir.into(),
-                options: options(&opts)?,
-                ctx: c.clone(),
-            };
-            m.manager()?;
-            Ok(m)
+/// Registers `migrations`, `run_migrations` and the `Migrations` methods.
+pub fn register(module: &mut Module) {
+    module.set_custom_type::<Migrations>("Migrations");
+    function("migrations").set_into_module(
+        module,
+        |call: NativeCallContext, dir: &str| -> RhaiResult<Migrations> {
+            open(&call, dir, MigrateOptions::default())
         },
     );
-    let c = ctx.clone();
-    engine.register_fn(
-        "run_migrations",
-        move |db: &mut Db, dir: &str| -> RhaiResult<Map> {
+    function("migrations").set_into_module(
+        module,
+        |call: NativeCallContext, dir: &str, opts: Map| -> RhaiResult<Migrations> {
+            open(&call, dir, options(&opts)?)
+        },
+    );
+    function("run_migrations").set_into_module(
+        module,
+        |call: NativeCallContext, db: &mut Db, dir: &str| -> RhaiResult<Dynamic> {
             let m = Migrations {
                 dir: dir.into(),
                 options: MigrateOptions::default(),
-                ctx: c.clone(),
+                ctx: super::context(&call)?,
             }
             .manager()?;
-            db.with(|c| m.up(c, None)).map(|r| report_map(&r))
+            report(&db.with(|c| m.up(c, None))?)
         },
     );
-    engine.register_fn("list", |m: &mut Migrations| -> RhaiResult<Array> {
-        Ok(m.manager()?
+    function("list").set_into_module(module, |m: &mut Migrations| -> RhaiResult<Dynamic> {
+        let mgr = m.manager()?;
+        let views: Vec<MigrationView> = mgr
             .migrations()
             .iter()
-            .map(|x| {
-                let mut map = Map::new();
-                map.insert("version".into(), (x.version as INT).into());
-                map.insert("name".into(), x.name.clone().into());
-                map.insert("kind".into(), x.kind.as_str().into());
-                map.insert("has_down".into(), x.down.is_some().into());
-                map.insert("checksum".into(), x.checksum.clone().into());
-                Dynamic::from_map(map)
+            .map(|x| MigrationView {
+                version: x.version,
+                name: &x.name,
+                kind: x.kind.as_str(),
+                has_down: x.down.is_some(),
+                checksum: &x.checksum,
             })
-            .collect())
+            .collect();
+        rhai::serde::to_dynamic(views)
     });
-    engine.register_fn(
-        "status",
-        |m: &mut Migrations, db: Db| -> RhaiResult<Array> {
+    function("status").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db| -> RhaiResult<Dynamic> {
             let mgr = m.manager()?;
             let s = db.with(|c| mgr.status(c))?;
-            Ok(s.entries
-                .iter()
-                .map(|e| Dynamic::from_map(entry_map(e)))
-                .collect())
+            let views: Vec<EntryView> = s.entries.iter().map(EntryView::of).collect();
+            rhai::serde::to_dynamic(views)
         },
     );
-    engine.register_fn("plan", |m: &mut Migrations, db: Db| -> RhaiResult<String> {
+    function("plan").set_into_module(module, |m: &mut Migrations, db: Db| -> RhaiResult<String> {
         let mgr = m.manager()?;
         let steps = db.with(|c| mgr.plan_up(c, None))?;
         Ok(migrate::plan::script(&steps))
     });
-    engine.register_fn("up", |m: &mut Migrations, db: Db| -> RhaiResult<Map> {
-        let mgr = m.manager()?;
-        db.with(|c| mgr.up(c, None)).map(|r| report_map(&r))
-    });
-    engine.register_fn(
-        "up",
-        |m: &mut Migrations, db: Db, to: INT| -> RhaiResult<Map> {
+    function("up").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db| -> RhaiResult<Dynamic> {
             let mgr = m.manager()?;
-            db.with(|c| mgr.up(c, Some(to))).map(|r| report_map(&r))
+            report(&db.with(|c| mgr.up(c, None))?)
         },
     );
-    engine.register_fn("down", |m: &mut Migrations, db: Db| -> RhaiResult<Map> {
-        let mgr = m.manager()?;
-        db.with(|c| mgr.down(c, DownTarget::Count(1)))
-            .map(|r| report_map(&r))
-    });
-    engine.register_fn(
-        "down",
-        |m: &mut Migrations, db: Db, n: INT| -> RhaiResult<Map> {
+    function("up").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db, to: INT| -> RhaiResult<Dynamic> {
+            let mgr = m.manager()?;
+            report(&db.with(|c| mgr.up(c, Some(to)))?)
+        },
+    );
+    function("down").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db| -> RhaiResult<Dynamic> {
+            let mgr = m.manager()?;
+            report(&db.with(|c| mgr.down(c, DownTarget::Count(1)))?)
+        },
+    );
+    function("down").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db, n: INT| -> RhaiResult<Dynamic> {
             let mgr = m.manager()?;
             let n =
                 usize::try_from(n).map_err(|_| runtime(format!("down(db, {n}): n must be ≥ 0")))?;
-            db.with(|c| mgr.down(c, DownTarget::Count(n)))
-                .map(|r| report_map(&r))
+            report(&db.with(|c| mgr.down(c, DownTarget::Count(n)))?)
         },
     );
-    engine.register_fn(
-        "down_to",
-        |m: &mut Migrations, db: Db, v: INT| -> RhaiResult<Map> {
+    function("down_to").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db, v: INT| -> RhaiResult<Dynamic> {
             let mgr = m.manager()?;
-            db.with(|c| mgr.down(c, DownTarget::To(v)))
-                .map(|r| report_map(&r))
+            report(&db.with(|c| mgr.down(c, DownTarget::To(v)))?)
         },
     );
-    engine.register_fn("redo", |m: &mut Migrations, db: Db| -> RhaiResult<Map> {
-        let mgr = m.manager()?;
-        db.with(|c| mgr.redo(c)).map(|r| report_map(&r))
-    });
-    engine.register_fn(
-        "baseline",
-        |m: &mut Migrations, db: Db, v: INT| -> RhaiResult<Map> {
+    function("redo").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db| -> RhaiResult<Dynamic> {
             let mgr = m.manager()?;
-            db.with(|c| mgr.baseline(c, v)).map(|r| report_map(&r))
+            report(&db.with(|c| mgr.redo(c))?)
         },
     );
-    engine.register_fn(
-        "accept",
-        |m: &mut Migrations, db: Db, v: INT| -> RhaiResult<Map> {
+    function("baseline").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db, v: INT| -> RhaiResult<Dynamic> {
             let mgr = m.manager()?;
-            db.with(|c| mgr.accept(c, &[v])).map(|r| report_map(&r))
+            report(&db.with(|c| mgr.baseline(c, v))?)
         },
     );
-    engine.register_fn("repair", |m: &mut Migrations, db: Db| -> RhaiResult<Map> {
-        let mgr = m.manager()?;
-        db.with(|c| mgr.repair(c)).map(|r| report_map(&r))
-    });
-    engine.register_fn("verify", |m: &mut Migrations, db: Db| -> RhaiResult<Map> {
-        let mgr = m.manager()?;
-        db.with(|c| mgr.verify(c)).map(|r| verify_map(&r))
-    });
+    function("accept").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db, v: INT| -> RhaiResult<Dynamic> {
+            let mgr = m.manager()?;
+            report(&db.with(|c| mgr.accept(c, &[v]))?)
+        },
+    );
+    function("repair").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db| -> RhaiResult<Dynamic> {
+            let mgr = m.manager()?;
+            report(&db.with(|c| mgr.repair(c))?)
+        },
+    );
+    function("verify").set_into_module(
+        module,
+        |m: &mut Migrations, db: Db| -> RhaiResult<Dynamic> {
+            let mgr = m.manager()?;
+            let r = db.with(|c| mgr.verify(c))?;
+            rhai::serde::to_dynamic(VerifyView {
+                ok: r.ok(),
+                checked: &r.checked,
+                failures: &r.failures,
+            })
+        },
+    );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use myrmex_core::migrate::{AppliedMigration, State};
+    use myrmex_core::plugin::{Registry, SearchPath};
+    use myrmex_core::{ConnectParams, Limits};
+    use rhai::Map;
+    use std::sync::Arc;
+
+    fn part(line: usize, text: &str) -> Part {
+        Part {
+            file: "V9__check.up.rhai".into(),
+            first_line: line,
+            text: text.into(),
+            no_transaction: false,
+            single_statement: false,
+        }
+    }
+
+    #[test]
+    fn one_engine_runs_every_rhai_migration_of_a_run() {
+        let registry = Registry::load(SearchPath::standard(&[], &[], None));
+        let ctx = Context::new(Arc::new(registry), None, Limits::default());
+        let scripts = RhaiScripts::new(&ctx);
+        let mut conn = DatabaseConnection::new("test", ConnectParams::new("sqlite"));
+        scripts
+            .run(
+                &mut conn,
+                &part(1, "let n = db.name; if n != \"test\" { throw n }"),
+            )
+            .expect("first migration runs");
+        let engine = scripts.engine.get().map(|e| e as *const Engine);
+        assert!(engine.is_some());
+        let err = scripts
+            .run(&mut conn, &part(3, "throw \"stop\";"))
+            .expect_err("second migration fails");
+        assert_eq!(err, "V9__check.up.rhai:3:1: stop");
+        assert_eq!(scripts.engine.get().map(|e| e as *const Engine), engine);
+        assert_eq!(conn.name, "test", "the connection comes back");
+    }
+
+    fn keys(d: &Dynamic) -> Vec<String> {
+        d.read_lock::<Map>()
+            .map(|m| m.keys().map(|k| k.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    fn field(d: &Dynamic, k: &str) -> Dynamic {
+        d.read_lock::<Map>()
+            .and_then(|m| m.get(k).cloned())
+            .unwrap_or_else(|| panic!("no key `{k}`"))
+    }
+
+    const ENTRY_KEYS: [&str; 9] = [
+        "applied_at",
+        "applied_by",
+        "checksum",
+        "execution_ms",
+        "file_checksum",
+        "name",
+        "problem",
+        "state",
+        "version",
+    ];
+
+    #[test]
+    fn a_pending_entry_has_every_key_with_unit_history() {
+        let e = Entry {
+            version: 3,
+            name: "add_email".into(),
+            state: State::Pending,
+            disk: Some(0),
+            applied: None,
+            disk_checksum: Some("abc".into()),
+        };
+        let d = rhai::serde::to_dynamic(EntryView::of(&e)).expect("converts");
+        assert_eq!(keys(&d), ENTRY_KEYS);
+        assert_eq!(field(&d, "version").as_int(), Ok(3));
+        assert_eq!(field(&d, "state").to_string(), "pending");
+        assert!(field(&d, "applied_at").is_unit());
+        assert!(field(&d, "execution_ms").is_unit());
+        assert!(field(&d, "problem").is_unit());
+        assert_eq!(field(&d, "file_checksum").to_string(), "abc");
+    }
+
+    #[test]
+    fn an_applied_entry_carries_its_history_row() {
+        let e = Entry {
+            version: 1,
+            name: "init".into(),
+            state: State::Applied,
+            disk: Some(0),
+            applied: Some(AppliedMigration {
+                version: 1,
+                name: "init".into(),
+                kind: "sql".into(),
+                checksum: "abc".into(),
+                checksum_algorithm: 1,
+                applied_at: "2026-01-01 00:00:00".into(),
+                applied_by: "me@host".into(),
+                execution_ms: 12,
+                state: "applied".into(),
+                statements_done: 0,
+                progress_checksum: None,
+            }),
+            disk_checksum: Some("abc".into()),
+        };
+        let d = rhai::serde::to_dynamic(EntryView::of(&e)).expect("converts");
+        assert_eq!(keys(&d), ENTRY_KEYS);
+        assert_eq!(field(&d, "execution_ms").as_int(), Ok(12));
+        assert_eq!(field(&d, "applied_by").to_string(), "me@host");
+    }
+
+    #[test]
+    fn a_report_lists_what_ran() {
+        let r = Report {
+            applied: vec![migrate::Done {
+                version: 2,
+                name: "posts".into(),
+                ms: 5,
+            }],
+            reverted: Vec::new(),
+            recorded: vec!["baseline V1".into()],
+        };
+        let d = report(&r).expect("converts");
+        assert_eq!(keys(&d), ["applied", "recorded", "reverted", "summary"]);
+        let applied = field(&d, "applied").into_array().expect("an array");
+        assert_eq!(keys(&applied[0]), ["ms", "name", "version"]);
+        assert_eq!(field(&applied[0], "ms").as_int(), Ok(5));
+        assert!(field(&d, "reverted").is_array());
+        assert_eq!(field(&d, "recorded").to_string(), r#"["baseline V1"]"#);
+        assert_eq!(field(&d, "summary").to_string(), r.summary());
+    }
 }

@@ -1,9 +1,12 @@
-//! The Rhai engine with the myrmex API registered (see `docs/rhai-api.md`).
+//! The Rhai engines of the shell: Rhai's standard library and the myrmex API (see
+//! `docs/rhai-api.md`), both built once per [`Context`] as packages and shared by every engine
+//! built over it (the REPL's, a script's, the one running `.rhai` migrations).
 
 pub mod conn;
 pub mod copy_out;
 pub mod manager;
 pub mod migrate;
+pub mod package;
 pub mod plugins;
 pub mod row;
 pub mod schema;
@@ -13,10 +16,16 @@ pub mod value;
 use crate::interrupt;
 use myrmex_core::plugin::Registry;
 use myrmex_core::{Config, Limits};
-use rhai::{Dynamic, Engine};
+use package::Packages;
+use rhai::module_resolvers::FileModuleResolver;
+use rhai::{Dynamic, Engine, EvalAltResult, NativeCallContext};
+use std::cell::OnceCell;
 use std::rc::Rc;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// How many strings an engine keeps interned (what `Engine::new` sets).
+const STRINGS_INTERNED: usize = 256;
 
 /// What scripts can reach: the plugins and the loaded config.
 pub struct Context {
@@ -26,6 +35,8 @@ pub struct Context {
     pub config: Option<Config>,
     /// Limits for scripts.
     pub limits: Limits,
+    /// The packages every engine over this context gets, built by the first engine.
+    packages: OnceCell<Packages>,
 }
 
 impl Context {
@@ -35,6 +46,7 @@ impl Context {
             registry,
             config,
             limits,
+            packages: OnceCell::new(),
         })
     }
 
@@ -53,13 +65,46 @@ impl Context {
             self.limits.timeout_ms
         )
     }
+
+    /// The standard library and the myrmex API, built on first use.
+    fn packages(&self) -> &Packages {
+        self.packages.get_or_init(Packages::new)
+    }
 }
 
-/// Builds the engine: the myrmex API, limits, and Ctrl-C / timeout checks.
+/// The context of the engine running a native function: [`build`] makes it the engine's
+/// custom state, so that the shared package's functions reach the plugins and the config of
+/// the engine they run in.
+pub fn context(call: &NativeCallContext) -> Result<Rc<Context>, Box<EvalAltResult>> {
+    call.tag()
+        .and_then(|tag| tag.read_lock::<Rc<Context>>().map(|c| Rc::clone(&c)))
+        .ok_or_else(|| {
+            value::runtime(format!(
+                "{}(): not available here (the engine has no myrmex context)",
+                call.fn_name()
+            ))
+        })
+}
+
+/// Builds an engine: what `Engine::new` sets up (module resolver, string interning, `print`
+/// and `debug` to standard output), the shared packages, the context, limits, and Ctrl-C /
+/// timeout checks. Building one registers no function: the packages are built once per
+/// context.
 pub fn build(ctx: &Rc<Context>) -> Engine {
-    let mut engine = Engine::new();
+    let mut engine = Engine::new_raw();
+    engine.set_module_resolver(FileModuleResolver::new());
+    engine.set_max_strings_interned(STRINGS_INTERNED);
+    engine.on_print(|s| println!("{s}"));
+    engine.on_debug(|s, source, pos| match (source, pos.is_none()) {
+        (Some(source), true) => println!("{source} | {s}"),
+        (Some(source), false) => println!("{source} @ {pos:?} | {s}"),
+        (None, true) => println!("{s}"),
+        (None, false) => println!("{pos:?} | {s}"),
+    });
+    ctx.packages().register_into(&mut engine);
+    engine.set_default_tag(Dynamic::from(Rc::clone(ctx)));
     apply_limits(&mut engine, &ctx.limits);
-    let c = ctx.clone();
+    let c = Rc::clone(ctx);
     engine.on_progress(move |_| {
         if interrupt::is_set() {
             return Some(Dynamic::from("interrupted"));
@@ -69,37 +114,6 @@ pub fn build(ctx: &Rc<Context>) -> Engine {
         }
         crate::memory::over_limit(0).map(Dynamic::from)
     });
-    engine.register_fn(
-        "read_file",
-        |path: &str| -> Result<String, Box<rhai::EvalAltResult>> {
-            std::fs::read_to_string(path)
-                .map_err(|e| value::runtime(format!("read_file(\"{path}\"): {e}")))
-        },
-    );
-    engine.register_fn("env", |name: &str| -> Dynamic {
-        std::env::var(name)
-            .map(Dynamic::from)
-            .unwrap_or(Dynamic::UNIT)
-    });
-    value::register(&mut engine);
-    crate::memory::register(&mut engine);
-    // Listed on demand, from an engine built the same way: nothing added to start-up.
-    let c = ctx.clone();
-    engine.register_fn("functions", move || -> rhai::Array {
-        function_names(&build(&c))
-            .into_iter()
-            .map(Dynamic::from)
-            .collect()
-    });
-
-    row::register(&mut engine);
-    conn::register(&mut engine, ctx);
-    copy_out::register(&mut engine);
-    schema::register(&mut engine);
-    migrate::register(&mut engine, ctx);
-    manager::register(&mut engine, ctx);
-    plugins::register(&mut engine, ctx);
-    shard::register(&mut engine, ctx);
     engine
 }
 
@@ -137,4 +151,50 @@ pub fn function_names(engine: &Engine) -> Vec<String> {
     names.sort();
     names.dedup();
     names
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use myrmex_core::plugin::SearchPath;
+
+    fn context() -> Rc<Context> {
+        let registry = Registry::load(SearchPath::standard(&[], &[], None));
+        Context::new(Arc::new(registry), None, Limits::default())
+    }
+
+    #[test]
+    fn engines_share_the_packages_of_their_context() {
+        let ctx = context();
+        let a = build(&ctx);
+        let b = build(&ctx);
+        assert_eq!(function_names(&a), function_names(&b));
+        let first = ctx.packages() as *const Packages;
+        assert!(std::ptr::eq(first, ctx.packages()));
+    }
+
+    #[test]
+    fn functions_reach_the_context_of_their_engine() {
+        let ctx = context();
+        let engine = build(&ctx);
+        let refusals: rhai::Array = engine
+            .eval("plugin_refusals()")
+            .expect("the context is there");
+        assert_eq!(refusals.len(), ctx.registry.refusals().len());
+        let err = engine
+            .eval::<Dynamic>(r#"connection("main")"#)
+            .expect_err("no config is loaded");
+        assert!(err.to_string().contains("no config file loaded"), "{err}");
+    }
+
+    #[test]
+    fn an_engine_without_a_context_says_so() {
+        let mut engine = Engine::new_raw();
+        Packages::new().register_into(&mut engine);
+        let err = engine.eval::<Dynamic>("plugins()").expect_err("no context");
+        assert!(
+            err.to_string().contains("plugins(): not available here"),
+            "{err}"
+        );
+    }
 }

@@ -1,11 +1,54 @@
 //! `plugins()` and `plugin_refusals()`, and how `myrmex plugins` shows them.
 
+use super::package::function;
 use super::Context;
 use crate::output::{Format, Tabular};
-use myrmex_core::plugin::{FileOutcome, Registry};
-use rhai::{Array, Dynamic, Engine, Map, INT};
+use myrmex_core::plugin::{FileOutcome, LoadedPlugin, Registry};
+use rhai::{Array, Dynamic, EvalAltResult, Map, Module, NativeCallContext};
+use serde::Serialize;
 use std::fmt::Write as _;
-use std::rc::Rc;
+
+/// A loaded plugin as scripts see it.
+#[derive(Serialize)]
+struct PluginView<'a> {
+    /// The library file.
+    file: String,
+    name: &'a str,
+    version: &'a str,
+    contract: u32,
+    /// `flag`, `env`, `config FILE` or `bundled`.
+    origin: String,
+    capabilities: Vec<CapabilityView<'a>>,
+}
+
+/// One capability of [`PluginView`].
+#[derive(Serialize)]
+struct CapabilityView<'a> {
+    kind: &'static str,
+    name: &'a str,
+    description: &'a str,
+}
+
+impl<'a> PluginView<'a> {
+    fn of(p: &'a LoadedPlugin) -> Self {
+        PluginView {
+            file: p.path.display().to_string(),
+            name: &p.name,
+            version: &p.version,
+            contract: p.contract,
+            origin: p.origin.to_string(),
+            capabilities: p
+                .capabilities
+                .iter()
+                .map(|c| CapabilityView {
+                    kind: c.kind.name(),
+                    name: &c.name,
+                    description: &c.description,
+                })
+                .collect(),
+        }
+    }
+}
 
 /// Every loaded plugin as a map: `file`, `name`, `version`, `contract`, `origin` (`flag`,
 /// `env`, `config FILE` or `bundled`), `capabilities` (an array of `#{kind, name,
@@ -14,26 +57,14 @@ pub fn plugin_maps(ctx: &Context) -> Array {
     ctx.registry
         .plugins()
         .iter()
-        .map(|p| {
-            let mut m = Map::new();
-            m.insert("file".into(), p.path.display().to_string().into());
-            m.insert("name".into(), p.name.clone().into());
-            m.insert("version".into(), p.version.clone().into());
-            m.insert("contract".into(), Dynamic::from_int(p.contract as INT));
-            m.insert("origin".into(), p.origin.to_string().into());
-            let caps: Array = p
-                .capabilities
-                .iter()
-                .map(|c| {
-                    let mut cm = Map::new();
-                    cm.insert("kind".into(), c.kind.name().into());
-                    cm.insert("name".into(), c.name.clone().into());
-                    cm.insert("description".into(), c.description.clone().into());
-                    Dynamic::from_map(cm)
-                })
-                .collect();
-            m.insert("capabilities".into(), caps.into());
-            Dynamic::from_map(m)
+        .filter_map(|p| match rhai::serde::to_dynamic(PluginView::of(p)) {
+            Ok(map) => Some(map),
+            // Strings and integers always convert; should one not, the plugin is left out
+            // of the list rather than shown wrong.
+            Err(e) => {
+                tracing::warn!("plugin {}: cannot list it: {e}", p.name);
+                None
+            }
         })
         .collect()
 }
@@ -116,16 +147,23 @@ pub fn search_report(registry: &Registry) -> String {
     out
 }
 
-/// Registers the functions.
-pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
-    let c = ctx.clone();
-    engine.register_fn("plugins", move || plugin_maps(&c));
-    let c = ctx.clone();
-    engine.register_fn("plugin_refusals", move || -> Array {
-        c.registry
-            .refusals()
-            .iter()
-            .map(|r| Dynamic::from(r.to_string()))
-            .collect()
-    });
+/// Registers `plugins` and `plugin_refusals`.
+pub fn register(module: &mut Module) {
+    function("plugins").set_into_module(
+        module,
+        |call: NativeCallContext| -> Result<Array, Box<EvalAltResult>> {
+            Ok(plugin_maps(&*super::context(&call)?))
+        },
+    );
+    function("plugin_refusals").set_into_module(
+        module,
+        |call: NativeCallContext| -> Result<Array, Box<EvalAltResult>> {
+            Ok(super::context(&call)?
+                .registry
+                .refusals()
+                .iter()
+                .map(|r| Dynamic::from(r.to_string()))
+                .collect())
+        },
+    );
 }

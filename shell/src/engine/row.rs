@@ -1,8 +1,9 @@
 //! [`Row`]: one result row for scripts. Reads like an object map (`r.name`, `r["name"]`,
 //! `r[0]`, `r.keys()`) but keeps the columns in query order.
 
+use super::package::function;
 use super::value::{json_string, runtime, to_json};
-use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, INT};
+use rhai::{Array, Dynamic, EvalAltResult, ImmutableString, Map, Module, INT};
 use std::cell::{Cell, RefCell};
 use std::collections::VecDeque;
 use std::rc::Rc;
@@ -133,10 +134,10 @@ impl Row {
 }
 
 /// Registers `Row` and its functions.
-pub fn register(engine: &mut rhai::Engine) {
-    engine.register_type_with_name::<Row>("Row");
-    engine.register_indexer_get(|r: &mut Row, name: &str| r.get(name));
-    engine.register_indexer_get(
+pub fn register(module: &mut Module) {
+    module.set_custom_type::<Row>("Row");
+    module.set_indexer_get_fn(|r: &mut Row, name: &str| r.get(name));
+    module.set_indexer_get_fn(
         |r: &mut Row, i: INT| -> Result<Dynamic, Box<EvalAltResult>> {
             let n = r.values.len() as INT;
             let idx = if i < 0 { n + i } else { i };
@@ -149,26 +150,30 @@ pub fn register(engine: &mut rhai::Engine) {
             }
         },
     );
-    engine.register_indexer_set(|r: &mut Row, name: &str, v: Dynamic| r.set(name, v));
-    engine.register_fn("keys", |r: &mut Row| -> Array {
+    module.set_indexer_set_fn(
+        |r: &mut Row, name: &str, v: Dynamic| -> Result<(), Box<EvalAltResult>> {
+            r.set(name, v);
+            Ok(())
+        },
+    );
+    function("keys").set_into_module(module, |r: &mut Row| -> Array {
         r.columns.iter().map(|c| Dynamic::from(c.clone())).collect()
     });
-    engine.register_fn("values", |r: &mut Row| -> Array { r.values.clone() });
-    engine.register_fn("len", |r: &mut Row| r.values.len() as INT);
-    engine.register_fn("contains", |r: &mut Row, name: &str| {
-        r.position(name).is_some()
-    });
-    engine.register_fn("to_map", |r: &mut Row| -> Map {
+    function("values").set_into_module(module, |r: &mut Row| -> Array { r.values.clone() });
+    function("len").set_into_module(module, |r: &mut Row| r.values.len() as INT);
+    function("contains")
+        .set_into_module(module, |r: &mut Row, name: &str| r.position(name).is_some());
+    function("to_map").set_into_module(module, |r: &mut Row| -> Map {
         r.columns
             .iter()
             .zip(&r.values)
             .map(|(c, v)| (c.as_str().into(), v.clone()))
             .collect()
     });
-    engine.register_fn("to_json", |r: &mut Row| r.to_json());
-    engine.register_fn("to_string", |r: &mut Row| r.display(false));
-    engine.register_fn("to_debug", |r: &mut Row| r.display(true));
-    engine.register_fn("==", |a: &mut Row, b: Row| {
+    function("to_json").set_into_module(module, |r: &mut Row| r.to_json());
+    function("to_string").set_into_module(module, |r: &mut Row| r.display(false));
+    function("to_debug").set_into_module(module, |r: &mut Row| r.display(true));
+    function("==").set_into_module(module, |a: &mut Row, b: Row| {
         a.columns == b.columns
             && a.values
                 .iter()

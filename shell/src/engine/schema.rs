@@ -2,9 +2,11 @@
 //! `db.schema()`, `db.dialect()`, `db.apply_schema()`.
 
 use super::conn::Db;
+use super::package::function;
 use super::value::runtime;
 use myrmex_core::schema_def::{self, Dialect, SchemaDefinition};
-use rhai::{Array, Dynamic, Engine, Map, INT};
+use rhai::{Dynamic, Module, INT};
+use serde::Serialize;
 use std::path::Path;
 
 type RhaiResult<T> = Result<T, Box<rhai::EvalAltResult>>;
@@ -28,74 +30,90 @@ fn to_map(def: &SchemaDefinition) -> RhaiResult<Dynamic> {
     rhai::serde::to_dynamic(def).map_err(|e| runtime(format!("schema definition: {e}")))
 }
 
-fn changes(list: Vec<schema_def::Change>) -> Array {
-    list.into_iter()
-        .map(|c| {
-            let mut m = Map::new();
-            m.insert("sql".into(), c.sql.into());
-            m.insert("description".into(), c.description.into());
-            m.insert("destructive".into(), c.destructive.into());
-            Dynamic::from_map(m)
-        })
-        .collect()
+/// One statement of `schema_diff` as scripts see it.
+#[derive(Serialize)]
+struct ChangeView<'a> {
+    sql: &'a str,
+    description: &'a str,
+    destructive: bool,
 }
 
-fn findings(list: Vec<schema_def::Finding>) -> Array {
-    list.into_iter()
-        .map(|f| {
-            let mut m = Map::new();
-            m.insert("rule".into(), f.rule.into());
-            m.insert("severity".into(), f.severity.to_string().into());
-            m.insert("table".into(), f.table.into());
-            m.insert("item".into(), f.item.map_or(Dynamic::UNIT, Dynamic::from));
-            m.insert("message".into(), f.message.into());
-            Dynamic::from_map(m)
+/// One finding of `lint_schema` as scripts see it: `item` is `()` when the finding is about
+/// the whole table.
+#[derive(Serialize)]
+struct FindingView<'a> {
+    rule: &'a str,
+    severity: schema_def::Severity,
+    table: &'a str,
+    item: Option<&'a str>,
+    message: &'a str,
+}
+
+fn changes(list: &[schema_def::Change]) -> RhaiResult<Dynamic> {
+    let views: Vec<ChangeView> = list
+        .iter()
+        .map(|c| ChangeView {
+            sql: &c.sql,
+            description: &c.description,
+            destructive: c.destructive,
         })
-        .collect()
+        .collect();
+    rhai::serde::to_dynamic(views)
+}
+
+fn findings(list: &[schema_def::Finding]) -> RhaiResult<Dynamic> {
+    let views: Vec<FindingView> = list
+        .iter()
+        .map(|f| FindingView {
+            rule: f.rule,
+            severity: f.severity,
+            table: &f.table,
+            item: f.item.as_deref(),
+            message: &f.message,
+        })
+        .collect();
+    rhai::serde::to_dynamic(views)
 }
 
 /// Registers the schema functions.
-pub fn register(engine: &mut Engine) {
-    engine.register_fn("load_schema", |path: &str| -> RhaiResult<Dynamic> {
+pub fn register(module: &mut Module) {
+    function("load_schema").set_into_module(module, |path: &str| -> RhaiResult<Dynamic> {
         let def = SchemaDefinition::load(Path::new(path)).map_err(|e| runtime(e.to_string()))?;
         to_map(&def)
     });
-    engine.register_fn(
-        "generate_schema",
+    function("generate_schema").set_into_module(
+        module,
         |def: Dynamic, d: &str| -> RhaiResult<String> {
             schema_def::generate_schema(&definition(&def)?, dialect(d)?)
                 .map_err(|e| runtime(e.to_string()))
         },
     );
-    engine.register_fn(
-        "schema_diff",
-        |from: Dynamic, to: Dynamic, d: &str| -> RhaiResult<Array> {
+    function("schema_diff").set_into_module(
+        module,
+        |from: Dynamic, to: Dynamic, d: &str| -> RhaiResult<Dynamic> {
             let list = schema_def::diff(&definition(&from)?, &definition(&to)?, dialect(d)?)
                 .map_err(|e| runtime(e.to_string()))?;
-            Ok(changes(list))
+            changes(&list)
         },
     );
-    engine.register_fn("lint_schema", |def: Dynamic| -> RhaiResult<Array> {
-        Ok(findings(schema_def::lint(&definition(&def)?, None)))
+    function("lint_schema").set_into_module(module, |def: Dynamic| -> RhaiResult<Dynamic> {
+        findings(&schema_def::lint(&definition(&def)?, None))
     });
-    engine.register_fn(
-        "lint_schema",
-        |def: Dynamic, d: &str| -> RhaiResult<Array> {
-            Ok(findings(schema_def::lint(
-                &definition(&def)?,
-                Some(dialect(d)?),
-            )))
+    function("lint_schema").set_into_module(
+        module,
+        |def: Dynamic, d: &str| -> RhaiResult<Dynamic> {
+            findings(&schema_def::lint(&definition(&def)?, Some(dialect(d)?)))
         },
     );
-    engine.register_fn("schema", |db: &mut Db| -> RhaiResult<Dynamic> {
+    function("schema").set_into_module(module, |db: &mut Db| -> RhaiResult<Dynamic> {
         let def = db.with(|c| c.schema())?;
         to_map(&def)
     });
-    engine.register_fn("dialect", |db: &mut Db| -> RhaiResult<String> {
+    function("dialect").set_into_module(module, |db: &mut Db| -> RhaiResult<String> {
         Ok(db.with(|c| c.dialect())?.name.to_string())
     });
-    engine.register_fn(
-        "apply_schema",
+    function("apply_schema").set_into_module(
+        module,
         |db: &mut Db, def: Dynamic| -> RhaiResult<INT> {
             let def = definition(&def)?;
             db.with(|c| c.apply_schema(&def)).map(|n| n as INT)

@@ -1,10 +1,11 @@
 //! `shard_router(name[, config])` and `router.route(key, shards)`: shard routers from
 //! plugins, for scripts.
 
+use super::package::function;
 use super::value::{from_dynamic, runtime, to_json};
 use super::Context;
 use myrmex_core::ShardRouter;
-use rhai::{Dynamic, Engine, EvalAltResult, Map, INT};
+use rhai::{Dynamic, EvalAltResult, Map, Module, NativeCallContext, INT};
 use std::rc::Rc;
 
 /// A shard router as scripts hold it (clones share it).
@@ -28,16 +29,28 @@ fn route(router: &mut Router, key: Dynamic, shards: INT) -> Result<INT, Box<Eval
         .map_err(|e| runtime(e.to_string()))
 }
 
-/// Registers the functions.
-pub fn register(engine: &mut Engine, ctx: &Rc<Context>) {
-    engine.register_type_with_name::<Router>("ShardRouter");
-    let c = ctx.clone();
-    engine.register_fn("shard_router", move |name: &str| open(&c, name, ""));
-    let c = ctx.clone();
-    engine.register_fn("shard_router", move |name: &str, config: Map| {
-        open(&c, name, &to_json(&Dynamic::from_map(config)))
+/// Registers `shard_router` and `ShardRouter`.
+pub fn register(module: &mut Module) {
+    module.set_custom_type::<Router>("ShardRouter");
+    function("shard_router").set_into_module(module, |call: NativeCallContext, name: &str| {
+        open(&*super::context(&call)?, name, "")
     });
-    engine.register_fn("route", route);
-    engine.register_get("name", |r: &mut Router| r.0.name().to_string());
-    engine.register_fn("to_string", |r: &mut Router| format!("ShardRouter({})", r.0.name()));
+    function("shard_router").set_into_module(
+        module,
+        |call: NativeCallContext, name: &str, config: Map| {
+            open(
+                &*super::context(&call)?,
+                name,
+                &to_json(&Dynamic::from_map(config)),
+            )
+        },
+    );
+    function("route").set_into_module(module, route);
+    module.set_getter_fn(
+        "name",
+        |r: &mut Router| -> Result<String, Box<EvalAltResult>> { Ok(r.0.name().to_string()) },
+    );
+    function("to_string").set_into_module(module, |r: &mut Router| {
+        format!("ShardRouter({})", r.0.name())
+    });
 }

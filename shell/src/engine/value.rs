@@ -6,8 +6,9 @@
 //! `decimal()`, `date()`, `time()`, `timestamp()`, `timestamptz()`, `json()`, `uuid()`;
 //! maps and arrays bind as JSON.
 
+use super::package::function;
 use myrmex_core::Value;
-use rhai::{Array, Blob, Dynamic, EvalAltResult, ImmutableString, Map, Position};
+use rhai::{Array, Blob, Dynamic, EvalAltResult, ImmutableString, Map, Module, Position};
 
 /// A value with an explicit SQL type, made by `decimal("1.20")`, `date(...)`, `uuid(...)`….
 #[derive(Clone, Debug, PartialEq)]
@@ -141,16 +142,21 @@ pub fn runtime(msg: impl Into<String>) -> Box<EvalAltResult> {
     ))
 }
 
-/// Registers the typed-value constructors.
-pub fn register(engine: &mut rhai::Engine) {
-    engine.register_type_with_name::<SqlValue>("SqlValue");
-    engine.register_fn("to_string", |v: &mut SqlValue| v.0.to_string());
-    engine.register_fn("to_debug", |v: &mut SqlValue| {
+/// Registers `SqlValue` and the typed-value constructors.
+pub fn register(module: &mut Module) {
+    module.set_custom_type::<SqlValue>("SqlValue");
+    function("to_string").set_into_module(module, |v: &mut SqlValue| v.0.to_string());
+    function("to_debug").set_into_module(module, |v: &mut SqlValue| {
         format!("{}({})", v.0.type_name(), v.0)
     });
-    engine.register_get("sql_type", |v: &mut SqlValue| v.0.type_name().to_string());
-    engine.register_fn(
-        "decimal",
+    module.set_getter_fn(
+        "sql_type",
+        |v: &mut SqlValue| -> Result<String, Box<EvalAltResult>> {
+            Ok(v.0.type_name().to_string())
+        },
+    );
+    function("decimal").set_into_module(
+        module,
         |s: &str| -> Result<SqlValue, Box<EvalAltResult>> {
             let t = s.trim();
             let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
@@ -165,24 +171,24 @@ pub fn register(engine: &mut rhai::Engine) {
             }
         },
     );
-    engine.register_fn("decimal", |i: rhai::INT| {
+    function("decimal").set_into_module(module, |i: rhai::INT| {
         SqlValue(Value::Decimal(i.to_string().into()))
     });
-    engine.register_fn("date", |s: &str| SqlValue(Value::Date(s.into())));
-    engine.register_fn("time", |s: &str| SqlValue(Value::Time(s.into())));
-    engine.register_fn("timestamp", |s: &str| {
+    function("date").set_into_module(module, |s: &str| SqlValue(Value::Date(s.into())));
+    function("time").set_into_module(module, |s: &str| SqlValue(Value::Time(s.into())));
+    function("timestamp").set_into_module(module, |s: &str| {
         SqlValue(Value::Timestamp(s.replacen('T', " ", 1).into()))
     });
-    engine.register_fn("timestamptz", |s: &str| {
+    function("timestamptz").set_into_module(module, |s: &str| {
         SqlValue(Value::TimestampTz(s.replacen('T', " ", 1).into()))
     });
-    engine.register_fn("json", |d: Dynamic| {
+    function("json").set_into_module(module, |d: Dynamic| {
         if let Some(s) = d.read_lock::<ImmutableString>() {
             return SqlValue(Value::Json(s.as_str().into()));
         }
         SqlValue(Value::Json(to_json(&d).into()))
     });
-    engine.register_fn("uuid", |s: &str| -> Result<SqlValue, Box<EvalAltResult>> {
+    function("uuid").set_into_module(module, |s: &str| -> Result<SqlValue, Box<EvalAltResult>> {
         Value::parse_uuid(s)
             .map(|u| SqlValue(Value::Uuid(u)))
             .ok_or_else(|| runtime(format!("uuid(\"{s}\"): not a UUID")))
