@@ -24,6 +24,14 @@ fn every_rhai_example_in_the_api_reference_runs() {
     let doc = std::fs::read_to_string(workspace_root().join("docs/rhai-api.md")).unwrap();
     let examples = blocks(&doc);
     assert!(examples.len() > 20, "found {} examples", examples.len());
+    // The shard router examples use the out-of-tree `modulo` router, as a user who installed
+    // it would.
+    let routers = temp_dir("doc-routers");
+    std::fs::copy(
+        fixture_plugins().join(plugin_file("oot_shard")),
+        routers.join(plugin_file("oot_shard")),
+    )
+    .unwrap();
     for (line, code) in examples {
         let dir = temp_dir("doc");
         // The migration examples use ./migrations: the example set from scripts/.
@@ -41,6 +49,8 @@ fn every_rhai_example_in_the_api_reference_runs() {
         let out = run(myrmex()
             .current_dir(&dir)
             .env("MYRMEX_DOC_TMP", &dir)
+            .arg("--plugin-dir")
+            .arg(&routers)
             .arg("-e")
             .arg(&code));
         assert_eq!(

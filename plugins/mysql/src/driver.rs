@@ -89,11 +89,11 @@ mod tests {
     }
 
     #[test]
-    fn display_leaves_the_password_out() {
+    fn display_hides_the_password() {
         let o = parse("mariadb://ann:pw@h:3307/app?ssl-mode=REQUIRED").unwrap();
         assert_eq!(
             MysqlDriver.display_url(&o),
-            "mysql://ann@h:3307/app?ssl-mode=REQUIRED"
+            "mysql://ann:***@h:3307/app?ssl-mode=REQUIRED"
         );
     }
 

@@ -57,9 +57,12 @@ pub fn map(e: mysql::Error) -> PluginError {
         mysql::Error::DriverError(d) => {
             let kind = match d {
                 mysql::DriverError::ConnectTimeout => ErrorKind::TIMEOUT,
-                mysql::DriverError::MismatchedStmtParams(..) | mysql::DriverError::MixedParams => {
-                    ErrorKind::INVALID_INPUT
-                }
+                // The statement's parameters do not fit it (`:name` placeholders with no
+                // value, mixed styles): the caller's input, found before anything was sent.
+                mysql::DriverError::MismatchedStmtParams(..)
+                | mysql::DriverError::MixedParams
+                | mysql::DriverError::Params(_)
+                | mysql::DriverError::BulkExecute(_) => ErrorKind::INVALID_INPUT,
                 mysql::DriverError::UnknownAuthPlugin(_)
                 | mysql::DriverError::OldMysqlPasswordDisabled
                 | mysql::DriverError::CleartextPluginDisabled => ErrorKind::AUTHENTICATION,

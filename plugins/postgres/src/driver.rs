@@ -99,7 +99,7 @@ mod tests {
         assert_eq!(o.host.as_str(), "");
         assert_eq!(o.option("host"), Some("/run/postgresql"));
         let shown = PgDriver::default().display_url(&parse("pg://u:pw@%2Ftmp/db").unwrap());
-        assert_eq!(shown, "postgres://u@%2Ftmp/db");
+        assert_eq!(shown, "postgres://u:***@%2Ftmp/db");
     }
 
     #[test]
