@@ -9,8 +9,8 @@ mod output;
 mod progress;
 mod repl;
 mod schema_cmd;
-mod shard_cmd;
 mod script;
+mod shard_cmd;
 mod sql_input;
 
 use clap::{CommandFactory, FromArgMatches};

@@ -27,7 +27,10 @@ fn core_runtime_names_no_engine() {
     for file in &files {
         let stem = file.file_stem().unwrap().to_string_lossy().to_lowercase();
         if ENGINES.iter().any(|e| stem.contains(e)) {
-            found.push(format!("{}: a module named after an engine", file.display()));
+            found.push(format!(
+                "{}: a module named after an engine",
+                file.display()
+            ));
         }
         let text = std::fs::read_to_string(file).unwrap();
         for (n, line) in text.lines().enumerate() {
@@ -37,9 +40,18 @@ fn core_runtime_names_no_engine() {
             }
             let lower = code.to_lowercase();
             if let Some(e) = ENGINES.iter().find(|e| lower.contains(*e)) {
-                found.push(format!("{}:{}: names `{e}`: {}", file.display(), n + 1, line.trim()));
+                found.push(format!(
+                    "{}:{}: names `{e}`: {}",
+                    file.display(),
+                    n + 1,
+                    line.trim()
+                ));
             }
         }
     }
-    assert!(found.is_empty(), "core/runtime names engines:\n{}", found.join("\n"));
+    assert!(
+        found.is_empty(),
+        "core/runtime names engines:\n{}",
+        found.join("\n")
+    );
 }

@@ -25,15 +25,19 @@ fn lite_plugin() -> &'static Path {
                     r#"driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)""#,
                     r#"driver "lite" ("lite"): "SQLite under another name, built out of tree""#,
                 ),
-                Some("driver.rs") => {
-                    text.replace(r#"options.db_type = "sqlite".into();"#, r#"options.db_type = "lite".into();"#)
-                }
+                Some("driver.rs") => text.replace(
+                    r#"options.db_type = "sqlite".into();"#,
+                    r#"options.db_type = "lite".into();"#,
+                ),
                 _ => text,
             };
             std::fs::write(src.join("src").join(entry.file_name()), text).unwrap();
         }
         let lib = std::fs::read_to_string(src.join("src/lib.rs")).unwrap();
-        assert!(lib.contains(r#"driver "lite""#), "the declaration was renamed");
+        assert!(
+            lib.contains(r#"driver "lite""#),
+            "the declaration was renamed"
+        );
         let path = |p: &str| root.join(p).display().to_string();
         std::fs::write(
             src.join("Cargo.toml"),
@@ -62,14 +66,18 @@ libc = "0.2"
         .unwrap();
         // The main lock file pins the same dependency versions, so no network is needed.
         std::fs::copy(root.join("Cargo.lock"), src.join("Cargo.lock")).unwrap();
-        let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-            .args(["build", "--quiet", "--offline", "--manifest-path"])
-            .arg(src.join("Cargo.toml"))
-            .arg("--target-dir")
-            .arg(base.join("target"))
-            .status()
-            .expect("run cargo build for the copied plugin");
-        assert!(status.success(), "cargo build of the copied SQLite plugin failed");
+        let status =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args(["build", "--quiet", "--offline", "--manifest-path"])
+                .arg(src.join("Cargo.toml"))
+                .arg("--target-dir")
+                .arg(base.join("target"))
+                .status()
+                .expect("run cargo build for the copied plugin");
+        assert!(
+            status.success(),
+            "cargo build of the copied SQLite plugin failed"
+        );
         let only = base.join("plugin");
         let _ = std::fs::remove_dir_all(&only);
         std::fs::create_dir_all(&only).unwrap();
@@ -99,24 +107,47 @@ fn the_copied_driver_serves_migrations_and_schema_from_the_binary() {
     )
     .unwrap();
     let url = format!("lite://{}", dir.join("app.db").display());
-    let lite = |args: &[&str]| {
-        run(myrmex()
-            .arg("--plugin-dir")
-            .arg(lite_plugin())
-            .args(args))
-    };
+    let lite = |args: &[&str]| run(myrmex().arg("--plugin-dir").arg(lite_plugin()).args(args));
     let out = lite(&["plugins"]);
     assert!(out.stdout.contains("driver:lite"), "{}", out.stdout);
-    let out = lite(&["migrate", "up", "--db", &url, "--dir", migrations.to_str().unwrap()]);
+    let out = lite(&[
+        "migrate",
+        "up",
+        "--db",
+        &url,
+        "--dir",
+        migrations.to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    let out = lite(&["migrate", "status", "--db", &url, "--dir", migrations.to_str().unwrap()]);
+    let out = lite(&[
+        "migrate",
+        "status",
+        "--db",
+        &url,
+        "--dir",
+        migrations.to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("applied"), "{}", out.stdout);
     let out = lite(&["schema", "inspect", "--db", &url]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
-    assert!(out.stdout.contains("books") && out.stdout.contains("title"), "{}", out.stdout);
-    let out = lite(&["-e", &format!(r#"let db = connect("{url}"); db.query_value("SELECT count(*) FROM books")"#)]);
+    assert!(
+        out.stdout.contains("books") && out.stdout.contains("title"),
+        "{}",
+        out.stdout
+    );
+    let out = lite(&[
+        "-e",
+        &format!(r#"let db = connect("{url}"); db.query_value("SELECT count(*) FROM books")"#),
+    ]);
     assert_eq!((out.code, out.stdout.trim()), (0, "0"), "{}", out.stderr);
-    let out = lite(&["migrate", "down", "--db", &url, "--dir", migrations.to_str().unwrap()]);
+    let out = lite(&[
+        "migrate",
+        "down",
+        "--db",
+        &url,
+        "--dir",
+        migrations.to_str().unwrap(),
+    ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
 }

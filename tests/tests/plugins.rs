@@ -54,20 +54,17 @@ fn out_of_tree_plugin_loads_beside_sqlite_and_works() {
     assert!(names.contains(&"myrmex-sqlite"), "{names:?}");
     assert_eq!(names.len(), 1 + built_plugins());
     let router = myrmex_core::ShardRouter::open(&reg, "modulo", "").unwrap();
-    let a = router
-        .route(&Value::Text("customer-42".into()), 8)
-        .unwrap();
+    let a = router.route(&Value::Text("customer-42".into()), 8).unwrap();
     assert!(a < 8);
     assert_eq!(
         a,
-        router
-            .route(&Value::Text("customer-42".into()), 8)
-            .unwrap()
+        router.route(&Value::Text("customer-42".into()), 8).unwrap()
     );
-    let err = router
-        .route(&Value::Float(1.0), 8)
-        .unwrap_err();
-    assert!(err.to_string().contains("cannot route a float key"), "{err}");
+    let err = router.route(&Value::Float(1.0), 8).unwrap_err();
+    assert!(
+        err.to_string().contains("cannot route a float key"),
+        "{err}"
+    );
 
     // And through the binary, with --plugin-dir.
     let out = run(myrmex().arg("--plugin-dir").arg(&dir).arg("plugins"));

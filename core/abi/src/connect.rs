@@ -58,7 +58,11 @@ impl fmt::Debug for ConnectOptions {
             .options
             .iter()
             .map(|t| {
-                let v = if Self::is_secret_key(&t.0) { "***" } else { t.1.as_str() };
+                let v = if Self::is_secret_key(&t.0) {
+                    "***"
+                } else {
+                    t.1.as_str()
+                };
                 (t.0.as_str(), v)
             })
             .collect();

@@ -60,8 +60,7 @@ pub use introspect::{
     TableKind, TableRef,
 };
 pub use module::{
-    Capability, PluginInfo, PluginMod, PluginModRef, CONTRACT_SYMBOL,
-    ROOT_MODULE_LOADER_NAME,
+    Capability, PluginInfo, PluginMod, PluginModRef, CONTRACT_SYMBOL, ROOT_MODULE_LOADER_NAME,
 };
 pub use shard::{ShardRouter, ShardRouterBox, ShardRouter_TO};
 pub use tree::{Node, NodeKind, Tree};

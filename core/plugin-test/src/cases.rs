@@ -92,11 +92,17 @@ fn execute_and_query(t: &Target) -> Outcome {
     outcome((|| {
         let mut c = t.connect()?;
         let table = format!("{}exec", t.prefix);
-        fresh_table(&mut c, &table, "id integer PRIMARY KEY, name varchar(50) NOT NULL, score double precision")?;
+        fresh_table(
+            &mut c,
+            &table,
+            "id integer PRIMARY KEY, name varchar(50) NOT NULL, score double precision",
+        )?;
         let (p1, p2, p3) = (ph(&mut c, 1)?, ph(&mut c, 2)?, ph(&mut c, 3)?);
         let insert = format!("INSERT INTO {table} (id, name, score) VALUES ({p1}, {p2}, {p3})");
         let r = s(c.execute(&insert, &[Value::Int(1), "ann".into(), 1.5.into()]))?;
-        ensure(r.rows_affected == 1, || format!("insert affected {} rows", r.rows_affected))?;
+        ensure(r.rows_affected == 1, || {
+            format!("insert affected {} rows", r.rows_affected)
+        })?;
         s(c.execute(&insert, &[Value::Int(2), "bob".into(), Value::Null]))?;
         let rs = s(c.execute_query(
             &format!("SELECT id, name, score FROM {table} WHERE name = {p1}"),
@@ -106,13 +112,23 @@ fn execute_and_query(t: &Target) -> Outcome {
             format!("columns {:?}", rs.column_names())
         })?;
         let row = rs.row(0).ok_or("no row for ann")?;
-        ensure(row[0] == Value::Int(1) && row[1] == Value::Text("ann".into()) && row[2] == Value::Float(1.5), || {
-            format!("row {row:?}")
-        })?;
+        ensure(
+            row[0] == Value::Int(1)
+                && row[1] == Value::Text("ann".into())
+                && row[2] == Value::Float(1.5),
+            || format!("row {row:?}"),
+        )?;
         let rs = s(c.execute_query(&format!("SELECT score FROM {table} WHERE id = 2"), &[]))?;
-        ensure(rs.row(0).is_some_and(|r| r[0].is_null()), || "NULL did not come back as null".into())?;
-        let r = s(c.execute(&format!("UPDATE {table} SET score = {p1} WHERE score IS NULL"), &[2.0.into()]))?;
-        ensure(r.rows_affected == 1, || format!("update affected {} rows", r.rows_affected))?;
+        ensure(rs.row(0).is_some_and(|r| r[0].is_null()), || {
+            "NULL did not come back as null".into()
+        })?;
+        let r = s(c.execute(
+            &format!("UPDATE {table} SET score = {p1} WHERE score IS NULL"),
+            &[2.0.into()],
+        ))?;
+        ensure(r.rows_affected == 1, || {
+            format!("update affected {} rows", r.rows_affected)
+        })?;
         let none = s(c.execute_query(&format!("SELECT * FROM {table} WHERE 1 = 0"), &[]))?;
         ensure(none.is_empty() && none.columns().len() == 3, || {
             "an empty result must still name its columns".into()
@@ -131,14 +147,19 @@ fn streaming_in_batches(t: &Target) -> Outcome {
         {
             let mut tx = s(c.transaction())?;
             for n in 0..2500 {
-                s(tx.execute(&format!("INSERT INTO {table} (n) VALUES ({p1})"), &[Value::Int(n)]))?;
+                s(tx.execute(
+                    &format!("INSERT INTO {table} (n) VALUES ({p1})"),
+                    &[Value::Int(n)],
+                ))?;
             }
             s(tx.commit())?;
         }
         let mut stream = s(c.query_stream(&format!("SELECT n FROM {table} ORDER BY n"), &[]))?;
         let mut count = 0i64;
         while let Some(row) = s(stream.next_row())? {
-            ensure(row[0] == Value::Int(count), || format!("row {count} is {:?}", row[0]))?;
+            ensure(row[0] == Value::Int(count), || {
+                format!("row {count} is {:?}", row[0])
+            })?;
             count += 1;
         }
         drop(stream);
@@ -170,8 +191,12 @@ fn transactions_and_savepoints(t: &Target) -> Outcome {
             s(tx.execute(&format!("INSERT INTO {table} VALUES (2)"), &[]))?;
             // Dropped without commit: rolled back.
         }
-        ensure(!c.in_transaction(), || "a dropped transaction stayed open".into())?;
-        ensure(count(&mut c, &table)? == 1, || "a dropped transaction was not rolled back".into())?;
+        ensure(!c.in_transaction(), || {
+            "a dropped transaction stayed open".into()
+        })?;
+        ensure(count(&mut c, &table)? == 1, || {
+            "a dropped transaction was not rolled back".into()
+        })?;
         let mut tx = s(c.transaction())?;
         s(tx.execute(&format!("INSERT INTO {table} VALUES (3)"), &[]))?;
         {
@@ -179,7 +204,9 @@ fn transactions_and_savepoints(t: &Target) -> Outcome {
             s(sp.execute(&format!("INSERT INTO {table} VALUES (4)"), &[]))?;
         }
         s(tx.commit())?;
-        ensure(count(&mut c, &table)? == 2, || "a dropped savepoint was not rolled back to".into())?;
+        ensure(count(&mut c, &table)? == 2, || {
+            "a dropped savepoint was not rolled back to".into()
+        })?;
         drop_table(&mut c, &table);
         Ok(())
     })())
@@ -188,25 +215,51 @@ fn transactions_and_savepoints(t: &Target) -> Outcome {
 fn errors_are_classified(t: &Target) -> Outcome {
     outcome((|| {
         let mut c = t.connect()?;
-        let err = c.execute_query("SELEC 1", &[]).err().ok_or("`SELEC 1` succeeded")?;
-        ensure(kind(&err) == Some(ErrorKind::SYNTAX), || format!("a syntax error came as {:?}: {err}", kind(&err)))?;
-        ensure(err.to_string().contains("SELEC 1"), || format!("the error does not name the statement: {err}"))?;
+        let err = c
+            .execute_query("SELEC 1", &[])
+            .err()
+            .ok_or("`SELEC 1` succeeded")?;
+        ensure(kind(&err) == Some(ErrorKind::SYNTAX), || {
+            format!("a syntax error came as {:?}: {err}", kind(&err))
+        })?;
+        ensure(err.to_string().contains("SELEC 1"), || {
+            format!("the error does not name the statement: {err}")
+        })?;
         let missing = format!("{}no_such_table", t.prefix);
-        let err = c.execute_query(&format!("SELECT * FROM {missing}"), &[]).err().ok_or("a missing table was found")?;
-        ensure(kind(&err) == Some(ErrorKind::NOT_FOUND), || format!("a missing table came as {:?}: {err}", kind(&err)))?;
+        let err = c
+            .execute_query(&format!("SELECT * FROM {missing}"), &[])
+            .err()
+            .ok_or("a missing table was found")?;
+        ensure(kind(&err) == Some(ErrorKind::NOT_FOUND), || {
+            format!("a missing table came as {:?}: {err}", kind(&err))
+        })?;
         let table = format!("{}err", t.prefix);
         fresh_table(&mut c, &table, "id integer PRIMARY KEY")?;
         s(c.execute(&format!("INSERT INTO {table} VALUES (1)"), &[]))?;
-        let err = c.execute(&format!("INSERT INTO {table} VALUES (1)"), &[]).err().ok_or("a duplicate key was accepted")?;
-        ensure(kind(&err) == Some(ErrorKind::CONSTRAINT), || format!("a duplicate key came as {:?}: {err}", kind(&err)))?;
-        let err = c.execute_batch(&format!("CREATE TABLE {table} (id integer)")).err().ok_or("a second CREATE TABLE succeeded")?;
-        ensure(kind(&err) == Some(ErrorKind::ALREADY_EXISTS), || format!("creating an existing table came as {:?}: {err}", kind(&err)))?;
-        let err = c.execute_batch(&format!("DROP TABLE {missing}")).err().ok_or("dropping a missing table succeeded")?;
-        ensure(
-            matches!(kind(&err), Some(ErrorKind::ALREADY_GONE)),
-            || format!("dropping a missing table came as {:?}: {err}", kind(&err)),
-        )?;
-        ensure(s(c.execute_query("SELECT 1", &[]))?.len() == 1, || "the connection broke after errors".into())?;
+        let err = c
+            .execute(&format!("INSERT INTO {table} VALUES (1)"), &[])
+            .err()
+            .ok_or("a duplicate key was accepted")?;
+        ensure(kind(&err) == Some(ErrorKind::CONSTRAINT), || {
+            format!("a duplicate key came as {:?}: {err}", kind(&err))
+        })?;
+        let err = c
+            .execute_batch(&format!("CREATE TABLE {table} (id integer)"))
+            .err()
+            .ok_or("a second CREATE TABLE succeeded")?;
+        ensure(kind(&err) == Some(ErrorKind::ALREADY_EXISTS), || {
+            format!("creating an existing table came as {:?}: {err}", kind(&err))
+        })?;
+        let err = c
+            .execute_batch(&format!("DROP TABLE {missing}"))
+            .err()
+            .ok_or("dropping a missing table succeeded")?;
+        ensure(matches!(kind(&err), Some(ErrorKind::ALREADY_GONE)), || {
+            format!("dropping a missing table came as {:?}: {err}", kind(&err))
+        })?;
+        ensure(s(c.execute_query("SELECT 1", &[]))?.len() == 1, || {
+            "the connection broke after errors".into()
+        })?;
         drop_table(&mut c, &table);
         Ok(())
     })())
@@ -218,14 +271,26 @@ fn text_round_trips(t: &Target) -> Outcome {
         let table = format!("{}text", t.prefix);
         fresh_table(&mut c, &table, "id integer PRIMARY KEY, v varchar(100)")?;
         let (p1, p2) = (ph(&mut c, 1)?, ph(&mut c, 2)?);
-        let samples = ["", "plain", "ünïcödé ✓", "日本語", "quote ' and \" and \\", "emoji 🦀"];
+        let samples = [
+            "",
+            "plain",
+            "ünïcödé ✓",
+            "日本語",
+            "quote ' and \" and \\",
+            "emoji 🦀",
+        ];
         for (i, v) in samples.iter().enumerate() {
-            s(c.execute(&format!("INSERT INTO {table} VALUES ({p1}, {p2})"), &[Value::Int(i as i64), (*v).into()]))?;
+            s(c.execute(
+                &format!("INSERT INTO {table} VALUES ({p1}, {p2})"),
+                &[Value::Int(i as i64), (*v).into()],
+            ))?;
         }
         let rs = s(c.execute_query(&format!("SELECT v FROM {table} ORDER BY id"), &[]))?;
         for (i, v) in samples.iter().enumerate() {
             let got = rs.row(i).map(|r| r[0].clone());
-            ensure(got == Some(Value::Text((*v).into())), || format!("{v:?} came back as {got:?}"))?;
+            ensure(got == Some(Value::Text((*v).into())), || {
+                format!("{v:?} came back as {got:?}")
+            })?;
         }
         drop_table(&mut c, &table);
         Ok(())
@@ -239,7 +304,9 @@ fn blank_statements(t: &Target) -> Outcome {
             let r = s(c.execute(sql, &[]))?;
             ensure(r.rows_affected == 0, || format!("{sql:?} affected rows"))?;
             let rs = s(c.execute_query(sql, &[]))?;
-            ensure(rs.is_empty() && rs.columns().is_empty(), || format!("{sql:?} returned something"))?;
+            ensure(rs.is_empty() && rs.columns().is_empty(), || {
+                format!("{sql:?} returned something")
+            })?;
         }
         Ok(())
     })())
@@ -249,17 +316,35 @@ fn catalog(t: &Target) -> Outcome {
     outcome((|| {
         let mut c = t.connect()?;
         let table = format!("{}cat", t.prefix);
-        fresh_table(&mut c, &table, "id integer NOT NULL PRIMARY KEY, name varchar(20)")?;
+        fresh_table(
+            &mut c,
+            &table,
+            "id integer NOT NULL PRIMARY KEY, name varchar(20)",
+        )?;
         let names: Vec<String> = s(c.tables())?.iter().map(|t| t.name.to_string()).collect();
-        ensure(names.contains(&table), || format!("tables() does not list {table}: {names:?}"))?;
-        let d = s(c.describe(&table))?;
-        let cols: Vec<(&str, bool)> = d.columns.iter().map(|c| (c.name.as_str(), c.nullable)).collect();
-        ensure(cols == [("id", false), ("name", true)], || format!("describe gave {cols:?}"))?;
-        ensure(d.primary_key.iter().map(|s| s.as_str()).collect::<Vec<_>>() == ["id"], || {
-            format!("primary key {:?}", d.primary_key)
+        ensure(names.contains(&table), || {
+            format!("tables() does not list {table}: {names:?}")
         })?;
-        let err = c.describe(&format!("{}nope", t.prefix)).err().ok_or("describe found a missing table")?;
-        ensure(kind(&err) == Some(ErrorKind::NOT_FOUND), || format!("describe of a missing table came as {:?}", kind(&err)))?;
+        let d = s(c.describe(&table))?;
+        let cols: Vec<(&str, bool)> = d
+            .columns
+            .iter()
+            .map(|c| (c.name.as_str(), c.nullable))
+            .collect();
+        ensure(cols == [("id", false), ("name", true)], || {
+            format!("describe gave {cols:?}")
+        })?;
+        ensure(
+            d.primary_key.iter().map(|s| s.as_str()).collect::<Vec<_>>() == ["id"],
+            || format!("primary key {:?}", d.primary_key),
+        )?;
+        let err = c
+            .describe(&format!("{}nope", t.prefix))
+            .err()
+            .ok_or("describe found a missing table")?;
+        ensure(kind(&err) == Some(ErrorKind::NOT_FOUND), || {
+            format!("describe of a missing table came as {:?}", kind(&err))
+        })?;
         drop_table(&mut c, &table);
         Ok(())
     })())
@@ -291,7 +376,8 @@ foreign_keys = [{{ columns = ["parent_id"], ref_table = "{parent}", ref_columns 
 indexes = [{{ columns = ["note"] }}]
 "#
         );
-        let want: myrmex_schema::SchemaDefinition = toml::from_str(&toml).map_err(|e| e.to_string())?;
+        let want: myrmex_schema::SchemaDefinition =
+            toml::from_str(&toml).map_err(|e| e.to_string())?;
         s(c.apply_schema(&want))?;
         let dialect = s(c.schema_dialect())?;
         let mut got = s(c.schema())?;
@@ -299,7 +385,9 @@ indexes = [{{ columns = ["note"] }}]
         let changes = myrmex_schema::diff(&got, &want, dialect).map_err(|e| e.to_string())?;
         drop_table(&mut c, &child);
         drop_table(&mut c, &parent);
-        ensure(changes.is_empty(), || format!("the schema read back differs from the one applied: {changes:?}"))
+        ensure(changes.is_empty(), || {
+            format!("the schema read back differs from the one applied: {changes:?}")
+        })
     })())
 }
 
@@ -317,16 +405,25 @@ fn migrations_up_and_down(t: &Target) -> Outcome {
             format!("-- +up\nCREATE TABLE {table} (id integer PRIMARY KEY, v varchar(10));\nINSERT INTO {table} VALUES (1, 'a');\n-- +down\nDROP TABLE {table};\n"),
         )
         .map_err(|e| e.to_string())?;
-        let mgr = s(MigrationManager::open(&dir))?.with_options(myrmex_core::migrate::MigrateOptions {
-            table: history.clone(),
-            ..Default::default()
-        });
+        let mgr =
+            s(MigrationManager::open(&dir))?.with_options(myrmex_core::migrate::MigrateOptions {
+                table: history.clone(),
+                ..Default::default()
+            });
         let report = s(mgr.up(&mut c, None))?;
         ensure(!report.applied.is_empty(), || "up applied nothing".into())?;
-        ensure(count(&mut c, &table)? == 1, || "the migration's row is missing".into())?;
-        ensure(s(mgr.status(&mut c))?.pending().count() == 0, || "a migration is still pending after up".into())?;
+        ensure(count(&mut c, &table)? == 1, || {
+            "the migration's row is missing".into()
+        })?;
+        ensure(s(mgr.status(&mut c))?.pending().count() == 0, || {
+            "a migration is still pending after up".into()
+        })?;
         s(mgr.down(&mut c, DownTarget::Count(1)))?;
-        ensure(c.execute_query(&format!("SELECT * FROM {table}"), &[]).is_err(), || "down left the table".into())?;
+        ensure(
+            c.execute_query(&format!("SELECT * FROM {table}"), &[])
+                .is_err(),
+            || "down left the table".into(),
+        )?;
         drop_table(&mut c, &history);
         let _ = std::fs::remove_dir_all(&dir);
         Ok(())
@@ -340,17 +437,25 @@ fn migration_lock(t: &Target) -> Outcome {
         let name = format!("{}lock", t.prefix);
         let first = match a.try_lock(&name) {
             Ok(l) => l,
-            Err(e) if kind(&e) == Some(ErrorKind::UNSUPPORTED) => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) if kind(&e) == Some(ErrorKind::UNSUPPORTED) => {
+                return Ok(Outcome::Unsupported(e.to_string()))
+            }
             Err(e) => return Err(e.to_string()),
         };
-        ensure(first.acquired, || "the first session did not get a free lock".into())?;
+        ensure(first.acquired, || {
+            "the first session did not get a free lock".into()
+        })?;
         let second = s(b.try_lock(&name))?;
         let private = a.params().database.contains(":memory:");
-        ensure(private || !second.acquired, || "two sessions held the same lock".into())?;
+        ensure(private || !second.acquired, || {
+            "two sessions held the same lock".into()
+        })?;
         s(a.unlock(&name))?;
         if !private {
             let third = s(b.try_lock(&name))?;
-            ensure(third.acquired, || "the lock was not free after unlock".into())?;
+            ensure(third.acquired, || {
+                "the lock was not free after unlock".into()
+            })?;
             s(b.unlock(&name))?;
         }
         Ok(Outcome::Passed)
@@ -363,15 +468,22 @@ fn scratch_database(t: &Target) -> Outcome {
         let mut c = t.connect()?;
         let params = match c.create_scratch() {
             Ok(p) => p,
-            Err(e) if kind(&e) == Some(ErrorKind::UNSUPPORTED) => return Ok(Outcome::Unsupported(e.to_string())),
+            Err(e) if kind(&e) == Some(ErrorKind::UNSUPPORTED) => {
+                return Ok(Outcome::Unsupported(e.to_string()))
+            }
             Err(e) => return Err(e.to_string()),
         };
         {
             let mut scratch = DatabaseConnection::new("scratch", params.clone());
             s(scratch.connect_with(t.registry()))?;
             s(scratch.execute_batch("CREATE TABLE mpt_in_scratch (x integer)"))?;
-            let names: Vec<String> = s(scratch.tables())?.iter().map(|t| t.name.to_string()).collect();
-            ensure(names == ["mpt_in_scratch"], || format!("the scratch database was not empty: {names:?}"))?;
+            let names: Vec<String> = s(scratch.tables())?
+                .iter()
+                .map(|t| t.name.to_string())
+                .collect();
+            ensure(names == ["mpt_in_scratch"], || {
+                format!("the scratch database was not empty: {names:?}")
+            })?;
         }
         s(c.drop_scratch(&params))?;
         Ok(Outcome::Passed)

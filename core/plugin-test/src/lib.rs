@@ -65,7 +65,10 @@ impl Target {
             .registry
             .parse_url(&self.url, std::path::Path::new(""))
             .map_err(|e| e.to_string())?;
-        let mut c = DatabaseConnection::new("conformance", myrmex_core::ConnectParams::from_options(&options));
+        let mut c = DatabaseConnection::new(
+            "conformance",
+            myrmex_core::ConnectParams::from_options(&options),
+        );
         c.connect_with(&self.registry).map_err(|e| e.to_string())?;
         Ok(c)
     }
@@ -108,7 +111,9 @@ impl Suite {
         cases::ALL
             .iter()
             .map(|(name, case)| {
-                let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| case(&target))) {
+                let outcome = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    case(&target)
+                })) {
                     Ok(o) => o,
                     Err(p) => Outcome::Failed(
                         p.downcast_ref::<String>()

@@ -9,9 +9,9 @@ use crate::{tree, CancelHandle, Connection, Driver, Params, ShardRouter};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
 use myrmex_abi::{
     self as abi, CancelHandleBox, CancelHandle_TO, ConnectOptions, ConnectionBox, Connection_TO,
-    DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt, PluginError,
-    QueryStart, RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest, ServerInfo,
-    ShardRouterBox, ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
+    DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt, PluginError, QueryStart,
+    RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest, ServerInfo, ShardRouterBox,
+    ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -60,7 +60,10 @@ struct ConnectionAdapter<C> {
 
 impl<C: Connection> ConnectionAdapter<C> {
     /// Runs `f` on the connection unless an earlier call panicked; a panic now poisons it.
-    fn call<T>(&mut self, f: impl FnOnce(&mut C) -> Result<T, PluginError>) -> RResult<T, PluginError> {
+    fn call<T>(
+        &mut self,
+        f: impl FnOnce(&mut C) -> Result<T, PluginError>,
+    ) -> RResult<T, PluginError> {
         if self.poisoned {
             return RResult::RErr(poisoned());
         }
@@ -83,7 +86,11 @@ fn poisoned() -> PluginError {
 }
 
 impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
-    fn execute(&mut self, sql: RStr<'_>, params: RSlice<'_, ValueNE>) -> RResult<ExecResult, PluginError> {
+    fn execute(
+        &mut self,
+        sql: RStr<'_>,
+        params: RSlice<'_, ValueNE>,
+    ) -> RResult<ExecResult, PluginError> {
         self.call(|c| c.execute(sql.as_str(), Params::from_abi(params.as_slice())))
     }
 
@@ -97,7 +104,13 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
         params: RSlice<'_, ValueNE>,
         batch_size: u32,
     ) -> RResult<QueryStart, PluginError> {
-        self.call(|c| c.query(sql.as_str(), Params::from_abi(params.as_slice()), batch_size))
+        self.call(|c| {
+            c.query(
+                sql.as_str(),
+                Params::from_abi(params.as_slice()),
+                batch_size,
+            )
+        })
     }
 
     fn fetch(&mut self, batch_size: u32) -> RResult<RowBatch, PluginError> {
@@ -197,7 +210,10 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
         }
         guard(|| {
             let handle = self.inner.cancel_handle()?;
-            Ok(CancelHandle_TO::from_value(CancelAdapter(handle), TD_Opaque))
+            Ok(CancelHandle_TO::from_value(
+                CancelAdapter(handle),
+                TD_Opaque,
+            ))
         })
     }
 
@@ -227,7 +243,10 @@ impl<S: ShardRouter> abi::ShardRouter for ShardAdapter<S> {
                 return Err(PluginError::invalid("shards must be at least 1"));
             }
             let key = key.as_enum().map_err(|_| {
-                PluginError::new(ErrorKind::TYPE, "the key has a value type this plugin does not know")
+                PluginError::new(
+                    ErrorKind::TYPE,
+                    "the key has a value type this plugin does not know",
+                )
             })?;
             let shard = self.0.route(key, shards)?;
             if shard >= shards {

@@ -38,8 +38,7 @@ impl<'a> Config<'a> {
         if self.json.trim().is_empty() {
             return Ok(T::default());
         }
-        serde_json::from_str(self.json).map_err(|e| {
-            PluginError::invalid(format!("settings of `{}`: {e}", self.capability))
-        })
+        serde_json::from_str(self.json)
+            .map_err(|e| PluginError::invalid(format!("settings of `{}`: {e}", self.capability)))
     }
 }

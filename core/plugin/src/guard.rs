@@ -4,8 +4,8 @@
 //! own std (so the host's panic hook does not apply). A plugin therefore catches panics itself,
 //! in every method, and returns them as [`ErrorKind::PANIC`] errors.
 
-use myrmex_abi::{ErrorKind, PluginError};
 use myrmex_abi::RResult;
+use myrmex_abi::{ErrorKind, PluginError};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`, turning both its `Err` and any panic into an `RResult` error.

@@ -56,8 +56,8 @@ pub use driver::{CancelHandle, Connection, Driver, ShardRouter};
 pub use guard::{guard, guard_unit};
 pub use myrmex_abi::{
     CapabilityKind, ColumnInfo, ColumnMeta, ConnectOptions, DialectInfo, ErrorKind, ExecResult,
-    ForeignKeyInfo, IndexInfo, LockAttempt, Nullability, PlaceholderStyle, PluginError,
-    QueryStart, RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE,
+    ForeignKeyInfo, IndexInfo, LockAttempt, Nullability, PlaceholderStyle, PluginError, QueryStart,
+    RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE,
 };
 /// The contract's containers, for building the records a driver returns
 /// ([`QueryStart::columns`] is an `RArc<RVec<ColumnMeta>>`; `.into()` makes the others from

@@ -31,7 +31,10 @@ fn push_rows(out: &mut Vec<Vec<Value>>, batch: &RowBatch, width: usize) -> Resul
             .iter()
             .map(|v| {
                 v.as_enum().cloned().map_err(|_| {
-                    PluginError::new(ErrorKind::TYPE, "a value of a type this plugin does not know")
+                    PluginError::new(
+                        ErrorKind::TYPE,
+                        "a value of a type this plugin does not know",
+                    )
                 })
             })
             .collect::<Result<Vec<_>, _>>()?;

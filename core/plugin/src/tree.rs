@@ -84,7 +84,10 @@ pub fn to_json(tree: &Tree) -> Result<Json, String> {
     let mut at = 0;
     let json = read(&tree.nodes, &mut at)?;
     if at != tree.nodes.len() {
-        return Err(format!("{} nodes after the end of the document", tree.nodes.len() - at));
+        return Err(format!(
+            "{} nodes after the end of the document",
+            tree.nodes.len() - at
+        ));
     }
     Ok(json)
 }
@@ -95,7 +98,10 @@ fn read(nodes: &[Node], at: &mut usize) -> Result<Json, String> {
         .ok_or_else(|| "the document ends inside a list or map".to_string())?;
     *at += 1;
     match node.kind {
-        NodeKind::LIST => (0..node.len).map(|_| read(nodes, at)).collect::<Result<_, _>>().map(Json::Array),
+        NodeKind::LIST => (0..node.len)
+            .map(|_| read(nodes, at))
+            .collect::<Result<_, _>>()
+            .map(Json::Array),
         NodeKind::MAP => {
             let mut map = Map::new();
             for _ in 0..node.len {
@@ -108,10 +114,12 @@ fn read(nodes: &[Node], at: &mut usize) -> Result<Json, String> {
             Ok(Json::Object(map))
         }
         NodeKind::VALUE => {
-            let v = node
-                .value
-                .as_enum()
-                .map_err(|_| format!("a value of a type this host does not know at `{}`", node.key))?;
+            let v = node.value.as_enum().map_err(|_| {
+                format!(
+                    "a value of a type this host does not know at `{}`",
+                    node.key
+                )
+            })?;
             Ok(match v {
                 Value::Null => Json::Null,
                 Value::Bool(b) => Json::Bool(*b),
@@ -120,6 +128,8 @@ fn read(nodes: &[Node], at: &mut usize) -> Result<Json, String> {
                 other => Json::String(other.to_string()),
             })
         }
-        other => Err(format!("a node of a kind this host does not know ({other:?})")),
+        other => Err(format!(
+            "a node of a kind this host does not know ({other:?})"
+        )),
     }
 }

@@ -211,7 +211,12 @@ fn decode(part: &str, what: &str, url: &str) -> Result<String> {
     percent_decode_str(part)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| url_error(url, &format!("{what} is not valid UTF-8 after percent-decoding")))
+        .map_err(|_| {
+            url_error(
+                url,
+                &format!("{what} is not valid UTF-8 after percent-decoding"),
+            )
+        })
 }
 
 fn parse_query(
@@ -322,7 +327,6 @@ pub fn parse(url: &str) -> Result<ConnectOptions> {
     Ok(o)
 }
 
-
 /// The [`ConnectOptions`] extension naming the directory relative file paths resolve
 /// against (set by the host for connections from a config file).
 pub const BASE_DIR: &str = "base_dir";
@@ -385,7 +389,10 @@ pub fn parse_file(url: &str, base_dir: &str) -> Result<ConnectOptions> {
     let mut database = decode(path, "the path", url)?;
     let memory = database == ":memory:" || database.contains("mode=memory");
     if !memory && !base_dir.is_empty() && !std::path::Path::new(&database).is_absolute() {
-        database = std::path::Path::new(base_dir).join(&database).display().to_string();
+        database = std::path::Path::new(base_dir)
+            .join(&database)
+            .display()
+            .to_string();
     }
     let mut opts = Vec::new();
     parse_query(query, url, &mut opts)?;
@@ -448,7 +455,11 @@ pub fn display_file(options: &ConnectOptions) -> String {
 fn push_options(u: &mut String, options: &ConnectOptions) {
     for (i, t) in options.options.iter().enumerate() {
         u.push(if i == 0 { '?' } else { '&' });
-        let v = if is_secret_option(&t.0) { "***" } else { t.1.as_str() };
+        let v = if is_secret_option(&t.0) {
+            "***"
+        } else {
+            t.1.as_str()
+        };
         u.push_str(&format!("{}={}", t.0, v));
     }
 }

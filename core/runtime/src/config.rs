@@ -357,7 +357,8 @@ impl Config {
         let mut params = match &c.url {
             Some(url) => {
                 let registry = crate::plugin::Registry::global();
-                let options = registry.parse_url(url, base_dir.as_deref().unwrap_or(Path::new("")))?;
+                let options =
+                    registry.parse_url(url, base_dir.as_deref().unwrap_or(Path::new("")))?;
                 crate::ConnectParams::from_options(&options)
             }
             None => {
@@ -534,9 +535,7 @@ mod tests {
         assert!(e.contains("key `database`"), "{e}");
         assert!(e.starts_with("my.toml:2:"), "{e}");
         for key in ["db_type = \"other\"", "host = \"h2\"", "user = \"v\""] {
-            let e = err(&format!(
-                "[connections.pg]\nurl = \"srv://u@h/d\"\n{key}\n"
-            ));
+            let e = err(&format!("[connections.pg]\nurl = \"srv://u@h/d\"\n{key}\n"));
             assert!(e.starts_with("my.toml:3:1:"), "{e}");
         }
         // password_env and options go with a URL.

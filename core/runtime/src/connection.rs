@@ -6,8 +6,7 @@ use crate::result::{take_values, Columns};
 use crate::{ConnectParams, Error, Result, ResultSet, Secret};
 use myrmex_abi::{
     CancelHandleBox, ConnectionBox, DialectInfo, ErrorKind, ExecResult, LockAttempt, PluginError,
-    RResult, RSlice, RStr, RVec, SchemaRequest, ServerInfo, TableDetail, TableRef, Value,
-    ValueNE,
+    RResult, RSlice, RStr, RVec, SchemaRequest, ServerInfo, TableDetail, TableRef, Value, ValueNE,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -333,10 +332,13 @@ impl DatabaseConnection {
     /// The next batch of the open cursor.
     pub fn fetch(&mut self, batch_rows: u32) -> Result<Rows> {
         let batch = self.call(None, |c| c.fetch(batch_rows))?;
-        let columns = self
-            .live
-            .as_mut()
-            .and_then(|l| if batch.done { l.cursor.take() } else { l.cursor.clone() });
+        let columns = self.live.as_mut().and_then(|l| {
+            if batch.done {
+                l.cursor.take()
+            } else {
+                l.cursor.clone()
+            }
+        });
         let values = take_values(batch.values, columns.as_deref().unwrap_or(&[]), &self.name)?;
         Ok(Rows {
             values,

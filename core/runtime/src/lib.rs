@@ -42,8 +42,6 @@ pub use myrmex_plugin::sql;
 
 pub use config::{Config, Limits, MigrationsConfig, PoolConfig};
 pub use connection::{CancelToken, DatabaseConnection, RowStream, Rows, DEFAULT_BATCH_ROWS};
-pub use params::ConnectParams;
-pub use transaction::{Savepoint, Transaction};
 pub use error::{Error, Result, StatementFailure};
 pub use manager::{
     manage_databases, Checkout, DatabaseManager, Health, PluginConnector, PoolStats,
@@ -58,6 +56,8 @@ pub use myrmex_schema::{
     self as schema_def, diff, generate_schema, lint, Dialect, SchemaDefinition, SchemaError,
     SchemaGenerator,
 };
+pub use params::ConnectParams;
 pub use result::{Columns, ResultSet};
 pub use secret::Secret;
 pub use shard::ShardRouter;
+pub use transaction::{Savepoint, Transaction};

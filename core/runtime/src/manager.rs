@@ -2,8 +2,8 @@
 
 use crate::config::{Config, PoolConfig};
 use crate::plugin::Registry;
-use crate::{DatabaseConnection, Error, Result, ResultSet};
 use crate::ConnectParams;
+use crate::{DatabaseConnection, Error, Result, ResultSet};
 use myrmex_abi::{ExecResult, Value};
 use scheduled_thread_pool::ScheduledThreadPool;
 use std::collections::BTreeMap;

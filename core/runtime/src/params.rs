@@ -118,7 +118,12 @@ impl ConnectParams {
                 .extensions
                 .iter()
                 .find(|e| e.key.as_str() == BASE_DIR)
-                .and_then(|e| e.value.as_enum().ok().and_then(|v| v.as_text().map(Into::into))),
+                .and_then(|e| {
+                    e.value
+                        .as_enum()
+                        .ok()
+                        .and_then(|v| v.as_text().map(Into::into))
+                }),
         }
     }
 

@@ -10,11 +10,14 @@ impl DatabaseConnection {
     /// know is an error naming it.
     pub fn schema_dialect(&mut self) -> Result<Dialect> {
         let info = self.dialect()?;
-        info.name.as_str().parse().map_err(|source| Error::NoGenerator {
-            connection: self.name.clone(),
-            dialect: info.name.to_string(),
-            source,
-        })
+        info.name
+            .as_str()
+            .parse()
+            .map_err(|source| Error::NoGenerator {
+                connection: self.name.clone(),
+                dialect: info.name.to_string(),
+                source,
+            })
     }
 
     /// Reads the tables of the current schema (the connection's default schema, database or

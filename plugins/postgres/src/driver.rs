@@ -171,4 +171,3 @@ mod tests {
         conn.close().unwrap();
     }
 }
-

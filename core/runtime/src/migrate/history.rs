@@ -111,9 +111,7 @@ impl History {
             ..Column::new(name, ty)
         };
         let text = |n: u32| ColumnType::Varchar(n);
-        let zero = || {
-            Some(DefaultValue::Int(0))
-        };
+        let zero = || Some(DefaultValue::Int(0));
         SchemaDefinition {
             tables: vec![Table {
                 name: self.table_name().to_string(),
@@ -152,8 +150,8 @@ impl History {
 
     /// Creates the table when it does not exist.
     pub fn ensure(&self, conn: &mut DatabaseConnection) -> Result<()> {
-        let statements = myrmex_schema::SchemaGenerator::new(self.dialect)
-            .statements(&self.definition())?;
+        let statements =
+            myrmex_schema::SchemaGenerator::new(self.dialect).statements(&self.definition())?;
         let bare = self.dialect.quote(self.table_name());
         for stmt in statements {
             let sql = match stmt.strip_prefix("CREATE TABLE ") {
@@ -368,7 +366,10 @@ fn int(v: &Value) -> i64 {
     match v {
         Value::Int(i) => *i,
         Value::Bool(b) => i64::from(*b),
-        other => other.as_text().and_then(|t| t.trim().parse().ok()).unwrap_or(0),
+        other => other
+            .as_text()
+            .and_then(|t| t.trim().parse().ok())
+            .unwrap_or(0),
     }
 }
 

@@ -227,7 +227,11 @@ impl MigrationManager {
     /// (state `baseline`) without running it. Refused when anything is recorded already.
     pub fn baseline(&self, conn: &mut DatabaseConnection, version: i64) -> Result<Report> {
         self.locked(conn, |conn, history, status| {
-            let recorded = status.entries.iter().filter(|e| e.applied.is_some()).count();
+            let recorded = status
+                .entries
+                .iter()
+                .filter(|e| e.applied.is_some())
+                .count();
             if recorded > 0 {
                 return Err(Error::BaselineRefused {
                     connection: conn.name.clone(),
@@ -239,11 +243,15 @@ impl MigrationManager {
             let mut tx = conn.transaction()?;
             for m in self.migrations.iter().filter(|m| m.version <= version) {
                 history.insert(&mut tx, m, &by, 0, history::state::BASELINE)?;
-                report.recorded.push(format!("baseline V{}__{}", m.version, m.name));
+                report
+                    .recorded
+                    .push(format!("baseline V{}__{}", m.version, m.name));
             }
             if !self.migrations.iter().any(|m| m.version == version) {
                 history.insert_baseline_marker(&mut tx, version, &by)?;
-                report.recorded.push(format!("baseline marker at version {version}"));
+                report
+                    .recorded
+                    .push(format!("baseline marker at version {version}"));
             }
             tx.commit()?;
             Ok(report)

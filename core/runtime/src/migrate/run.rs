@@ -55,7 +55,12 @@ impl Runner<'_> {
         Ok(started.elapsed().as_millis() as i64)
     }
 
-    fn transaction(&mut self, step: &Step, statements: &[Statement], started: Instant) -> Result<()> {
+    fn transaction(
+        &mut self,
+        step: &Step,
+        statements: &[Statement],
+        started: Instant,
+    ) -> Result<()> {
         let script = match step.migration.kind {
             MigrationKind::Sql => step.part().text.as_str(),
             MigrationKind::Rhai => "",
@@ -273,7 +278,8 @@ fn refuse_transaction_control(part: &Part, statements: &[Statement]) -> Result<(
 /// it creates exists, or what it drops is gone (the driver classifies its engine's codes).
 fn already_done(e: &Error) -> bool {
     e.plugin_error().is_some_and(|p| {
-        p.kind == myrmex_abi::ErrorKind::ALREADY_EXISTS || p.kind == myrmex_abi::ErrorKind::ALREADY_GONE
+        p.kind == myrmex_abi::ErrorKind::ALREADY_EXISTS
+            || p.kind == myrmex_abi::ErrorKind::ALREADY_GONE
     })
 }
 

@@ -36,7 +36,8 @@ struct Scratch {
 fn scratch(conn: &mut DatabaseConnection) -> Result<Scratch> {
     let params = conn.create_scratch()?;
     let label = params.database.clone();
-    let mut fresh = DatabaseConnection::new(format!("{} (verify scratch)", conn.name), params.clone());
+    let mut fresh =
+        DatabaseConnection::new(format!("{} (verify scratch)", conn.name), params.clone());
     if let Err(e) = fresh.connect() {
         let _ = conn.drop_scratch(&params);
         return Err(e);

@@ -11,10 +11,10 @@ pub use search::{
 
 use crate::{Error, Result};
 use myrmex_abi::{CapabilityKind, DriverBox, PluginModRef, RStr};
-use std::sync::Mutex;
 use std::collections::BTreeMap;
 use std::fmt;
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
 use std::sync::{Arc, OnceLock};
 
 /// One capability of a loaded plugin.
@@ -124,10 +124,16 @@ impl DeclaredDriver {
         if let Some(d) = opened.as_ref() {
             return Ok(d.clone());
         }
-        let open = self.module.open_driver().ok_or_else(|| Error::PluginRefused {
-            path: self.path.clone(),
-            reason: format!("declares driver `{}` but exports no driver opener", self.name),
-        })?;
+        let open = self
+            .module
+            .open_driver()
+            .ok_or_else(|| Error::PluginRefused {
+                path: self.path.clone(),
+                reason: format!(
+                    "declares driver `{}` but exports no driver opener",
+                    self.name
+                ),
+            })?;
         let driver = open(RStr::from_str(&self.name), RStr::from_str(""))
             .into_result()
             .map_err(|source| Error::CapabilityFailed {
@@ -273,7 +279,11 @@ impl Registry {
                 kind: c.kind,
                 name: c.name.to_string(),
                 description: c.description.to_string(),
-                schemes: c.schemes.iter().map(|s| s.as_str().to_ascii_lowercase()).collect(),
+                schemes: c
+                    .schemes
+                    .iter()
+                    .map(|s| s.as_str().to_ascii_lowercase())
+                    .collect(),
             })
             .collect();
         for cap in &capabilities {
