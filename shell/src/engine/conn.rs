@@ -670,19 +670,8 @@ pub fn register(module: &mut Module) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::value::test_maps::*;
     use myrmex_abi::{ColumnInfo, ForeignKeyInfo, IndexInfo, ROption, TableKind};
-
-    fn keys(d: &Dynamic) -> Vec<String> {
-        d.read_lock::<Map>()
-            .map(|m| m.keys().map(|k| k.to_string()).collect())
-            .unwrap_or_default()
-    }
-
-    fn field(d: &Dynamic, k: &str) -> Dynamic {
-        d.read_lock::<Map>()
-            .and_then(|m| m.get(k).cloned())
-            .unwrap_or_else(|| panic!("no key `{k}`"))
-    }
 
     fn detail() -> TableDetail {
         TableDetail {

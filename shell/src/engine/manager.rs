@@ -244,13 +244,8 @@ pub fn register(module: &mut Module) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::value::test_maps::*;
     use rhai::Map;
-
-    fn keys(d: &Dynamic) -> Vec<String> {
-        d.read_lock::<Map>()
-            .map(|m| m.keys().map(|k| k.to_string()).collect())
-            .unwrap_or_default()
-    }
 
     #[test]
     fn pool_stats_are_integers() {

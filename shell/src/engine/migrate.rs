@@ -338,10 +338,10 @@ pub fn register(module: &mut Module) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::engine::value::test_maps::*;
     use myrmex_core::migrate::{AppliedMigration, State};
     use myrmex_core::plugin::{Registry, SearchPath};
     use myrmex_core::{ConnectParams, Limits};
-    use rhai::Map;
     use std::sync::Arc;
 
     fn part(line: usize, text: &str) -> Part {
@@ -374,18 +374,6 @@ mod tests {
         assert_eq!(err, "V9__check.up.rhai:3:1: stop");
         assert_eq!(scripts.engine.get().map(|e| e as *const Engine), engine);
         assert_eq!(conn.name, "test", "the connection comes back");
-    }
-
-    fn keys(d: &Dynamic) -> Vec<String> {
-        d.read_lock::<Map>()
-            .map(|m| m.keys().map(|k| k.to_string()).collect())
-            .unwrap_or_default()
-    }
-
-    fn field(d: &Dynamic, k: &str) -> Dynamic {
-        d.read_lock::<Map>()
-            .and_then(|m| m.get(k).cloned())
-            .unwrap_or_else(|| panic!("no key `{k}`"))
     }
 
     const ENTRY_KEYS: [&str; 9] = [

@@ -223,3 +223,23 @@ mod tests {
         );
     }
 }
+
+/// Reading script maps in tests.
+#[cfg(test)]
+pub(crate) mod test_maps {
+    use rhai::{Dynamic, Map};
+
+    /// The keys of a map value, in order.
+    pub fn keys(d: &Dynamic) -> Vec<String> {
+        d.read_lock::<Map>()
+            .map(|m| m.keys().map(|k| k.to_string()).collect())
+            .unwrap_or_default()
+    }
+
+    /// The value of key `k` of a map value (panics naming a missing key).
+    pub fn field(d: &Dynamic, k: &str) -> Dynamic {
+        d.read_lock::<Map>()
+            .and_then(|m| m.get(k).cloned())
+            .unwrap_or_else(|| panic!("no key `{k}`"))
+    }
+}
