@@ -143,7 +143,8 @@ fn main() {
         println!("skipped the PostgreSQL parts: MYRMEX_TEST_POSTGRES_URL unset");
         return;
     };
-    let mut admin = DatabaseConnection::from_url("admin", &url).unwrap();
+    let mut admin =
+        DatabaseConnection::from_url_with("admin", &url, &myrmex_tests::registry()).unwrap();
     admin.connect_with(&myrmex_tests::registry()).unwrap();
     let mut dbs = Databases {
         admin,

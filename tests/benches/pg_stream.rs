@@ -46,7 +46,9 @@ fn main() {
         println!("skipped: MYRMEX_TEST_POSTGRES_URL unset");
         return;
     };
-    let o = myrmex_core::url::parse(&url).unwrap();
+    let o = myrmex_tests::registry()
+        .parse_url(&url, std::path::Path::new(""))
+        .unwrap();
     let bin = myrmex_tests::myrmex_bin().display().to_string();
     let plain = format!(
         "{url}{}sslmode=disable",

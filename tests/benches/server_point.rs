@@ -64,14 +64,17 @@ fn postgres(url: &str) {
         "{url}{}sslmode=disable",
         if url.contains('?') { '&' } else { '?' }
     );
-    let mut ours = DatabaseConnection::from_url("pg", &plain).unwrap();
+    let mut ours =
+        DatabaseConnection::from_url_with("pg", &plain, &myrmex_tests::registry()).unwrap();
     ours.connect_with(&myrmex_tests::registry()).unwrap();
     ours.execute_batch(&format!(
         "DROP TABLE IF EXISTS bench_point; CREATE TABLE bench_point(id bigint PRIMARY KEY, name text NOT NULL, score double precision NOT NULL);
          INSERT INTO bench_point SELECT g, 'item-' || g, g * 0.5 FROM generate_series(1, {ROWS}) g; ANALYZE bench_point;"
     ))
     .unwrap();
-    let o = myrmex_core::url::parse(url).unwrap();
+    let o = myrmex_tests::registry()
+        .parse_url(url, std::path::Path::new(""))
+        .unwrap();
     let mut cfg = postgres::Config::new();
     cfg.host(if o.host.is_empty() {
         "localhost"
@@ -102,7 +105,7 @@ fn postgres(url: &str) {
 }
 
 fn mysql(url: &str) {
-    let mut ours = DatabaseConnection::from_url("my", url).unwrap();
+    let mut ours = DatabaseConnection::from_url_with("my", url, &myrmex_tests::registry()).unwrap();
     ours.connect_with(&myrmex_tests::registry()).unwrap();
     ours.execute_batch(
         "DROP TABLE IF EXISTS bench_point; CREATE TABLE bench_point(id bigint PRIMARY KEY, name varchar(40) NOT NULL, score double NOT NULL)",
@@ -123,7 +126,9 @@ fn mysql(url: &str) {
         }
     }
     t.commit().unwrap();
-    let o = myrmex_core::url::parse(url).unwrap();
+    let o = myrmex_tests::registry()
+        .parse_url(url, std::path::Path::new(""))
+        .unwrap();
     let opts = mysql::OptsBuilder::new()
         .ip_or_hostname(Some(if o.host.is_empty() {
             "localhost"

@@ -71,7 +71,7 @@ fn median(mut v: Vec<Duration>) -> f64 {
 
 fn bench(label: &str, url: &str, raw: rusqlite::Connection) {
     raw.execute_batch(SETUP).unwrap();
-    let mut c = DatabaseConnection::from_url("bench", url).unwrap();
+    let mut c = DatabaseConnection::from_url_with("bench", url, &myrmex_tests::registry()).unwrap();
     c.connect_with(&myrmex_tests::registry()).unwrap();
     c.execute_batch(SETUP).unwrap();
     let expected = raw_typed(&raw);

@@ -22,6 +22,14 @@ pub use crate::sql::Flavor as Dialect;
 /// assert!(!is_blank("/*!40101 SET NAMES utf8 */", Dialect::Mysql));
 /// ```
 pub fn is_blank(sql: &str, dialect: Dialect) -> bool {
+    // Nearly every statement starts with a keyword: no comment or `;` can follow from there,
+    // so the lexer runs only for text that starts otherwise.
+    if sql
+        .trim_start_matches([' ', '\t', '\n', '\r'])
+        .starts_with(|c: char| c.is_ascii_alphabetic() || c == '(')
+    {
+        return false;
+    }
     tokens(sql, dialect).all(|t| match t.kind {
         TokenKind::Whitespace | TokenKind::Semicolon | TokenKind::LineComment => true,
         TokenKind::BlockComment => t.terminated || dialect == Dialect::Sqlite,

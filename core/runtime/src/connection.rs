@@ -33,6 +33,8 @@ struct Live {
     cursor: Option<Columns>,
     /// The dialect, asked once per session.
     dialect: Option<DialectInfo>,
+    /// Parameters as they cross the contract, reused from statement to statement.
+    params: Vec<ValueNE>,
     cancel: Option<CancelToken>,
     poisoned: bool,
     broken: bool,
@@ -207,6 +209,7 @@ impl DatabaseConnection {
             conn,
             cursor: None,
             dialect: None,
+            params: Vec::new(),
             cancel,
             poisoned: false,
             broken: false,
@@ -277,10 +280,32 @@ impl DatabaseConnection {
 
     /// Runs a statement that returns no rows; `params` bind to the engine's placeholders.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        let params = to_abi(params);
-        self.call(Some(sql), |c| {
-            c.execute(RStr::from_str(sql), RSlice::from_slice(&params))
+        self.with_params(params, |this, params| {
+            this.call(Some(sql), |c| {
+                c.execute(RStr::from_str(sql), RSlice::from_slice(params))
+            })
         })
+    }
+
+    /// Runs `f` with `params` as they cross the contract, in a buffer the connection keeps
+    /// (a point query then allocates nothing for its parameters).
+    fn with_params<T>(
+        &mut self,
+        params: &[Value],
+        f: impl FnOnce(&mut Self, &[ValueNE]) -> Result<T>,
+    ) -> Result<T> {
+        let mut buf = self
+            .live
+            .as_mut()
+            .map(|l| std::mem::take(&mut l.params))
+            .unwrap_or_default();
+        buf.extend(params.iter().cloned().map(ValueNE::from));
+        let out = f(self, &buf);
+        buf.clear();
+        if let Some(live) = self.live.as_mut() {
+            live.params = buf;
+        }
+        out
     }
 
     /// Runs a script of several statements (no parameters).
@@ -311,9 +336,10 @@ impl DatabaseConnection {
         params: &[Value],
         batch_rows: u32,
     ) -> Result<(Columns, Rows)> {
-        let params = to_abi(params);
-        let start = self.call(Some(sql), |c| {
-            c.query(RStr::from_str(sql), RSlice::from_slice(&params), batch_rows)
+        let start = self.with_params(params, |this, params| {
+            this.call(Some(sql), |c| {
+                c.query(RStr::from_str(sql), RSlice::from_slice(params), batch_rows)
+            })
         })?;
         let columns = Columns::new(start.columns);
         let values = take_values(start.first.values, &columns, &self.name)?;
@@ -521,11 +547,6 @@ impl DatabaseConnection {
             _ => Ok(()),
         }
     }
-}
-
-/// Parameters as they cross the contract.
-fn to_abi(params: &[Value]) -> Vec<ValueNE> {
-    params.iter().cloned().map(ValueNE::from).collect()
 }
 
 /// Rows of a query read batch by batch: memory stays bounded by one batch.
