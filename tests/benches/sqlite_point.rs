@@ -74,11 +74,6 @@ fn bench(label: &str, url: &str, raw: rusqlite::Connection) {
     let mut c = DatabaseConnection::from_url_with("bench", url, &myrmex_tests::registry()).unwrap();
     c.connect_with(&myrmex_tests::registry()).unwrap();
     c.execute_batch(SETUP).unwrap();
-    if std::env::var("ONLY_PLUGIN").is_ok() {
-        eprintln!("READY");
-        for _ in 0..40 { std::hint::black_box(plugin(&mut c)); }
-        std::process::exit(0);
-    }
     let expected = raw_typed(&raw);
     assert_eq!(plugin(&mut c), expected);
     assert_eq!(raw_values(&raw), expected);

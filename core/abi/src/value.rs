@@ -9,6 +9,7 @@ use std::fmt;
 pub type ValueNE = Value_NE;
 
 impl From<Value> for ValueNE {
+    #[inline]
     fn from(v: Value) -> Self {
         NonExhaustive::new(v)
     }

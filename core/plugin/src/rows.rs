@@ -58,6 +58,7 @@ impl Batch {
     }
 
     /// Appends one value of the current row.
+    #[inline]
     pub fn push(&mut self, value: Value) {
         self.values.push(ValueNE::from(value));
     }

@@ -2,7 +2,7 @@
 
 use crate::error::abbreviate;
 use crate::plugin::{DriverEntry, Registry};
-use crate::result::{take_values, Columns};
+use crate::result::{receive, Columns, Store};
 use crate::{ConnectParams, Error, Result, ResultSet, Secret};
 use myrmex_abi::{
     CancelHandleBox, ConnectionBox, DialectInfo, ErrorKind, ExecResult, LockAttempt, PluginError,
@@ -294,6 +294,9 @@ impl DatabaseConnection {
         params: &[Value],
         f: impl FnOnce(&mut Self, &[ValueNE]) -> Result<T>,
     ) -> Result<T> {
+        if params.is_empty() {
+            return f(self, &[]);
+        }
         let mut buf = self
             .live
             .as_mut()
@@ -316,15 +319,47 @@ impl DatabaseConnection {
     /// Runs a query and reads every row. For large results use
     /// [`DatabaseConnection::query_stream`].
     pub fn execute_query(&mut self, sql: &str, params: &[Value]) -> Result<ResultSet> {
-        let (columns, first) = self.query_start(sql, params, DEFAULT_BATCH_ROWS)?;
-        let mut values = first.values;
-        let mut done = first.done;
-        while !done {
+        let (columns, first, done) = self.query_raw(sql, params, DEFAULT_BATCH_ROWS)?;
+        let first = receive(first, &columns, &self.name)?;
+        if done {
+            return Ok(ResultSet {
+                columns,
+                values: Store::Received(first),
+            });
+        }
+        let mut values = first.into_vec();
+        loop {
             let batch = self.fetch(DEFAULT_BATCH_ROWS)?;
             values.extend(batch.values);
-            done = batch.done;
+            if batch.done {
+                break;
+            }
         }
-        Ok(ResultSet { columns, values })
+        Ok(ResultSet {
+            columns,
+            values: Store::Owned(values),
+        })
+    }
+
+    /// Runs a query; the columns, the first batch as it crossed the contract, and whether the
+    /// cursor is done.
+    fn query_raw(
+        &mut self,
+        sql: &str,
+        params: &[Value],
+        batch_rows: u32,
+    ) -> Result<(Columns, RVec<ValueNE>, bool)> {
+        let start = self.with_params(params, |this, params| {
+            this.call(Some(sql), |c| {
+                c.query(RStr::from_str(sql), RSlice::from_slice(params), batch_rows)
+            })
+        })?;
+        let columns = Columns::new(start.columns);
+        let done = start.first.done;
+        if let Some(live) = self.live.as_mut() {
+            live.cursor = (!done).then(|| columns.clone());
+        }
+        Ok((columns, start.first.values, done))
     }
 
     /// Starts a query and returns its columns and first batch: the low-level cursor protocol
@@ -336,23 +371,9 @@ impl DatabaseConnection {
         params: &[Value],
         batch_rows: u32,
     ) -> Result<(Columns, Rows)> {
-        let start = self.with_params(params, |this, params| {
-            this.call(Some(sql), |c| {
-                c.query(RStr::from_str(sql), RSlice::from_slice(params), batch_rows)
-            })
-        })?;
-        let columns = Columns::new(start.columns);
-        let values = take_values(start.first.values, &columns, &self.name)?;
-        if let Some(live) = self.live.as_mut() {
-            live.cursor = (!start.first.done).then(|| columns.clone());
-        }
-        Ok((
-            columns,
-            Rows {
-                values,
-                done: start.first.done,
-            },
-        ))
+        let (columns, values, done) = self.query_raw(sql, params, batch_rows)?;
+        let values = receive(values, &columns, &self.name)?.into_vec();
+        Ok((columns, Rows { values, done }))
     }
 
     /// The next batch of the open cursor.
@@ -365,7 +386,8 @@ impl DatabaseConnection {
                 l.cursor.clone()
             }
         });
-        let values = take_values(batch.values, columns.as_deref().unwrap_or(&[]), &self.name)?;
+        let values =
+            receive(batch.values, columns.as_deref().unwrap_or(&[]), &self.name)?.into_vec();
         Ok(Rows {
             values,
             done: batch.done,

@@ -30,6 +30,7 @@ mod manager;
 pub mod migrate;
 mod params;
 pub mod plugin;
+mod received;
 mod result;
 mod schema;
 mod secret;

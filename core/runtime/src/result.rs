@@ -1,5 +1,6 @@
 //! [`ResultSet`] and [`Columns`]: query results as the host hands them out.
 
+use crate::received::Received;
 use crate::{Error, Result, Value};
 use myrmex_abi::{ColumnMeta, RArc, RVec, ValueNE};
 use std::ops::Deref;
@@ -34,42 +35,65 @@ impl Deref for Columns {
 
 /// Values as they crossed the contract, made the host's: a value of a type this host does
 /// not know is an error naming its column, never a misread.
-pub(crate) fn take_values(
+pub(crate) fn receive(
     values: RVec<ValueNE>,
     columns: &[ColumnMeta],
     connection: &str,
-) -> Result<Vec<Value>> {
-    let width = columns.len().max(1);
-    let mut out = Vec::with_capacity(values.len());
-    for (i, ne) in values.into_iter().enumerate() {
-        match ne.into_enum() {
-            Ok(v) => out.push(v),
-            Err(_) => {
-                let column = columns
-                    .get(i % width)
-                    .map(|c| c.name.to_string())
-                    .unwrap_or_default();
-                return Err(Error::UnknownValueType {
-                    connection: connection.to_string(),
-                    column,
-                });
-            }
+) -> Result<Received> {
+    Received::new(values).map_err(|(i, _)| {
+        let width = columns.len().max(1);
+        Error::UnknownValueType {
+            connection: connection.to_string(),
+            column: columns
+                .get(i % width)
+                .map(|c| c.name.to_string())
+                .unwrap_or_default(),
+        }
+    })
+}
+
+/// The values of a result: in the buffer they arrived in (one batch), or gathered.
+#[derive(Debug, Clone)]
+pub(crate) enum Store {
+    /// One batch, in place.
+    Received(Received),
+    /// Several batches, or values made by the host.
+    Owned(Vec<Value>),
+}
+
+impl Deref for Store {
+    type Target = [Value];
+    fn deref(&self) -> &[Value] {
+        match self {
+            Store::Received(r) => r,
+            Store::Owned(v) => v,
         }
     }
-    Ok(out)
+}
+
+impl Store {
+    fn into_vec(self) -> Vec<Value> {
+        match self {
+            Store::Received(r) => r.into_vec(),
+            Store::Owned(v) => v,
+        }
+    }
 }
 
 /// Rows of a query, read to the end: columns plus values stored row by row.
 #[derive(Debug, Clone)]
 pub struct ResultSet {
     pub(crate) columns: Columns,
-    pub(crate) values: Vec<Value>,
+    pub(crate) values: Store,
 }
 
 impl ResultSet {
     /// Builds a result from columns and row-major values.
     pub fn new(columns: Columns, values: Vec<Value>) -> Self {
-        ResultSet { columns, values }
+        ResultSet {
+            columns,
+            values: Store::Owned(values),
+        }
     }
 
     /// The result columns.
@@ -122,6 +146,6 @@ impl ResultSet {
 
     /// Consumes the result, giving its row-major values.
     pub fn into_values(self) -> Vec<Value> {
-        self.values
+        self.values.into_vec()
     }
 }

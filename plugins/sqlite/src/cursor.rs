@@ -85,8 +85,21 @@ struct Entry {
 }
 
 /// Prepared statements by SQL text.
-#[derive(Default)]
-pub struct StmtCache(HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>);
+pub struct StmtCache {
+    map: HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>,
+    /// The statement used last and its text (a key of `map`): a loop running one statement
+    /// finds it with one comparison, without hashing.
+    last: Option<(*const str, *mut Entry)>,
+}
+
+impl Default for StmtCache {
+    fn default() -> Self {
+        StmtCache {
+            map: HashMap::default(),
+            last: None,
+        }
+    }
+}
 
 impl StmtCache {
     /// Prepares (or reuses) `sql` and binds `params`; `None` when the text holds no
@@ -103,29 +116,43 @@ impl StmtCache {
         sql: &str,
         params: Params<'_>,
     ) -> Result<Option<*mut Entry>, PluginError> {
-        let entry: *mut Entry = match self.0.get_mut(sql) {
-            Some(e) => &mut **e,
-            None => {
-                if self.0.len() >= CAPACITY {
-                    self.0.clear();
+        // SAFETY: `last` points into `map`'s boxed keys and entries, which stay where they are
+        // until the map is cleared, and clearing resets `last`.
+        let hit = self
+            .last
+            .filter(|(key, _)| unsafe { &**key } == sql)
+            .map(|(_, e)| e);
+        let entry: *mut Entry =
+            match hit.or_else(|| self.map.get_mut(sql).map(|e| &mut **e as *mut Entry)) {
+                Some(e) => e,
+                None => {
+                    if self.map.len() >= CAPACITY {
+                        self.map.clear();
+                        self.last = None;
+                    }
+                    // SAFETY: see the function's contract: the connection outlives the cache.
+                    let conn: &'static rusqlite::Connection =
+                        unsafe { &*(conn as *const rusqlite::Connection) };
+                    let stmt = conn.prepare(sql).map_err(|e| map_sql(e, sql))?;
+                    if is_empty(&stmt) {
+                        no_params(params.len())?;
+                        return Ok(None);
+                    }
+                    let meta = Meta::of(&stmt);
+                    // Insert first, then take the pointer: the Box must not move after it is taken.
+                    let slot = self
+                        .map
+                        .entry(sql.into())
+                        .or_insert(Box::new(Entry { stmt, meta }));
+                    &mut **slot
                 }
-                // SAFETY: see the function's contract: the connection outlives the cache.
-                let conn: &'static rusqlite::Connection =
-                    unsafe { &*(conn as *const rusqlite::Connection) };
-                let stmt = conn.prepare(sql).map_err(|e| map_sql(e, sql))?;
-                if is_empty(&stmt) {
-                    no_params(params.len())?;
-                    return Ok(None);
-                }
-                let meta = Meta::of(&stmt);
-                // Insert first, then take the pointer: the Box must not move after it is taken.
-                let slot = self
-                    .0
-                    .entry(sql.into())
-                    .or_insert(Box::new(Entry { stmt, meta }));
-                &mut **slot
-            }
-        };
+            };
+        if self.last.is_none_or(|(_, e)| e != entry) {
+            self.last = self
+                .map
+                .get_key_value(sql)
+                .map(|(k, _)| (&**k as *const str, entry));
+        }
         // SAFETY: entries are boxed (stable across rehashing) and live until the cache is
         // cleared or dropped, which the contract above rules out while the entry is used.
         let e = unsafe { &mut *entry };
@@ -203,7 +230,8 @@ impl StmtCache {
 
     /// Drops every prepared statement.
     pub fn clear(&mut self) {
-        self.0.clear();
+        self.last = None;
+        self.map.clear();
     }
 }
 
