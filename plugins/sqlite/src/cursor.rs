@@ -85,20 +85,12 @@ struct Entry {
 }
 
 /// Prepared statements by SQL text.
+#[derive(Default)]
 pub struct StmtCache {
     map: HashMap<Box<str>, Box<Entry>, BuildHasherDefault<SqlHasher>>,
     /// The statement used last and its text (a key of `map`): a loop running one statement
     /// finds it with one comparison, without hashing.
     last: Option<(*const str, *mut Entry)>,
-}
-
-impl Default for StmtCache {
-    fn default() -> Self {
-        StmtCache {
-            map: HashMap::default(),
-            last: None,
-        }
-    }
 }
 
 impl StmtCache {
