@@ -2,8 +2,8 @@
 //! dialect, read the schema, lock, cancel.
 
 use crate::{
-    ColumnMeta, ConnectOptions, DialectInfo, Extensions, PluginError, ServerInfo, TableDetail,
-    TableRef, Tree, ValueNE,
+    CatalogKind, ColumnMeta, ConnectOptions, DialectInfo, Extensions, PluginError, ServerInfo,
+    TableDetail, TableRef, Tree, ValueNE,
 };
 use abi_stable::sabi_trait;
 use abi_stable::std_types::{RArc, RBox, RResult, RSlice, RStr, RString, RVec};
@@ -188,6 +188,23 @@ pub trait Connection: Send {
     /// Closes the connection; later calls fail.
     #[sabi(last_prefix_field)]
     fn close(&mut self) -> RResult<(), PluginError>;
+
+    /// Contract 2.1: lists catalog objects of one kind (databases, schemas, views, indexes,
+    /// functions, roles, …) as a result set the engine's own way (`\l`, `\dn`, … in the
+    /// shell); `pattern` filters names with `*` and `?` wildcards (empty: all). Every row is in
+    /// the first batch. A plugin built against 2.0 lacks the method: the host then gets this
+    /// default, an "unsupported" error naming the kind.
+    fn catalog(
+        &mut self,
+        kind: CatalogKind,
+        pattern: RStr<'_>,
+    ) -> RResult<QueryStart, PluginError> {
+        let _ = pattern;
+        RResult::RErr(PluginError::unsupported(format!(
+            "this driver cannot list {} (it was built before contract 2.1)",
+            kind.plural()
+        )))
+    }
 }
 
 /// A boxed [`Connection`] trait object as it crosses the contract.

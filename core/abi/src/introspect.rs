@@ -204,3 +204,71 @@ pub struct ServerInfo {
     /// Facts a later contract adds.
     pub extensions: Extensions,
 }
+
+/// What [`crate::Connection::catalog`] lists; an open set.
+#[repr(transparent)]
+#[derive(StableAbi, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct CatalogKind(pub u8);
+
+impl CatalogKind {
+    /// Databases on the server (SQLite: the attached database files).
+    pub const DATABASES: Self = Self(1);
+    /// Schemas (MySQL and SQLite: databases and attached databases).
+    pub const SCHEMAS: Self = Self(2);
+    /// Tables, with their kind.
+    pub const TABLES: Self = Self(3);
+    /// Views and materialized views.
+    pub const VIEWS: Self = Self(4);
+    /// Indexes, with their table.
+    pub const INDEXES: Self = Self(5);
+    /// Functions, procedures and other routines.
+    pub const FUNCTIONS: Self = Self(6);
+    /// Roles and users.
+    pub const ROLES: Self = Self(7);
+    /// Sequences.
+    pub const SEQUENCES: Self = Self(8);
+
+    /// Every kind this contract names.
+    pub const ALL: [Self; 8] = [
+        Self::DATABASES,
+        Self::SCHEMAS,
+        Self::TABLES,
+        Self::VIEWS,
+        Self::INDEXES,
+        Self::FUNCTIONS,
+        Self::ROLES,
+        Self::SEQUENCES,
+    ];
+
+    /// `databases`, `schemas`, `tables`, `views`, `indexes`, `functions`, `roles`,
+    /// `sequences`, or `objects of kind N`.
+    pub fn plural(self) -> String {
+        match self {
+            Self::DATABASES => "databases".into(),
+            Self::SCHEMAS => "schemas".into(),
+            Self::TABLES => "tables".into(),
+            Self::VIEWS => "views".into(),
+            Self::INDEXES => "indexes".into(),
+            Self::FUNCTIONS => "functions".into(),
+            Self::ROLES => "roles".into(),
+            Self::SEQUENCES => "sequences".into(),
+            Self(n) => format!("objects of kind {n}"),
+        }
+    }
+
+    /// Parses a plural name (`schemas`) or its singular (`schema`).
+    pub fn parse(name: &str) -> Option<Self> {
+        let n = name.trim().to_ascii_lowercase();
+        Self::ALL.into_iter().find(|k| {
+            k.plural() == n
+                || k.plural().strip_suffix('s') == Some(n.as_str())
+                || (n == "index" && *k == Self::INDEXES)
+        })
+    }
+}
+
+impl fmt::Debug for CatalogKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.plural())
+    }
+}

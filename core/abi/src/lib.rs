@@ -24,6 +24,9 @@
 //!   [`TableKind`], [`Nullability`], [`PlaceholderStyle`] or [`NodeKind`] constant;
 //! * send new facts in a record's `extensions` list, or new keys in a schema [`Tree`].
 //!
+//! Contract 2.1 did the first: it appended [`Connection::catalog`] after `close`, with a
+//! default that answers "unsupported", and the plugin frozen at 2.0 in the tests keeps loading.
+//!
 //! Anything else (a field added to, removed from or reordered in a record, a changed
 //! signature) is a new major contract: the crate's major version, which is
 //! [`CONTRACT_VERSION`]. The host refuses a plugin of another major in one line naming
@@ -57,8 +60,8 @@ pub use driver::{
 pub use error::{ErrorKind, PluginError};
 pub use extension::{Extension, Extensions};
 pub use introspect::{
-    ColumnInfo, ColumnMeta, ForeignKeyInfo, IndexInfo, Nullability, ServerInfo, TableDetail,
-    TableKind, TableRef,
+    CatalogKind, ColumnInfo, ColumnMeta, ForeignKeyInfo, IndexInfo, Nullability, ServerInfo,
+    TableDetail, TableKind, TableRef,
 };
 pub use module::{
     Capability, PluginInfo, PluginMod, PluginModRef, CONTRACT_SYMBOL, ROOT_MODULE_LOADER_NAME,
@@ -93,6 +96,7 @@ mod tests {
     #[test]
     fn contract_version_is_the_crate_major() {
         assert_eq!(super::CONTRACT_VERSION, 2);
+        assert_eq!(super::CONTRACT_MINOR, 1);
         assert_eq!(
             format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
             env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0

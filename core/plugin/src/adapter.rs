@@ -8,10 +8,10 @@ use crate::guard::guard;
 use crate::{tree, CancelHandle, Connection, Driver, Params, ShardRouter};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
 use myrmex_abi::{
-    self as abi, CancelHandleBox, CancelHandle_TO, ConnectOptions, ConnectionBox, Connection_TO,
-    DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt, PluginError, QueryStart,
-    RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest, ServerInfo, ShardRouterBox,
-    ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
+    self as abi, CancelHandleBox, CancelHandle_TO, CatalogKind, ConnectOptions, ConnectionBox,
+    Connection_TO, DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt,
+    PluginError, QueryStart, RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest,
+    ServerInfo, ShardRouterBox, ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -221,6 +221,14 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
         // Closing is allowed after a panic: it frees what it can.
         let inner = &mut self.inner;
         guard(|| inner.close())
+    }
+
+    fn catalog(
+        &mut self,
+        kind: CatalogKind,
+        pattern: RStr<'_>,
+    ) -> RResult<QueryStart, PluginError> {
+        self.call(|c| c.catalog(kind, pattern.as_str()))
     }
 }
 

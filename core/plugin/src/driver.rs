@@ -2,8 +2,8 @@
 
 use crate::{Params, PluginError, Value};
 use myrmex_abi::{
-    ConnectOptions, DialectInfo, ExecResult, LockAttempt, QueryStart, RowBatch, ServerInfo,
-    TableDetail, TableRef,
+    CatalogKind, ConnectOptions, DialectInfo, ExecResult, LockAttempt, QueryStart, RowBatch,
+    ServerInfo, TableDetail, TableRef,
 };
 use myrmex_schema::SchemaDefinition;
 
@@ -179,6 +179,15 @@ pub trait Connection: Send + 'static {
 
     /// Closes the connection; later calls fail.
     fn close(&mut self) -> Result<(), PluginError>;
+
+    /// Lists catalog objects of one kind as a result set, every row in the first batch;
+    /// `pattern` filters names with `*` and `?` (empty: all; [`crate::sql::like_pattern`]
+    /// turns it into a `LIKE` pattern). The shell's `\l`, `\dn`, `\dv`, `\di`, `\df`
+    /// and `\du` show it as it comes.
+    fn catalog(&mut self, kind: CatalogKind, pattern: &str) -> Result<QueryStart, PluginError> {
+        let _ = pattern;
+        Err(unsupported(&format!("listing {}", kind.plural())))
+    }
 }
 
 /// A shard router: maps a key to one of `shards` shards.

@@ -45,7 +45,7 @@ pub mod deadline;
 mod driver;
 mod guard;
 mod params;
-mod rows;
+pub mod rows;
 pub mod sql;
 pub mod tree;
 pub mod url;
@@ -55,9 +55,9 @@ pub use config::Config;
 pub use driver::{CancelHandle, Connection, Driver, ShardRouter};
 pub use guard::{guard, guard_unit};
 pub use myrmex_abi::{
-    CapabilityKind, ColumnInfo, ColumnMeta, ConnectOptions, DialectInfo, ErrorKind, ExecResult,
-    ForeignKeyInfo, IndexInfo, LockAttempt, Nullability, PlaceholderStyle, PluginError, QueryStart,
-    RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE,
+    CapabilityKind, CatalogKind, ColumnInfo, ColumnMeta, ConnectOptions, DialectInfo, ErrorKind,
+    ExecResult, ForeignKeyInfo, IndexInfo, LockAttempt, Nullability, PlaceholderStyle, PluginError,
+    QueryStart, RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE,
 };
 /// The contract's containers, for building the records a driver returns
 /// ([`QueryStart::columns`] is an `RArc<RVec<ColumnMeta>>`; `.into()` makes the others from

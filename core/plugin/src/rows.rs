@@ -81,3 +81,30 @@ impl Batch {
         }
     }
 }
+
+/// A whole result made by the plugin itself (a catalog listing): named columns and rows,
+/// every row in the first batch.
+///
+/// ```
+/// use myrmex_plugin::{rows::result, Value};
+/// let r = result(&["name"], vec![vec![Value::from("main")]]);
+/// assert_eq!(r.columns.len(), 1);
+/// assert!(r.first.done);
+/// ```
+pub fn result(columns: &[&str], rows: Vec<Vec<Value>>) -> myrmex_abi::QueryStart {
+    let mut batch = Batch::with_capacity(columns.len() * rows.len());
+    for row in rows {
+        for v in row {
+            batch.push(v);
+        }
+    }
+    myrmex_abi::QueryStart {
+        columns: myrmex_abi::RArc::new(
+            columns
+                .iter()
+                .map(|c| myrmex_abi::ColumnMeta::new(*c, ""))
+                .collect(),
+        ),
+        first: batch.finish(true),
+    }
+}

@@ -5,8 +5,9 @@ use crate::plugin::{DriverEntry, Registry};
 use crate::result::{receive, Columns, Store};
 use crate::{ConnectParams, Error, Result, ResultSet, Secret};
 use myrmex_abi::{
-    CancelHandleBox, ConnectionBox, DialectInfo, ErrorKind, ExecResult, LockAttempt, PluginError,
-    RResult, RSlice, RStr, RVec, SchemaRequest, ServerInfo, TableDetail, TableRef, Value, ValueNE,
+    CancelHandleBox, CatalogKind, ConnectionBox, DialectInfo, ErrorKind, ExecResult, LockAttempt,
+    PluginError, RResult, RSlice, RStr, RVec, SchemaRequest, ServerInfo, TableDetail, TableRef,
+    Value, ValueNE,
 };
 use std::fmt;
 use std::sync::Arc;
@@ -516,6 +517,19 @@ impl DatabaseConnection {
             extensions: RVec::new(),
         };
         self.call(None, |c| c.schema(&request))
+    }
+
+    /// Lists catalog objects of `kind` (databases, schemas, views, indexes, functions, roles,
+    /// …) the engine's own way; `pattern` filters names with `*` and `?` (empty: all). A driver
+    /// built before contract 2.1 answers "unsupported".
+    pub fn catalog(&mut self, kind: CatalogKind, pattern: &str) -> Result<ResultSet> {
+        let start = self.call(None, |c| c.catalog(kind, RStr::from_str(pattern)))?;
+        let columns = Columns::new(start.columns);
+        let values = receive(start.first.values, &columns, &self.name)?.into_vec();
+        Ok(ResultSet {
+            columns,
+            values: Store::Owned(values),
+        })
     }
 
     /// Tries once to take the named session lock.

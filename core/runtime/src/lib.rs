@@ -50,8 +50,8 @@ pub use manager::{
 };
 pub use migrate::{run_migrations, Migration, MigrationManager};
 pub use myrmex_abi::{
-    ColumnMeta, DialectInfo, ErrorKind, ExecResult, LockAttempt, Nullability, PluginError,
-    ServerInfo, TableDetail, TableKind, TableRef, Value,
+    CatalogKind, ColumnMeta, DialectInfo, ErrorKind, ExecResult, LockAttempt, Nullability,
+    PluginError, ServerInfo, TableDetail, TableKind, TableRef, Value,
 };
 pub use myrmex_schema::{
     self as schema_def, diff, generate_schema, lint, Dialect, SchemaDefinition, SchemaError,

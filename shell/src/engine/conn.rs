@@ -122,6 +122,29 @@ impl Db {
         Ok(super::row::rows_value(rows, &names))
     }
 
+    /// Catalog objects of a kind (`databases`, `schemas`, `tables`, `views`, `indexes`,
+    /// `functions`, `roles`, `sequences`) as rows, the engine's own way (the engine of
+    /// `catalog`).
+    pub fn catalog_rows(&self, kind: &str, pattern: &str) -> RhaiResult<Dynamic> {
+        let k = myrmex_core::CatalogKind::parse(kind).ok_or_else(|| {
+            runtime(format!(
+                "catalog(): unknown kind `{kind}` (known: {})",
+                myrmex_core::CatalogKind::ALL
+                    .iter()
+                    .map(|k| k.plural())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ))
+        })?;
+        let rs = self.with(|c| c.catalog(k, pattern))?;
+        let names = self.names_for(rs.columns_shared());
+        let rows: Array = rs
+            .rows()
+            .map(|r| Dynamic::from(Row::new(names.clone(), r.iter().map(to_dynamic).collect())))
+            .collect();
+        Ok(super::row::rows_value(rows, &names))
+    }
+
     /// The first row of a query, or `()` (the engine of `query_row`).
     pub fn query_first(&self, sql: &str, args: &[Value]) -> RhaiResult<Dynamic> {
         let rs = self.with(|c| c.execute_query(sql, args))?;
@@ -636,6 +659,11 @@ pub fn register(module: &mut Module) {
 
     function("tables").set_into_module(module, |db: &mut Db| -> RhaiResult<Array> {
         Ok(db.table_names()?.into_iter().map(Dynamic::from).collect())
+    });
+    function("catalog")
+        .set_into_module(module, |db: &mut Db, kind: &str| db.catalog_rows(kind, ""));
+    function("catalog").set_into_module(module, |db: &mut Db, kind: &str, pattern: &str| {
+        db.catalog_rows(kind, pattern)
     });
     function("describe").set_into_module(
         module,

@@ -136,6 +136,34 @@ fn has_keyword(sql: &str, word: &str) -> bool {
         })
 }
 
+/// A `*`/`?` name pattern (psql's `\\dt app*`) as a SQL `LIKE` pattern with `\\` as the
+/// escape character: `%` and `_` in the name are matched literally. Empty matches everything.
+///
+/// ```
+/// use myrmex_plugin::sql::like_pattern;
+/// assert_eq!(like_pattern(""), "%");
+/// assert_eq!(like_pattern("app*"), "app%");
+/// assert_eq!(like_pattern("t?_x"), "t_\\_x");
+/// ```
+pub fn like_pattern(pattern: &str) -> String {
+    if pattern.is_empty() {
+        return "%".into();
+    }
+    let mut out = String::with_capacity(pattern.len() + 2);
+    for c in pattern.chars() {
+        match c {
+            '*' => out.push('%'),
+            '?' => out.push('_'),
+            '%' | '_' | '\\' => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// Quotes an identifier with `quote`, doubling any `quote` inside.
 ///
 /// ```
