@@ -15,9 +15,9 @@
 //! A minor contract (2.1, 2.2, …; the crate's minor version) may, and a plugin built
 //! against an earlier minor keeps loading:
 //!
-//! * append methods at the end of a capability trait (each vtable is a prefix type; the host
-//!   checks that a plugin's vtable has the method before calling it, and answers
-//!   "unsupported" for a plugin built before it);
+//! * append methods at the end of a capability trait, with a default body answering
+//!   "unsupported" (each vtable is a prefix type; for a plugin built before the method the
+//!   default runs);
 //! * append a capability kind: a new [`CapabilityKind`] number and its opener at the end of
 //!   [`PluginMod`];
 //! * append a [`Value`] variant (values cross as [`ValueNE`]), an [`ErrorKind`],
