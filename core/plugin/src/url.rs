@@ -22,7 +22,7 @@ type Result<T> = std::result::Result<T, PluginError>;
 
 /// The error for a URL: what is wrong with it, never its text (the host names the URL,
 /// redacted, around this message).
-fn url_error(_url: &str, reason: &str) -> PluginError {
+fn url_error(reason: &str) -> PluginError {
     PluginError::invalid(reason)
 }
 use percent_encoding::percent_decode_str;
@@ -193,44 +193,35 @@ pub fn redact_in_text(text: &str) -> String {
 
 /// Strict percent-decoding: a `%` must be followed by two hex digits. `what` names the part
 /// in the error (never its text, which may be a password).
-fn decode(part: &str, what: &str, url: &str) -> Result<String> {
+fn decode(part: &str, what: &str) -> Result<String> {
     let bytes = part.as_bytes();
     for (i, _) in part.match_indices('%') {
         let hex = bytes
             .get(i + 1..i + 3)
             .is_some_and(|h| h.iter().all(u8::is_ascii_hexdigit));
         if !hex {
-            return Err(url_error(
-                url,
-                &format!(
-                    "{what} has a `%` not followed by two hex digits (write a literal `%` as %25)"
-                ),
-            ));
+            return Err(url_error(&format!(
+                "{what} has a `%` not followed by two hex digits (write a literal `%` as %25)"
+            )));
         }
     }
     percent_decode_str(part)
         .decode_utf8()
         .map(|s| s.into_owned())
-        .map_err(|_| {
-            url_error(
-                url,
-                &format!("{what} is not valid UTF-8 after percent-decoding"),
-            )
-        })
+        .map_err(|_| url_error(&format!("{what} is not valid UTF-8 after percent-decoding")))
 }
 
 fn parse_query(
     query: &str,
-    url: &str,
     out: &mut Vec<Tuple2<myrmex_abi::RString, myrmex_abi::RString>>,
 ) -> Result<()> {
     for (n, pair) in query.split('&').filter(|p| !p.is_empty()).enumerate() {
         let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
         if k.is_empty() {
-            return Err(url_error(url, &format!("option {} has no name", n + 1)));
+            return Err(url_error(&format!("option {} has no name", n + 1)));
         }
-        let name = decode(k, &format!("the name of option {}", n + 1), url)?;
-        let value = decode(v, &format!("the value of option `{name}`"), url)?;
+        let name = decode(k, &format!("the name of option {}", n + 1))?;
+        let value = decode(v, &format!("the value of option `{name}`"))?;
         out.push(Tuple2(name.into(), value.into()));
     }
     Ok(())
@@ -247,7 +238,7 @@ fn parse_query(
 /// assert_eq!(o.option("sslmode"), Some("require"));
 /// ```
 pub fn parse(url: &str) -> Result<ConnectOptions> {
-    let bad = |reason: &str| url_error(url, reason);
+    let bad = |reason: &str| url_error(reason);
     let (scheme, rest) = url
         .split_once(':')
         .filter(|(s, _)| is_scheme(s))
@@ -280,8 +271,8 @@ pub fn parse(url: &str) -> Result<ConnectOptions> {
     };
     if let Some(userinfo) = userinfo {
         let (user, pass) = userinfo.split_once(':').unwrap_or((userinfo, ""));
-        o.user = decode(user, "the user", url)?.into();
-        o.password = decode(pass, "the password", url)?.into();
+        o.user = decode(user, "the user")?.into();
+        o.password = decode(pass, "the password")?.into();
     }
     let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
         let (h, after) = v6
@@ -304,8 +295,8 @@ pub fn parse(url: &str) -> Result<ConnectOptions> {
                      a password goes before an `@`)",
                 ))
             }
-            Some((h, p)) => (decode(h, "the host", url)?, Some(p)),
-            None => (decode(hostport, "the host", url)?, None),
+            Some((h, p)) => (decode(h, "the host")?, Some(p)),
+            None => (decode(hostport, "the host")?, None),
         }
     };
     o.host = host.into();
@@ -320,9 +311,9 @@ pub fn parse(url: &str) -> Result<ConnectOptions> {
             .filter(|n| *n != 0)
             .ok_or_else(|| bad(&format!("port `{p}` is not a number from 1 to 65535")))?;
     }
-    o.database = decode(path, "the database", url)?.into();
+    o.database = decode(path, "the database")?.into();
     let mut opts = Vec::new();
-    parse_query(query, url, &mut opts)?;
+    parse_query(query, &mut opts)?;
     o.options = opts.into();
     Ok(o)
 }
@@ -373,7 +364,7 @@ pub fn file_path(options: &ConnectOptions) -> String {
 /// assert!(myrmex_plugin::url::parse_file("lite://", "").is_err());
 /// ```
 pub fn parse_file(url: &str, base_dir: &str) -> Result<ConnectOptions> {
-    let bad = |reason: &str| url_error(url, reason);
+    let bad = |reason: &str| url_error(reason);
     let (scheme, rest) = url
         .split_once(':')
         .filter(|(s, _)| is_scheme(s))
@@ -386,7 +377,7 @@ pub fn parse_file(url: &str, base_dir: &str) -> Result<ConnectOptions> {
              for an in-memory database, whose data is gone when it closes"
         )));
     }
-    let mut database = decode(path, "the path", url)?;
+    let mut database = decode(path, "the path")?;
     let memory = database == ":memory:" || database.contains("mode=memory");
     if !memory && !base_dir.is_empty() && !std::path::Path::new(&database).is_absolute() {
         database = std::path::Path::new(base_dir)
@@ -395,7 +386,7 @@ pub fn parse_file(url: &str, base_dir: &str) -> Result<ConnectOptions> {
             .to_string();
     }
     let mut opts = Vec::new();
-    parse_query(query, url, &mut opts)?;
+    parse_query(query, &mut opts)?;
     Ok(ConnectOptions {
         db_type: scheme.to_ascii_lowercase().into(),
         database: database.into(),
