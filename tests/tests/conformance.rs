@@ -2,7 +2,7 @@
 //! MySQL/MariaDB (through `MYRMEX_TEST_POSTGRES_URL` / `MYRMEX_TEST_MYSQL_URL`; skipped with a
 //! message when unset, a failure when `MYRMEX_REQUIRE_SERVERS=1`).
 
-use myrmex_abi::ErrorKind;
+use myrmex_abi::{CatalogKind, ErrorKind};
 use myrmex_core::{DatabaseConnection, Error, Value};
 use myrmex_tests::*;
 use std::time::{Duration, Instant};
@@ -422,6 +422,83 @@ mod cases {
         let err = c.execute_query("-- todo", &[Value::Int(1)]).unwrap_err();
         assert_eq!(kind(&err), ErrorKind::INVALID_INPUT, "{err}");
     }
+
+    /// Catalog listings through the host: what the test made is listed and a pattern
+    /// filters it; each engine answers for the kinds it has, and says "unsupported" (naming
+    /// the kind's reason) for the ones it lacks.
+    pub fn catalog_listings(e: &Engine) {
+        let mut c = e.connect();
+        let (t, v, i) = (
+            format!("cf_cat_{}", e.name),
+            format!("cf_catv_{}", e.name),
+            format!("cf_cati_{}", e.name),
+        );
+        c.execute_batch(&format!("DROP VIEW IF EXISTS {v}"))
+            .unwrap();
+        e.table(&mut c, &t, "id integer PRIMARY KEY, note varchar(20)");
+        c.execute_batch(&format!(
+            "CREATE VIEW {v} AS SELECT id FROM {t}; CREATE INDEX {i} ON {t} (note)"
+        ))
+        .unwrap();
+        let names = |rs: &myrmex_core::ResultSet| -> Vec<String> {
+            (0..rs.len())
+                .filter_map(|r| match rs.get(r, "name") {
+                    Some(Value::Text(n)) => Some(n.to_string()),
+                    _ => None,
+                })
+                .collect()
+        };
+
+        let tables = c.catalog(CatalogKind::TABLES, "cf_cat_*").unwrap();
+        assert!(names(&tables).contains(&t), "{:?}", names(&tables));
+        assert!(!names(&tables).contains(&v), "{:?}", names(&tables));
+        let views = c.catalog(CatalogKind::VIEWS, &v).unwrap();
+        assert_eq!(names(&views), [v.as_str()]);
+        let indexes = c.catalog(CatalogKind::INDEXES, "cf_cati_*").unwrap();
+        assert!(names(&indexes).contains(&i), "{:?}", names(&indexes));
+        assert!(!c.catalog(CatalogKind::DATABASES, "").unwrap().is_empty());
+        assert!(!c.catalog(CatalogKind::SCHEMAS, "").unwrap().is_empty());
+        assert!(!c
+            .catalog(CatalogKind::FUNCTIONS, "")
+            .unwrap()
+            .columns()
+            .is_empty());
+
+        let roles = c.catalog(CatalogKind::ROLES, "");
+        let sequences = c.catalog(CatalogKind::SEQUENCES, "");
+        match e.name {
+            "sqlite" => {
+                let err = roles.unwrap_err();
+                assert_eq!(kind(&err), ErrorKind::UNSUPPORTED, "{err}");
+                assert!(err.to_string().contains("no users or roles"), "{err}");
+                assert_eq!(
+                    sequences.unwrap().column_names(),
+                    ["schema", "table", "seq"]
+                );
+            }
+            "postgres" => {
+                assert!(!roles.unwrap().is_empty());
+                assert_eq!(
+                    sequences.unwrap().column_names(),
+                    ["schema", "name", "data_type", "last_value", "owner"]
+                );
+            }
+            _ => {
+                assert!(!roles.unwrap().is_empty());
+                let mariadb = c.server_info().unwrap().engine.as_str() == "mariadb";
+                match sequences {
+                    Ok(rs) => assert!(mariadb, "{:?}", rs.column_names()),
+                    Err(err) => assert_eq!(kind(&err), ErrorKind::UNSUPPORTED, "{err}"),
+                }
+            }
+        }
+        let err = c.catalog(CatalogKind(200), "").unwrap_err();
+        assert_eq!(kind(&err), ErrorKind::UNSUPPORTED, "{err}");
+        assert!(err.to_string().contains("objects of kind 200"), "{err}");
+
+        c.execute_batch(&format!("DROP VIEW {v}")).unwrap();
+        c.execute_batch(&format!("DROP TABLE {t}")).unwrap();
+    }
 }
 
 macro_rules! per_engine {
@@ -449,6 +526,7 @@ per_engine!(
     cancel_a_running_statement,
     unicode_and_empty_text,
     blank_statements_return_nothing,
+    catalog_listings,
 );
 
 #[test]

@@ -1,9 +1,9 @@
 //! The cases: each opens its own connections, uses portable SQL, drops what it made.
 
 use crate::{Outcome, Target};
-use myrmex_abi::{ErrorKind, PlaceholderStyle};
+use myrmex_abi::{CatalogKind, ErrorKind, PlaceholderStyle};
 use myrmex_core::migrate::DownTarget;
-use myrmex_core::{DatabaseConnection, Error, MigrationManager, Value};
+use myrmex_core::{DatabaseConnection, Error, MigrationManager, ResultSet, Value};
 
 type Case = fn(&Target) -> Outcome;
 
@@ -17,6 +17,7 @@ pub const ALL: &[(&str, Case)] = &[
     ("text_round_trips", text_round_trips),
     ("blank_statements", blank_statements),
     ("catalog", catalog),
+    ("catalog_lists", catalog_lists),
     ("schema_round_trip", schema_round_trip),
     ("migrations_up_and_down", migrations_up_and_down),
     ("migration_lock", migration_lock),
@@ -348,6 +349,104 @@ fn catalog(t: &Target) -> Outcome {
         drop_table(&mut c, &table);
         Ok(())
     })())
+}
+
+/// True when some value of `rs` is the text `name`.
+fn lists(rs: &ResultSet, name: &str) -> bool {
+    rs.rows().any(|row| {
+        row.iter()
+            .any(|v| matches!(v, Value::Text(t) if t.as_str() == name))
+    })
+}
+
+/// The kinds a driver may answer "unsupported" for: engines without functions, roles or
+/// sequences exist (SQLite has no roles, MySQL no sequences).
+const OPTIONAL_KINDS: [CatalogKind; 3] = [
+    CatalogKind::ROLES,
+    CatalogKind::FUNCTIONS,
+    CatalogKind::SEQUENCES,
+];
+
+/// Catalog listings: tables and views the case creates are listed, a name pattern filters
+/// them, every kind answers with lowercase `snake_case` columns. Listing roles may also be
+/// refused for want of a privilege (the account under test need not be an administrator).
+fn catalog_lists(t: &Target) -> Outcome {
+    let run = || -> Result<Outcome, String> {
+        let mut c = t.connect()?;
+        let table = format!("{}catl", t.prefix);
+        let view = format!("{}vcat", t.prefix);
+        let _ = c.execute_batch(&format!("DROP VIEW IF EXISTS {view}"));
+        fresh_table(&mut c, &table, "id integer")?;
+        s(c.execute_batch(&format!("CREATE VIEW {view} AS SELECT id FROM {table}")))?;
+        let checked = list_every_kind(&mut c, &t.prefix, &table, &view);
+        let _ = c.execute_batch(&format!("DROP VIEW IF EXISTS {view}"));
+        drop_table(&mut c, &table);
+        let unsupported = checked?;
+        Ok(if unsupported.is_empty() {
+            Outcome::Passed
+        } else {
+            Outcome::Unsupported(unsupported.join("; "))
+        })
+    };
+    run().unwrap_or_else(Outcome::Failed)
+}
+
+/// The checks of [`catalog_lists`]; returns what the driver did not list, and why.
+fn list_every_kind(
+    c: &mut DatabaseConnection,
+    prefix: &str,
+    table: &str,
+    view: &str,
+) -> Result<Vec<String>, String> {
+    let pattern = format!("{prefix}cat*");
+    let tables = s(c.catalog(CatalogKind::TABLES, &pattern))?;
+    ensure(lists(&tables, table), || {
+        format!("tables matching {pattern:?} do not include {table}")
+    })?;
+    ensure(!lists(&tables, view), || {
+        format!("tables matching {pattern:?} include the view {view}")
+    })?;
+    let views = s(c.catalog(CatalogKind::VIEWS, view))?;
+    ensure(lists(&views, view), || {
+        format!("views do not include {view}")
+    })?;
+    ensure(!lists(&views, table), || {
+        format!("views matching {view:?} include the table {table}")
+    })?;
+    let mut unsupported = Vec::new();
+    for k in CatalogKind::ALL {
+        match c.catalog(k, "") {
+            Ok(rs) => {
+                let names = rs.column_names();
+                ensure(
+                    !names.is_empty()
+                        && names.iter().all(|n| {
+                            !n.is_empty()
+                                && n.bytes().all(|b| {
+                                    b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_'
+                                })
+                        }),
+                    || {
+                        format!(
+                            "the columns listing {} are not snake_case: {names:?}",
+                            k.plural()
+                        )
+                    },
+                )?;
+            }
+            Err(e) if kind(&e) == Some(ErrorKind::UNSUPPORTED) && OPTIONAL_KINDS.contains(&k) => {
+                unsupported.push(format!("{}: {e}", k.plural()))
+            }
+            Err(e) if kind(&e) == Some(ErrorKind::PERMISSION) && k == CatalogKind::ROLES => {
+                unsupported.push(format!(
+                    "{} (not readable by this account): {e}",
+                    k.plural()
+                ))
+            }
+            Err(e) => return Err(format!("listing {} failed: {e}", k.plural())),
+        }
+    }
+    Ok(unsupported)
 }
 
 fn schema_round_trip(t: &Target) -> Outcome {

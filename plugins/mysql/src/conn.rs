@@ -6,14 +6,15 @@ use crate::cursor::{Cursor, Meta};
 use crate::dialect::Server;
 use crate::error::{closed, map, server_closed};
 use crate::types::bind;
-use crate::{describe, lock, schema, scratch};
+use crate::{describe, listing, lock, schema, scratch};
 use myrmex_abi::{ROption, RVec};
 use myrmex_plugin::blank::{self, Dialect};
 use myrmex_plugin::schema::SchemaDefinition;
-use myrmex_plugin::sql::{first_keyword, quote_ident, split_statements};
+use myrmex_plugin::sql::{first_keyword, like_pattern, quote_ident, split_statements};
 use myrmex_plugin::{
-    Batch, CancelHandle, ConnectOptions, Connection, DialectInfo, ErrorKind, ExecResult,
-    LockAttempt, Params, PluginError, QueryStart, ServerInfo, TableDetail, TableRef,
+    Batch, CancelHandle, CatalogKind, ConnectOptions, Connection, DialectInfo, ErrorKind,
+    ExecResult, LockAttempt, Params, PluginError, QueryStart, ServerInfo, TableDetail, TableRef,
+    Value,
 };
 use mysql::prelude::Queryable;
 use mysql::{Conn, Opts};
@@ -446,6 +447,21 @@ impl Connection for MysqlConnection {
         self.cursor = None;
         self.conn = None;
         Ok(())
+    }
+
+    fn catalog(&mut self, kind: CatalogKind, pattern: &str) -> Result<QueryStart, PluginError> {
+        let listing = listing::listing(kind, &self.server()?)?;
+        if listing.needs_database {
+            let current: Option<Option<String>> =
+                self.with(|c| c.query_first("SELECT DATABASE()").map_err(map))?;
+            if current.flatten().is_none() {
+                return Err(listing::no_database(kind));
+            }
+        }
+        let like = [Value::from(like_pattern(pattern))];
+        // One batch as large as the listing: the caller reads only the first.
+        self.query(&listing.sql, Params::from(&like[..]), u32::MAX)
+            .map_err(|e| listing::explain(kind, e))
     }
 }
 

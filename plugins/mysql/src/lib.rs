@@ -15,6 +15,7 @@ mod describe;
 pub mod dialect;
 mod driver;
 mod error;
+mod listing;
 mod lock;
 mod options;
 mod schema;

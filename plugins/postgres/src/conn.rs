@@ -4,14 +4,14 @@ use crate::driver::Settings;
 use crate::error::{self, error_chain};
 use crate::session::{Live, Session};
 use crate::types::{Param, PgValue};
-use crate::{dialect, introspect, placeholders, schema};
+use crate::{dialect, introspect, listing, placeholders, schema};
 use futures_util::StreamExt;
 use myrmex_abi::{RArc, ROption, RVec};
 use myrmex_plugin::schema::SchemaDefinition;
 use myrmex_plugin::{
-    blank, sql, Batch, CancelHandle, ColumnMeta, ConnectOptions, Connection, DialectInfo,
-    ErrorKind, ExecResult, LockAttempt, Params, PluginError, QueryStart, RowBatch, ServerInfo,
-    TableDetail, TableRef,
+    blank, sql, Batch, CancelHandle, CatalogKind, ColumnMeta, ConnectOptions, Connection,
+    DialectInfo, ErrorKind, ExecResult, LockAttempt, Params, PluginError, QueryStart, RowBatch,
+    ServerInfo, TableDetail, TableRef, Value,
 };
 use std::collections::HashMap;
 use std::pin::{pin, Pin};
@@ -443,6 +443,16 @@ impl Connection for PgConnection {
         self.statements.clear();
         self.session.close();
         Ok(())
+    }
+
+    fn catalog(&mut self, kind: CatalogKind, pattern: &str) -> Result<QueryStart, PluginError> {
+        let listing = listing::listing(kind, self.server_version()?)?;
+        let mut params = vec![Value::from(sql::like_pattern(pattern))];
+        if listing.shows_system_on_pattern {
+            params.push(Value::Bool(!pattern.is_empty()));
+        }
+        // One batch as large as the listing: the caller reads only the first.
+        self.query(&listing.sql, Params::from(&params[..]), u32::MAX)
     }
 }
 

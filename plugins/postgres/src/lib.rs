@@ -21,6 +21,7 @@ pub mod dialect;
 pub mod driver;
 mod error;
 mod introspect;
+mod listing;
 mod lock;
 pub mod numeric;
 mod options;

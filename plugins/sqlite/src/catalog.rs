@@ -81,7 +81,7 @@ pub struct ForeignKeyRow {
 }
 
 /// Runs a catalog query and maps every row.
-fn rows<T>(
+pub fn rows<T>(
     conn: &Connection,
     sql: &str,
     params: impl Params,

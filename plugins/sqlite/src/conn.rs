@@ -10,8 +10,9 @@ use crate::types::TextMode;
 use myrmex_abi::{RArc, ROption, RVec};
 use myrmex_plugin::schema::SchemaDefinition;
 use myrmex_plugin::{
-    Batch, CancelHandle, ConnectOptions, Connection, DialectInfo, ErrorKind, ExecResult,
-    LockAttempt, Params, PluginError, QueryStart, RowBatch, ServerInfo, TableDetail, TableRef,
+    Batch, CancelHandle, CatalogKind, ConnectOptions, Connection, DialectInfo, ErrorKind,
+    ExecResult, LockAttempt, Params, PluginError, QueryStart, RowBatch, ServerInfo, TableDetail,
+    TableRef,
 };
 
 type Result<T> = std::result::Result<T, PluginError>;
@@ -237,6 +238,10 @@ impl Connection for SqliteConnection {
 
     fn schema(&mut self, schemas: &[String]) -> Result<SchemaDefinition> {
         crate::schema::read(self.conn()?, schemas)
+    }
+
+    fn catalog(&mut self, kind: CatalogKind, pattern: &str) -> Result<QueryStart> {
+        crate::listing::list(self.conn()?, kind, pattern)
     }
 
     fn try_lock(&mut self, name: &str) -> Result<LockAttempt> {

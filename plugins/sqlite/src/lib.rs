@@ -11,6 +11,7 @@ pub mod driver;
 mod error;
 mod exclusive;
 mod introspect;
+mod listing;
 mod lock;
 mod options;
 mod schema;
