@@ -725,7 +725,8 @@ fn copy_round_trips_a_table_through_csv_and_text_on_every_engine() {
             &format!(
                 "CREATE TABLE items (id INTEGER PRIMARY KEY, label {text}, note {text}, qty INTEGER, price DOUBLE PRECISION);
                  CREATE TABLE items_csv (id INTEGER PRIMARY KEY, label {text}, note {text}, qty INTEGER, price DOUBLE PRECISION);
-                 CREATE TABLE items_text (id INTEGER PRIMARY KEY, label {text}, note {text}, qty INTEGER, price DOUBLE PRECISION)"
+                 CREATE TABLE items_text (id INTEGER PRIMARY KEY, label {text}, note {text}, qty INTEGER, price DOUBLE PRECISION);
+                 CREATE TABLE items_import (id INTEGER PRIMARY KEY, label {text}, note {text}, qty INTEGER, price DOUBLE PRECISION)"
             ),
         );
         let mut p = start_wide(&dir);
@@ -770,7 +771,14 @@ fn copy_round_trips_a_table_through_csv_and_text_on_every_engine() {
             "\\copy items_text (id, label, note, qty, price) FROM 'out.txt'",
         );
         assert!(out.contains("COPY 4"), "{engine}: {out}");
-        for (table, file) in [("items_csv", "again.csv"), ("items_text", "again2.csv")] {
+        // sqlite3's .import, header skipped.
+        let out = ask(&mut p, prompt, ".import --skip 1 out.csv items_import");
+        assert!(out.contains("COPY 4"), "{engine}: {out}");
+        for (table, file) in [
+            ("items_csv", "again.csv"),
+            ("items_text", "again2.csv"),
+            ("items_import", "again3.csv"),
+        ] {
             let out = ask(
                 &mut p,
                 prompt,
@@ -824,6 +832,7 @@ fn copy_round_trips_a_table_through_csv_and_text_on_every_engine() {
         };
         assert_eq!(sorted("again.csv"), sorted("out.csv"), "{engine}");
         assert_eq!(sorted("again2.csv"), sorted("out.csv"), "{engine}");
+        assert_eq!(sorted("again3.csv"), sorted("out.csv"), "{engine}");
     }
 }
 

@@ -295,3 +295,46 @@ pub fn register(module: &mut Module) {
         },
     );
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(values: &[Value], null: &str) -> String {
+        let mut out = String::new();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_field(&mut out, v, null);
+        }
+        out
+    }
+
+    #[test]
+    fn csv_keeps_null_and_the_empty_string_apart() {
+        let row = [
+            Value::Null,
+            Value::Text("".into()),
+            Value::Text("a,b".into()),
+            Value::Text("say \"hi\"".into()),
+            Value::Int(-7),
+        ];
+        assert_eq!(csv(&row, ""), ",\"\",\"a,b\",\"say \"\"hi\"\"\",-7");
+        let row = [
+            Value::Null,
+            Value::Text("NULL".into()),
+            Value::Text("".into()),
+        ];
+        assert_eq!(csv(&row, "NULL"), "NULL,\"NULL\",");
+    }
+
+    #[test]
+    fn text_format_escapes_and_writes_the_null_string() {
+        let mut out = String::new();
+        copy_text(&mut out, &Value::Text("a\tb\\c\nd".into()), "\\N");
+        out.push('|');
+        copy_text(&mut out, &Value::Null, "\\N");
+        assert_eq!(out, "a\\tb\\\\c\\nd|\\N");
+    }
+}
