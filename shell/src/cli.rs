@@ -24,13 +24,14 @@ pub struct Cli {
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
 
-    /// Output format: table (alias aligned), csv, tsv, json, jsonl or markdown for results;
-    /// text, json or sarif for `schema lint`; toml or json for `schema inspect`.
-    #[arg(long, value_enum, default_value_t = Format::Table, global = true)]
-    pub format: Format,
+    /// Output format: table (alias aligned), csv, tsv, json, jsonl or markdown for results
+    /// (default: `[shell] format` of the config file, else table); text, json or sarif for
+    /// `schema lint`; toml or json for `schema inspect`.
+    #[arg(long, value_enum, global = true)]
+    pub format: Option<Format>,
 
-    /// How NULL is shown in table, CSV, TSV and markdown output (default: empty; CSV then
-    /// writes an empty string as `""`).
+    /// How NULL is shown in table, CSV, TSV and markdown output (default: `[shell] null` of
+    /// the config file, else empty; CSV then writes an empty string as `""`).
     #[arg(long = "null", global = true, value_name = "TEXT")]
     pub null: Option<String>,
 

@@ -132,9 +132,6 @@ fn real_main(max_call_levels: usize) -> ExitCode {
     // `-c` and `-f` run in the order given, as psql runs them.
     let sql_inputs = sql_inputs(&cli, &matches);
     init_logging(cli.verbose);
-    if let Some(marker) = &cli.null {
-        output::set_null_marker(marker.clone());
-    }
     output::set_csv_crlf(cli.csv_crlf);
 
     let config = match &cli.config {
@@ -148,6 +145,23 @@ fn real_main(max_call_levels: usize) -> ExitCode {
             return ExitCode::from(script::EXIT_USAGE);
         }
     };
+    // Flags first, then the config file's `[shell]` table, then the defaults.
+    let shell_config = config.as_ref().map(|c| &c.shell);
+    if let Some(marker) = cli
+        .null
+        .clone()
+        .or_else(|| shell_config.and_then(|s| s.null.clone()))
+    {
+        output::set_null_marker(marker);
+    }
+    let format = cli
+        .format
+        .or_else(|| {
+            shell_config
+                .and_then(|s| s.format.as_deref())
+                .and_then(output::Format::from_name)
+        })
+        .unwrap_or_default();
     // A config file found in the working directory may not add plugin directories: whoever
     // could write there would get code run by everyone who starts myrmex there.
     let config_dirs = match &config {
@@ -227,11 +241,10 @@ fn real_main(max_call_levels: usize) -> ExitCode {
     }
 
     let schema_command = matches!(cli.command, Some(Command::Schema(_)));
-    if !cli.format.is_tabular() && !schema_command {
+    if !format.is_tabular() && !schema_command {
         eprintln!(
-            "myrmex: --format {:?} is for `myrmex schema`; results print as table, csv, tsv, \
-             json, jsonl or markdown",
-            cli.format
+            "myrmex: --format {format:?} is for `myrmex schema`; results print as table, csv, \
+             tsv, json, jsonl or markdown"
         );
         return ExitCode::from(script::EXIT_USAGE);
     }
@@ -247,26 +260,26 @@ fn real_main(max_call_levels: usize) -> ExitCode {
                 return ExitCode::from(script::EXIT_USAGE);
             }
         };
-        return ExitCode::from(with_database(&ctx, &cli, conn, &sql_inputs));
+        return ExitCode::from(with_database(&ctx, &cli, format, conn, &sql_inputs));
     }
     let code = match (&cli.eval, &cli.command) {
         (Some(_), Some(_)) => {
             eprintln!("myrmex: -e cannot be combined with a command");
             script::EXIT_USAGE
         }
-        (Some(code), None) => {
-            script::eval(&ctx, "-e", code, &mut rhai::Scope::new(), cli.format, true)
+        (Some(code), None) => script::eval(&ctx, "-e", code, &mut rhai::Scope::new(), format, true),
+        (None, Some(Command::Run { file, args })) => script::run_file(&ctx, file, args, format),
+        (None, Some(Command::Schema(cmd))) => {
+            schema_cmd::run(&ctx, cmd, cli.format.unwrap_or_default())
         }
-        (None, Some(Command::Run { file, args })) => script::run_file(&ctx, file, args, cli.format),
-        (None, Some(Command::Schema(cmd))) => schema_cmd::run(&ctx, cmd, cli.format),
-        (None, Some(Command::Migrate(args))) => migrate_cmd::run(&ctx, args, cli.format),
+        (None, Some(Command::Migrate(args))) => migrate_cmd::run(&ctx, args, format),
         (None, Some(Command::Shard(cmd))) => shard_cmd::run(&ctx, cmd),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",
-                plugins_table(&engine::plugins::plugin_maps(&ctx), cli.format)
+                plugins_table(&engine::plugins::plugin_maps(&ctx), format)
             );
-            if cli.verbose > 0 && cli.format == output::Format::Table {
+            if cli.verbose > 0 && format == output::Format::Table {
                 print!("{}", engine::plugins::search_report(&registry));
             }
             for r in registry.refusals() {
@@ -287,11 +300,11 @@ fn real_main(max_call_levels: usize) -> ExitCode {
                     "<stdin>",
                     &code,
                     &mut rhai::Scope::new(),
-                    cli.format,
+                    format,
                     false,
                 )
             } else {
-                repl::run(ctx, cli.format, None)
+                repl::run(ctx, format, None)
             }
         }
     };
@@ -324,6 +337,7 @@ fn sql_inputs(cli: &Cli, matches: &clap::ArgMatches) -> Vec<SqlInput> {
 fn with_database(
     ctx: &std::rc::Rc<engine::Context>,
     cli: &Cli,
+    format: output::Format,
     conn: myrmex_core::DatabaseConnection,
     inputs: &[SqlInput],
 ) -> u8 {
@@ -345,10 +359,10 @@ fn with_database(
         scope
     };
     if let Some(code) = &cli.eval {
-        return script::eval(ctx, "-e", code, &mut rhai_scope(db), cli.format, true);
+        return script::eval(ctx, "-e", code, &mut rhai_scope(db), format, true);
     }
     let opts = sql_input::Options {
-        format: cli.format,
+        format,
         bail: cli.bail,
     };
     if !inputs.is_empty() {
@@ -368,7 +382,7 @@ fn with_database(
         return outcome.exit_code();
     }
     if std::io::stdin().is_terminal() {
-        return repl::run(ctx.clone(), cli.format, Some(db));
+        return repl::run(ctx.clone(), format, Some(db));
     }
     let mut text = String::new();
     if let Err(e) = std::io::Read::read_to_string(&mut std::io::stdin(), &mut text) {
@@ -376,14 +390,7 @@ fn with_database(
         return script::EXIT_USAGE;
     }
     if cli.rhai {
-        script::eval(
-            ctx,
-            "<stdin>",
-            &text,
-            &mut rhai_scope(db),
-            cli.format,
-            false,
-        )
+        script::eval(ctx, "<stdin>", &text, &mut rhai_scope(db), format, false)
     } else {
         sql_input::run_text(ctx, &db, "<stdin>", &text, opts).exit_code()
     }

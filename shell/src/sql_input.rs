@@ -156,14 +156,7 @@ pub fn run_statement(
             .with(|c| Ok(c.execute_query(stmt, &[])))
             .map_err(|e| script_message(&e))?
             .map_err(|e| e.to_string())?;
-        let table = Tabular {
-            columns: rs.column_names().iter().map(|c| c.to_string()).collect(),
-            rows: rs
-                .rows()
-                .map(|r| r.iter().map(result_cell).collect())
-                .collect(),
-        };
-        return Ok(table.render(format, expanded));
+        return Ok(result_table(&rs).render(format, expanded));
     }
     let r = db
         .with(|c| Ok(c.execute(stmt, &[])))
@@ -183,6 +176,18 @@ pub fn run_statement(
             format!("{keyword}\n")
         },
     )
+}
+
+/// A result set ready to print, JSON-typed values (json columns, PostgreSQL arrays) kept as
+/// JSON so that JSON output writes them as JSON.
+pub fn result_table(rs: &myrmex_core::ResultSet) -> Tabular {
+    Tabular {
+        columns: rs.column_names().iter().map(|c| c.to_string()).collect(),
+        rows: rs
+            .rows()
+            .map(|r| r.iter().map(result_cell).collect())
+            .collect(),
+    }
 }
 
 /// One result value for output: JSON keeps its type, the rest as scripts see them.

@@ -335,3 +335,106 @@ fn a_database_argument_opens_the_repl_connected_as_db() {
     p.exp_eof().unwrap();
     assert!(dir.join("shop.db").is_file());
 }
+
+/// Compares `actual` with the stored expectation `tests/data/formats/NAME` byte for byte
+/// (`MYRMEX_BLESS=1` stores it instead).
+fn as_stored(name: &str, actual: &str) {
+    let file = workspace_root().join("tests/data/formats").join(name);
+    if std::env::var_os("MYRMEX_BLESS").is_some() {
+        std::fs::write(&file, actual).unwrap();
+    }
+    let expected = std::fs::read_to_string(&file).unwrap_or_default();
+    assert_eq!(actual, expected, "output differs from {file:?}");
+}
+
+#[test]
+fn server_json_columns_arrays_and_nan_print_as_stored() {
+    let fixtures = [
+        (
+            "MYRMEX_TEST_POSTGRES_URL",
+            "postgres",
+            r#"CREATE TABLE v (id integer, doc json, docb jsonb, f float8, ints int[], texts text[]);
+               INSERT INTO v VALUES
+                 (1, '{"a": [1, 2]}', '{"b": {"c": null}}', 'NaN', '{1,2,NULL}', '{"a,b","say \"hi\""}'),
+                 (2, '[]', 'true', 'Infinity', '{}', '{}'),
+                 (3, NULL, NULL, '-Infinity', NULL, NULL),
+                 (4, '"two\nlines"', '1.5', 0.25, '{{1,2},{3,4}}', '{x}')"#,
+        ),
+        (
+            "MYRMEX_TEST_MYSQL_URL",
+            "mysql",
+            r#"CREATE TABLE v (id integer, doc JSON, f double);
+               INSERT INTO v VALUES (1, '{"a": [1, 2]}', 1.5), (2, NULL, NULL), (3, '[true, null]', -0.5)"#,
+        ),
+    ];
+    for (var, engine, setup) in fixtures {
+        let Some(url) = server_url(var) else { continue };
+        let db = ScratchDb::create(&url, engine, "cli-json");
+        let out = run(myrmex().args([db.url.as_str(), "--bail", "-c", setup]));
+        assert_eq!(out.code, 0, "{engine}: {}", out.stderr);
+        for format in ["json", "jsonl"] {
+            let out = run(myrmex().args([
+                db.url.as_str(),
+                "--format",
+                format,
+                "-c",
+                "SELECT * FROM v ORDER BY id",
+            ]));
+            assert_eq!(out.code, 0, "{engine}: {}", out.stderr);
+            as_stored(&format!("{engine}-{format}.txt"), &out.stdout);
+        }
+    }
+}
+
+#[test]
+fn format_and_null_come_from_the_flag_then_the_config_then_the_default() {
+    let db = format_fixture();
+    let dir = db.parent().unwrap().to_path_buf();
+    let q = "SELECT id, txt FROM v WHERE id IN (1, 3) ORDER BY id";
+    std::fs::write(
+        dir.join("myrmex.toml"),
+        "[shell]\nformat = \"csv\"\nnull = \"(null)\"\n",
+    )
+    .unwrap();
+    let out = run(myrmex().current_dir(&dir).args(["v.db", "-c", q]));
+    assert_eq!(
+        (out.code, out.stdout.as_str()),
+        (0, "id,txt\n1,(null)\n3,\"a,b\"\n"),
+        "{}",
+        out.stderr
+    );
+    let out = run(myrmex()
+        .current_dir(&dir)
+        .args(["v.db", "--format", "jsonl", "--null", "-", "-c", q]));
+    assert_eq!(
+        out.stdout,
+        "{\"id\":1,\"txt\":null}\n{\"id\":3,\"txt\":\"a,b\"}\n"
+    );
+    let out = run(myrmex()
+        .current_dir(&dir)
+        .args(["v.db", "--null", "-", "-c", q]));
+    assert_eq!(out.stdout, "id,txt\n1,-\n3,\"a,b\"\n");
+    // -e results follow it too.
+    let out = run(myrmex()
+        .current_dir(&dir)
+        .args(["-e", "[#{a: 1}, #{a: ()}]"]));
+    assert_eq!(out.stdout, "a\n1\n(null)\n", "{}", out.stderr);
+    // A format that is not one is refused, naming the file, line and key.
+    std::fs::write(dir.join("myrmex.toml"), "[shell]\nformat = \"xml\"\n").unwrap();
+    let out = run(myrmex().current_dir(&dir).args(["v.db", "-c", q]));
+    assert_eq!(out.code, 2);
+    assert!(
+        out.stderr
+            .contains("myrmex.toml:2:1: key `shell.format`: `xml` is not a result format"),
+        "{}",
+        out.stderr
+    );
+    std::fs::write(dir.join("myrmex.toml"), "[shell]\ncolours = true\n").unwrap();
+    let out = run(myrmex().current_dir(&dir).args(["v.db", "-c", q]));
+    assert_eq!(out.code, 2);
+    assert!(out.stderr.contains("colours"), "{}", out.stderr);
+    // Without the table: the default, an aligned table.
+    std::fs::remove_file(dir.join("myrmex.toml")).unwrap();
+    let out = run(myrmex().current_dir(&dir).args(["v.db", "-c", q]));
+    assert!(out.stdout.starts_with(" id |"), "{}", out.stdout);
+}

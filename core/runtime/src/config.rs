@@ -10,6 +10,8 @@
 //! pool = { max_size = 16, min_idle = 1, timeout_ms = 5000 }
 //! [limits]
 //! max_operations = 1000000000
+//! [shell]
+//! format = "csv"
 //! ```
 //!
 //! Unknown keys and wrong types are errors naming the file, line, column and key. Relative
@@ -42,6 +44,9 @@ pub struct Config {
     /// Defaults for `myrmex migrate`.
     #[serde(default)]
     pub migrations: MigrationsConfig,
+    /// Defaults of the shell: result format, NULL marker, pager, colours.
+    #[serde(default)]
+    pub shell: ShellConfig,
     /// Where the file was read from (set by [`Config::load`]).
     #[serde(skip)]
     pub path: Option<PathBuf>,
@@ -153,6 +158,27 @@ pub struct MigrationsConfig {
     pub lock_timeout_ms: Option<u64>,
 }
 
+/// The names a result format may be given in `[shell] format` (as `--format` spells them).
+pub const RESULT_FORMATS: [&str; 7] = [
+    "table", "aligned", "csv", "tsv", "json", "jsonl", "markdown",
+];
+
+/// The `[shell]` table: defaults of the shell's result output and of the interactive shell.
+/// Command-line flags (`--format`, `--null`) override them.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ShellConfig {
+    /// Output format of results, one of [`RESULT_FORMATS`] (default `table`).
+    pub format: Option<String>,
+    /// How NULL is shown in table, CSV, TSV and markdown output (default: empty).
+    pub null: Option<String>,
+    /// Whether the REPL pages results taller than the screen (default true).
+    pub pager: Option<bool>,
+    /// Whether the REPL colours SQL and Rhai as they are typed (default true; `NO_COLOR`
+    /// turns colours off too).
+    pub highlight: Option<bool>,
+}
+
 /// Limits applied to Rhai scripts, so a runaway script cannot hang a cron job or exhaust the
 /// machine's memory or stack. Exceeding one is a script error naming the limit.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -247,6 +273,22 @@ impl Config {
                 message,
             }
         })?;
+        if let Some(format) = &config.shell.format {
+            if !RESULT_FORMATS.contains(&format.to_ascii_lowercase().as_str()) {
+                let header = text.find("[shell]").unwrap_or(0);
+                let offset = key_offset(text, header, "format").unwrap_or(header);
+                let (line, column) = line_col(text, offset);
+                return Err(Error::Config {
+                    path: path.to_path_buf(),
+                    line,
+                    column,
+                    message: format!(
+                        "key `shell.format`: `{format}` is not a result format (one of {})",
+                        RESULT_FORMATS.join(", ")
+                    ),
+                });
+            }
+        }
         for (name, c) in &config.connections {
             let problem = if c.url.is_none() && c.db_type.is_none() {
                 Some(format!("connection `{name}` needs `url` or `db_type`"))
@@ -544,6 +586,33 @@ mod tests {
             Path::new("my.toml"),
         )
         .unwrap();
+    }
+
+    #[test]
+    fn shell_table_is_read_and_checked() {
+        let c = Config::parse(
+            "[shell]\nformat = \"csv\"\nnull = \"(null)\"\npager = false\nhighlight = false\n",
+            Path::new("my.toml"),
+        )
+        .unwrap();
+        assert_eq!(
+            c.shell,
+            ShellConfig {
+                format: Some("csv".into()),
+                null: Some("(null)".into()),
+                pager: Some(false),
+                highlight: Some(false),
+            }
+        );
+        assert_eq!(
+            err("[shell]\npager = true\nformat = \"xml\"\n"),
+            "my.toml:3:1: key `shell.format`: `xml` is not a result format (one of table, aligned, csv, tsv, json, jsonl, markdown)"
+        );
+        let e = err("[shell]\ncolour = true\n");
+        assert!(
+            e.starts_with("my.toml:2:1: ") && e.contains("colour"),
+            "{e}"
+        );
     }
 
     #[test]

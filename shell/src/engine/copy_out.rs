@@ -3,6 +3,7 @@
 //!
 //! Formats: `csv` (default; RFC 4180, header line), `text` (PostgreSQL COPY text format: tab
 //! separated, `\N` for NULL, backslash escapes; no header), `jsonl` (one JSON object per line).
+//! The shell's `\copy … TO` writes through here too.
 
 use super::conn::Db;
 use super::package::function;
@@ -20,22 +21,45 @@ const EXPORT_BATCH_ROWS: u32 = 5000;
 /// Bytes gathered before a write.
 const FLUSH_BYTES: usize = 64 * 1024;
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Format {
+/// The file formats of an export.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 4180 CSV with a header line.
     Csv,
+    /// PostgreSQL COPY text format.
     Text,
+    /// One JSON object per line.
     JsonLines,
 }
 
-struct Options {
-    format: Format,
-    header: bool,
+/// How an export is written.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The file format.
+    pub format: Format,
+    /// A header line of column names (CSV only).
+    pub header: bool,
+    /// How NULL is written: by default nothing in CSV (an empty string is then written `""`,
+    /// so the two stay apart, as psql writes them) and `\N` in text format.
+    pub null: Option<String>,
+}
+
+impl Options {
+    /// The NULL string of the format.
+    fn null(&self) -> &str {
+        match (&self.null, self.format) {
+            (Some(n), _) => n,
+            (None, Format::Text) => "\\N",
+            (None, _) => "",
+        }
+    }
 }
 
 fn options(map: &Map) -> RhaiResult<Options> {
     let mut o = Options {
         format: Format::Csv,
         header: true,
+        null: None,
     };
     for (k, v) in map {
         match k.as_str() {
@@ -56,9 +80,10 @@ fn options(map: &Map) -> RhaiResult<Options> {
                     .as_bool()
                     .map_err(|_| runtime("copy_out(): `header` must be true or false"))?
             }
+            "null" => o.null = Some(v.to_string()),
             other => {
                 return Err(runtime(format!(
-                    "copy_out(): unknown option `{other}` (known: format, header)"
+                    "copy_out(): unknown option `{other}` (known: format, header, null)"
                 )))
             }
         }
@@ -92,9 +117,9 @@ fn push_value(out: &mut String, v: &Value) {
 }
 
 /// Appends one value in COPY text format.
-fn copy_text(out: &mut String, v: &Value) {
+fn copy_text(out: &mut String, v: &Value, null: &str) {
     if v.is_null() {
-        out.push_str("\\N");
+        out.push_str(null);
         return;
     }
     let start = out.len();
@@ -114,18 +139,32 @@ fn copy_text(out: &mut String, v: &Value) {
     }
 }
 
-fn csv_field(out: &mut String, v: &Value) {
+/// Appends one CSV field: NULL as the NULL string, and a value quoted when it holds a comma,
+/// quote or line break, or when it reads as the NULL string (an empty string by default).
+fn csv_field(out: &mut String, v: &Value, null: &str) {
     if v.is_null() {
+        csv_text(out, null, "");
         return;
     }
     let start = out.len();
     push_value(out, v);
-    if out[start..].contains([',', '"', '\n', '\r']) {
+    if out[start..].contains([',', '"', '\n', '\r']) || out[start..] == *null {
         let raw: String = out[start..].to_string();
         out.truncate(start);
         out.push('"');
         out.push_str(&raw.replace('"', "\"\""));
         out.push('"');
+    }
+}
+
+/// Appends `text`, quoted when it holds a comma, quote or line break or equals `null`.
+fn csv_text(out: &mut String, text: &str, null: &str) {
+    if text.contains([',', '"', '\n', '\r']) || (text == null && !text.is_empty()) {
+        out.push('"');
+        out.push_str(&text.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(text);
     }
 }
 
@@ -156,13 +195,14 @@ fn run_export(
         .map_err(|e| e.to_string())?;
     let names: Vec<String> = cols.iter().map(|c| c.name.to_string()).collect();
     let width = names.len().max(1);
+    let null = o.null();
     let mut line = String::with_capacity(FLUSH_BYTES + 4096);
     if o.header && o.format == Format::Csv {
         for (i, n) in names.iter().enumerate() {
             if i > 0 {
                 line.push(',');
             }
-            csv_field(&mut line, &Value::Text(n.as_str().into()));
+            csv_text(&mut line, n, "");
         }
         line.push('\n');
     }
@@ -177,9 +217,9 @@ fn run_export(
                             line.push(if o.format == Format::Csv { ',' } else { '\t' });
                         }
                         if o.format == Format::Csv {
-                            csv_field(&mut line, v)
+                            csv_field(&mut line, v, null)
                         } else {
-                            copy_text(&mut line, v)
+                            copy_text(&mut line, v, null)
                         }
                     }
                 }
@@ -213,7 +253,9 @@ fn run_export(
     Ok(rows)
 }
 
-fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> RhaiResult<INT> {
+/// Writes the rows of `sql` to `path` (`-`: standard output) as `o` says; returns the number
+/// of rows written. The error names the file.
+pub fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> RhaiResult<INT> {
     // Lines are gathered in `run_export`'s own buffer and written in large chunks, so the
     // sink needs no second buffer.
     let mut sink: Box<dyn Write> = if path == "-" {
@@ -252,4 +294,47 @@ pub fn register(module: &mut Module) {
             copy_out(db, sql, &params(&args)?, path, &options(&o)?)
         },
     );
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn csv(values: &[Value], null: &str) -> String {
+        let mut out = String::new();
+        for (i, v) in values.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            csv_field(&mut out, v, null);
+        }
+        out
+    }
+
+    #[test]
+    fn csv_keeps_null_and_the_empty_string_apart() {
+        let row = [
+            Value::Null,
+            Value::Text("".into()),
+            Value::Text("a,b".into()),
+            Value::Text("say \"hi\"".into()),
+            Value::Int(-7),
+        ];
+        assert_eq!(csv(&row, ""), ",\"\",\"a,b\",\"say \"\"hi\"\"\",-7");
+        let row = [
+            Value::Null,
+            Value::Text("NULL".into()),
+            Value::Text("".into()),
+        ];
+        assert_eq!(csv(&row, "NULL"), "NULL,\"NULL\",");
+    }
+
+    #[test]
+    fn text_format_escapes_and_writes_the_null_string() {
+        let mut out = String::new();
+        copy_text(&mut out, &Value::Text("a\tb\\c\nd".into()), "\\N");
+        out.push('|');
+        copy_text(&mut out, &Value::Null, "\\N");
+        assert_eq!(out, "a\\tb\\\\c\\nd|\\N");
+    }
 }

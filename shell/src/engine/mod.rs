@@ -3,7 +3,9 @@
 //! built over it (the REPL's, a script's, the one running `.rhai` migrations).
 
 pub mod conn;
+pub mod copy_in;
 pub mod copy_out;
+pub mod copy_read;
 pub mod manager;
 pub mod migrate;
 pub mod package;

@@ -1,10 +1,11 @@
 //! Backslash commands about connections and the catalog: `\\c`, `\\conninfo`, `\\dt`, `\\d`,
-//! `\\plugins`.
+//! `\\l`, `\\dn`, `\\dv`, `\\di`, `\\df`, `\\du`, `\\ds`, `\\plugins`.
 
 use super::{Next, Repl};
 use crate::engine::conn::{Db, Handle};
 use crate::output::{Format, Tabular};
-use myrmex_core::DatabaseConnection;
+use crate::sql_input::result_table;
+use myrmex_core::{CatalogKind, DatabaseConnection, ErrorKind};
 use rhai::Dynamic;
 use std::fmt::Write;
 
@@ -80,8 +81,110 @@ pub fn connect(repl: &mut Repl, arg: &str) -> Next {
     Next::Continue
 }
 
-/// `\\dt`: tables and views of the current connection.
-pub fn list_tables(repl: &mut Repl) -> Next {
+/// `\\l`, `\\dn`, `\\dv`, `\\di`, `\\df`, `\\du`, `\\ds`: the catalog objects of `kind` whose
+/// names match `pattern` (`*` and `?`; empty: all), as the driver lists them, printed like
+/// query results. A kind the engine does not have is one line saying so, not an error.
+pub fn list(repl: &mut Repl, command: &str, kind: CatalogKind, pattern: &str) -> Next {
+    let Some(db) = repl.current() else {
+        eprintln!("not connected (\\c NAME|URL)");
+        return Next::Continue;
+    };
+    match db.with(|c| Ok(c.catalog(kind, pattern))) {
+        Ok(Ok(rs)) => {
+            let table = result_table(&rs);
+            let text = repl.render_table(&table);
+            repl.emit(&text);
+        }
+        Ok(Err(e)) => match e
+            .plugin_error()
+            .filter(|p| p.kind == ErrorKind::UNSUPPORTED)
+        {
+            Some(p) => println!("{command}: {}", p.message),
+            None => eprintln!("error: {e}"),
+        },
+        Err(e) => eprintln!(
+            "error: {}",
+            e.to_string().trim_start_matches("Runtime error: ")
+        ),
+    }
+    Next::Continue
+}
+
+/// sqlite3's `.indexes [TABLE]`: the indexes (of TABLE only, when given: the rows whose
+/// `table` column names it).
+pub fn indexes_of(repl: &mut Repl, table: &str) -> Next {
+    if table.is_empty() {
+        return list(repl, ".indexes", CatalogKind::INDEXES, "");
+    }
+    let Some(db) = repl.current() else {
+        eprintln!("not connected (\\c NAME|URL)");
+        return Next::Continue;
+    };
+    let rs = match db.with(|c| Ok(c.catalog(CatalogKind::INDEXES, ""))) {
+        Ok(Ok(rs)) => rs,
+        Ok(Err(e)) => {
+            match e
+                .plugin_error()
+                .filter(|p| p.kind == ErrorKind::UNSUPPORTED)
+            {
+                Some(p) => println!(".indexes: {}", p.message),
+                None => eprintln!("error: {e}"),
+            }
+            return Next::Continue;
+        }
+        Err(e) => {
+            eprintln!(
+                "error: {}",
+                e.to_string().trim_start_matches("Runtime error: ")
+            );
+            return Next::Continue;
+        }
+    };
+    let mut t = result_table(&rs);
+    let Some(col) = t.columns.iter().position(|c| {
+        ["table", "table_name", "tbl_name"].contains(&c.to_ascii_lowercase().as_str())
+    }) else {
+        eprintln!(".indexes: the index list of this engine has no `table` column to filter on");
+        return Next::Continue;
+    };
+    let wanted = crate::engine::copy_in::unquote(table);
+    t.rows.retain(|r| {
+        let name = crate::output::cell(&r[col]);
+        name.eq_ignore_ascii_case(&wanted)
+            || name
+                .rsplit_once('.')
+                .is_some_and(|(_, n)| n.eq_ignore_ascii_case(&wanted))
+    });
+    let text = repl.render_table(&t);
+    repl.emit(&text);
+    Next::Continue
+}
+
+/// True when `name` matches `pattern`: `*` any text, `?` one character, letters in either
+/// case; a pattern holding a `.` is matched against `schema.name`.
+fn glob(pattern: &str, schema: &str, name: &str) -> bool {
+    fn matches(p: &[char], s: &[char]) -> bool {
+        match p.split_first() {
+            None => s.is_empty(),
+            Some(('*', rest)) => (0..=s.len()).any(|i| matches(rest, &s[i..])),
+            Some(('?', rest)) => !s.is_empty() && matches(rest, &s[1..]),
+            Some((c, rest)) => s
+                .split_first()
+                .is_some_and(|(d, tail)| c.eq_ignore_ascii_case(d) && matches(rest, tail)),
+        }
+    }
+    let subject = if pattern.contains('.') {
+        format!("{schema}.{name}")
+    } else {
+        name.to_string()
+    };
+    let p: Vec<char> = pattern.chars().collect();
+    let s: Vec<char> = subject.chars().collect();
+    matches(&p, &s)
+}
+
+/// `\\dt [PATTERN]`: tables and views of the current connection whose names match.
+pub fn list_tables(repl: &mut Repl, pattern: &str) -> Next {
     let Some(db) = repl.current() else {
         eprintln!("not connected (\\c NAME|URL)");
         return Next::Continue;
@@ -92,6 +195,7 @@ pub fn list_tables(repl: &mut Repl) -> Next {
                 columns: vec!["Schema".into(), "Name".into(), "Type".into()],
                 rows: tables
                     .iter()
+                    .filter(|t| pattern.is_empty() || glob(pattern, &t.schema, &t.name))
                     .map(|t| {
                         vec![
                             Dynamic::from(t.schema.to_string()),
@@ -101,7 +205,8 @@ pub fn list_tables(repl: &mut Repl) -> Next {
                     })
                     .collect(),
             };
-            repl.emit(&t.render(repl.format, false));
+            let text = repl.render_table(&t);
+            repl.emit(&text);
         }
         Err(e) => eprintln!(
             "error: {}",
@@ -114,7 +219,7 @@ pub fn list_tables(repl: &mut Repl) -> Next {
 /// `\\d TABLE`: columns, keys and indexes of a table; without a table, `\\dt`.
 pub fn describe(repl: &mut Repl, table: &str) -> Next {
     if table.is_empty() {
-        return list_tables(repl);
+        return list_tables(repl, "");
     }
     let Some(db) = repl.current() else {
         eprintln!("not connected (\\c NAME|URL)");
@@ -235,4 +340,19 @@ pub fn describe(repl: &mut Repl, table: &str) -> Next {
     }
     repl.emit(&out);
     Next::Continue
+}
+
+#[cfg(test)]
+mod tests {
+    use super::glob;
+
+    #[test]
+    fn patterns_match_like_psql() {
+        assert!(glob("app*", "public", "app_users"));
+        assert!(glob("APP*", "public", "app_users"));
+        assert!(!glob("app*", "public", "users_app"));
+        assert!(glob("t?", "main", "t1") && !glob("t?", "main", "t12"));
+        assert!(glob("public.*", "public", "x") && !glob("other.*", "public", "x"));
+        assert!(glob("*", "s", ""));
+    }
 }

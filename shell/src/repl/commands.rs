@@ -1,6 +1,7 @@
 //! The backslash commands: one table drives dispatch, `\?` and their completion.
 
-use super::{actions, catalog, settings, Next, Repl, Rl};
+use super::{actions, catalog, copy, settings, Next, Repl, Rl};
+use myrmex_core::CatalogKind;
 
 /// One backslash command.
 pub struct MetaCommand {
@@ -49,11 +50,67 @@ pub const COMMANDS: &[MetaCommand] = &[
         run: |r, _, _| catalog::conninfo(r),
     },
     MetaCommand {
-        names: &["\\dt", ".tables"],
-        usage: "\\dt",
-        help: "list tables and views",
+        names: &["\\l", "\\list", ".databases"],
+        usage: "\\l [PATTERN]",
+        help: "list databases (SQLite: the attached database files)",
         args: Args::None,
-        run: |r, _, _| catalog::list_tables(r),
+        run: |r, a, _| catalog::list(r, "\\l", CatalogKind::DATABASES, a),
+    },
+    MetaCommand {
+        names: &["\\dn"],
+        usage: "\\dn [PATTERN]",
+        help: "list schemas",
+        args: Args::None,
+        run: |r, a, _| catalog::list(r, "\\dn", CatalogKind::SCHEMAS, a),
+    },
+    MetaCommand {
+        names: &["\\dt", ".tables"],
+        usage: "\\dt [PATTERN]",
+        help: "list tables and views (PATTERN: names with * and ?, as app*)",
+        args: Args::Table,
+        run: |r, a, _| catalog::list_tables(r, a),
+    },
+    MetaCommand {
+        names: &["\\dv"],
+        usage: "\\dv [PATTERN]",
+        help: "list views",
+        args: Args::None,
+        run: |r, a, _| catalog::list(r, "\\dv", CatalogKind::VIEWS, a),
+    },
+    MetaCommand {
+        names: &["\\di"],
+        usage: "\\di [PATTERN]",
+        help: "list indexes",
+        args: Args::None,
+        run: |r, a, _| catalog::list(r, "\\di", CatalogKind::INDEXES, a),
+    },
+    MetaCommand {
+        names: &[".indexes", ".indices"],
+        usage: ".indexes [TABLE]",
+        help: "list indexes, of TABLE only when given",
+        args: Args::Table,
+        run: |r, a, _| catalog::indexes_of(r, a),
+    },
+    MetaCommand {
+        names: &["\\df"],
+        usage: "\\df [PATTERN]",
+        help: "list functions and procedures",
+        args: Args::None,
+        run: |r, a, _| catalog::list(r, "\\df", CatalogKind::FUNCTIONS, a),
+    },
+    MetaCommand {
+        names: &["\\du", "\\dg"],
+        usage: "\\du [PATTERN]",
+        help: "list roles and users",
+        args: Args::None,
+        run: |r, a, _| catalog::list(r, "\\du", CatalogKind::ROLES, a),
+    },
+    MetaCommand {
+        names: &["\\ds"],
+        usage: "\\ds [PATTERN]",
+        help: "list sequences",
+        args: Args::None,
+        run: |r, a, _| catalog::list(r, "\\ds", CatalogKind::SEQUENCES, a),
     },
     MetaCommand {
         names: &["\\d", ".schema"],
@@ -85,9 +142,9 @@ pub const COMMANDS: &[MetaCommand] = &[
     },
     MetaCommand {
         names: &["\\format", ".mode"],
-        usage: "\\format table|csv|json",
-        help: "set the output format of results",
-        args: Args::Words(&["table", "csv", "json"]),
+        usage: "\\format [FORMAT]",
+        help: "output format of results: table (aligned), csv, tsv, json, jsonl, markdown",
+        args: Args::Words(settings::FORMATS),
         run: |r, a, _| settings::format(r, a),
     },
     MetaCommand {
@@ -96,6 +153,13 @@ pub const COMMANDS: &[MetaCommand] = &[
         help: "page results taller than the screen ($PAGER, or less -SRXF)",
         args: Args::Words(ON_OFF),
         run: |r, a, _| settings::pager(r, a),
+    },
+    MetaCommand {
+        names: &["\\set"],
+        usage: "\\set [highlight on|off]",
+        help: "show the settings, or colour what is typed (highlight) or not",
+        args: Args::Words(&["highlight"]),
+        run: |r, a, _| settings::set(r, a),
     },
     MetaCommand {
         names: &["\\o", "\\out", ".output"],
@@ -110,6 +174,20 @@ pub const COMMANDS: &[MetaCommand] = &[
         help: "run a file (SQL in SQL mode, Rhai otherwise)",
         args: Args::File,
         run: actions::include,
+    },
+    MetaCommand {
+        names: &["\\copy"],
+        usage: "\\copy TABLE [(COLS)] FROM|TO 'FILE' [CSV] [HEADER]",
+        help: "copy a table (or TO: a (query)) to or from a file, as psql's \\copy",
+        args: Args::File,
+        run: |r, a, _| copy::copy(r, a),
+    },
+    MetaCommand {
+        names: &[".import"],
+        usage: ".import [--skip 1] FILE TABLE",
+        help: "load a CSV file into a table (\\copy TABLE FROM 'FILE' CSV)",
+        args: Args::File,
+        run: |r, a, _| copy::import(r, a),
     },
     MetaCommand {
         names: &["\\e", "\\edit"],
@@ -191,7 +269,7 @@ fn help() -> Next {
             .copied()
             .filter(|n| n.starts_with('.'))
             .collect();
-        if dots.is_empty() {
+        if dots.is_empty() || c.usage.starts_with('.') {
             println!("  {:width$}  {}", c.usage, c.help);
         } else {
             println!(
@@ -224,6 +302,7 @@ mod tests {
         assert!(find("\\conninfo").is_some());
         assert!(find("\\nope").is_none());
         assert!(is_command(".tables") && is_command(".schema t") && is_command("\\nope"));
+        assert!(is_command(".indexes t") && is_command(".import f.csv t"));
         assert!(!is_command(".5 + 1") && !is_command("db.tables()"));
     }
 }

@@ -1,13 +1,15 @@
-//! Completion for the REPL: commands, functions, keywords, tables and columns.
+//! The line editor's helper: completion of commands, functions, keywords, tables and
+//! columns, and colours for the line being typed.
 
-use super::columns;
 use super::commands::{self, Args};
+use super::{columns, highlight};
 use crate::engine::conn::Db;
 use rustyline::completion::{Completer, FilenameCompleter, Pair};
-use rustyline::highlight::Highlighter;
+use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
 use rustyline::validate::Validator;
 use rustyline::Helper;
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -38,6 +40,9 @@ pub struct Shared {
     pub columns: HashMap<String, Vec<String>>,
     /// Lines of the statement typed so far, before the line being edited.
     pub pending: String,
+    /// Colour the line being typed (on a terminal only: the editor asks for colours only
+    /// there).
+    pub colours: bool,
 }
 
 impl Shared {
@@ -207,7 +212,32 @@ impl Hinter for ReplHelper {
     type Hint = String;
 }
 
-impl Highlighter for ReplHelper {}
+impl Highlighter for ReplHelper {
+    fn highlight<'l>(&self, line: &'l str, _pos: usize) -> Cow<'l, str> {
+        let Ok(shared) = self.shared.try_borrow() else {
+            return Cow::Borrowed(line);
+        };
+        if !shared.colours || line.trim().is_empty() {
+            return Cow::Borrowed(line);
+        }
+        let trimmed = line.trim_start();
+        if shared.pending.is_empty() && commands::is_command(trimmed) {
+            let indent = &line[..line.len() - trimmed.len()];
+            return Cow::Owned(format!("{indent}{}", highlight::command(trimmed)));
+        }
+        Cow::Owned(if shared.sql_mode {
+            highlight::sql(&shared.pending, line)
+        } else {
+            highlight::rhai(&shared.pending, line)
+        })
+    }
+
+    /// Every edit may change the colours of the whole line (a quote opens a string to its
+    /// end), so the line is redrawn after each one while colours are on.
+    fn highlight_char(&self, _line: &str, _pos: usize, kind: CmdKind) -> bool {
+        kind != CmdKind::MoveCursor && self.shared.try_borrow().is_ok_and(|s| s.colours)
+    }
+}
 
 /// Every line is accepted as typed: the REPL loop gathers lines until a statement is
 /// complete, showing what is still open in the prompt.

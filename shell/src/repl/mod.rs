@@ -5,7 +5,9 @@ mod catalog;
 mod columns;
 mod commands;
 mod continuation;
+mod copy;
 mod helper;
+mod highlight;
 mod history;
 mod settings;
 mod sink;
@@ -13,7 +15,7 @@ mod sink;
 use crate::engine::conn::Db;
 use crate::engine::{self, Context};
 use crate::interrupt;
-use crate::output::{render_value, Format};
+use crate::output::{render_value, Format, Tabular};
 use crate::script;
 use continuation::Open;
 use helper::{ReplHelper, Shared};
@@ -120,8 +122,14 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
         .as_ref()
         .map(|c| c.connections.keys().cloned().collect())
         .unwrap_or_default();
+    let shell = ctx
+        .config
+        .as_ref()
+        .map(|c| c.shell.clone())
+        .unwrap_or_default();
     let shared = Rc::new(RefCell::new(Shared {
         connections,
+        colours: shell.highlight.unwrap_or(true) && !no_color(),
         ..Default::default()
     }));
     let helper = ReplHelper {
@@ -159,7 +167,7 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
         timing: false,
         sink: Sink {
             file: None,
-            pager: true,
+            pager: shell.pager.unwrap_or(true),
         },
         last_statement: None,
         last_db: None,
@@ -223,6 +231,11 @@ pub fn run(ctx: Rc<Context>, format: Format, db: Option<Db>) -> u8 {
     0
 }
 
+/// True when the `NO_COLOR` environment variable asks for no colours (set and not empty).
+fn no_color() -> bool {
+    std::env::var_os("NO_COLOR").is_some_and(|v| !v.is_empty())
+}
+
 /// Adds an entry to the history (scrubbed of secrets) and saves the file.
 fn remember(rl: &mut Rl, hist: &Option<PathBuf>, entry: &str) {
     if let Some(entry) = history::scrub(entry) {
@@ -277,17 +290,26 @@ impl Repl {
 
     /// Renders a value in the current format and expanded setting.
     fn render(&self, v: &Dynamic) -> Option<String> {
+        match Tabular::from_dynamic(v) {
+            Some(t) => Some(self.render_table(&t)),
+            None => render_value(v, self.format, self.expanded == Expanded::On),
+        }
+    }
+
+    /// Renders rows in the current format and expanded setting (`auto`: expanded when the
+    /// table is wider than the terminal).
+    fn render_table(&self, t: &Tabular) -> String {
         match self.expanded {
-            Expanded::On => render_value(v, self.format, true),
-            Expanded::Off => render_value(v, self.format, false),
+            Expanded::On => t.render(self.format, true),
+            Expanded::Off => t.render(self.format, false),
             Expanded::Auto => {
-                let text = render_value(v, self.format, false)?;
+                let text = t.render(self.format, false);
                 let too_wide =
                     sink::terminal_size().is_some_and(|(_, cols)| sink::widest_line(&text) > cols);
                 if self.format == Format::Table && too_wide {
-                    render_value(v, self.format, true)
+                    t.render(self.format, true)
                 } else {
-                    Some(text)
+                    text
                 }
             }
         }
@@ -371,8 +393,9 @@ impl Repl {
             }
             let keyword = myrmex_core::sql::first_keyword(&stmt);
             let result = if myrmex_core::sql::returns_rows(&stmt) {
-                db.query_rows(&stmt, &[])
-                    .map(|rows| self.render(&rows).unwrap_or_default())
+                // Straight from the result set, so json columns and arrays stay JSON.
+                db.with(|c| c.execute_query(&stmt, &[]))
+                    .map(|rs| self.render_table(&crate::sql_input::result_table(&rs)))
             } else {
                 db.with(|c| c.execute(&stmt, &[])).map(|r| {
                     if matches!(

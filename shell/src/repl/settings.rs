@@ -70,32 +70,76 @@ pub fn pager(repl: &mut Repl, arg: &str) -> Next {
     Next::Continue
 }
 
-/// `\format table|csv|json`.
+/// The formats `\format` takes, as `--format` and `[shell] format` spell them.
+pub const FORMATS: &[&str] = &[
+    "table", "aligned", "csv", "tsv", "json", "jsonl", "markdown",
+];
+
+/// `\format [FORMAT]`: any result format of `--format`; no argument shows the current one.
 pub fn format(repl: &mut Repl, arg: &str) -> Next {
-    let format = match arg.to_ascii_lowercase().as_str() {
-        "table" | "aligned" => Format::Table,
-        "csv" => Format::Csv,
-        "json" => Format::Json,
-        "" => {
-            println!("Output format is {}.", name(repl.format));
-            return Next::Continue;
+    if arg.is_empty() {
+        println!("Output format is {}.", name(repl.format));
+        return Next::Continue;
+    }
+    match Format::from_name(arg).filter(|f| f.is_tabular()) {
+        Some(format) => {
+            repl.format = format;
+            println!("Output format is {}.", name(format));
         }
-        other => {
-            eprintln!("\\format: unknown format \"{other}\"; use table, csv or json");
-            return Next::Continue;
-        }
-    };
-    repl.format = format;
-    println!("Output format is {}.", name(format));
+        None => eprintln!(
+            "\\format: unknown format \"{arg}\"; use {}",
+            FORMATS.join(", ")
+        ),
+    }
     Next::Continue
 }
 
+/// The name of a result format as `--format` spells it.
 fn name(f: Format) -> &'static str {
     match f {
         Format::Csv => "csv",
+        Format::Tsv => "tsv",
         Format::Json => "json",
+        Format::Jsonl => "jsonl",
+        Format::Markdown => "markdown",
         _ => "table",
     }
+}
+
+/// `\set`: without an argument, every setting and its value; `\set highlight on|off`
+/// colours the line being typed or not.
+pub fn set(repl: &mut Repl, arg: &str) -> Next {
+    let (key, value) = arg
+        .split_once(char::is_whitespace)
+        .map_or((arg, ""), |(k, v)| (k, v.trim()));
+    match key.to_ascii_lowercase().as_str() {
+        "" => {
+            let colours = repl.shared.borrow().colours;
+            println!("highlight = {}", on_off(colours));
+            println!("format = {}", name(repl.format));
+            println!(
+                "expanded = {}",
+                match repl.expanded {
+                    Expanded::On => "on",
+                    Expanded::Off => "off",
+                    Expanded::Auto => "auto",
+                }
+            );
+            println!("timing = {}", on_off(repl.timing));
+            println!("pager = {}", on_off(repl.sink.pager));
+        }
+        "highlight" => {
+            let current = repl.shared.borrow().colours;
+            if let Some(on) = switch("\\set highlight", value, current) {
+                repl.shared.borrow_mut().colours = on;
+                println!("Highlighting is {}.", on_off(on));
+            }
+        }
+        other => eprintln!(
+            "\\set: unknown setting \"{other}\" (known: highlight; see also \\format, \\x, \\timing, \\pager)"
+        ),
+    }
+    Next::Continue
 }
 
 /// `\o [FILE]`: results to FILE (created or truncated), or back to the screen.
