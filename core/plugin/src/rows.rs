@@ -108,3 +108,20 @@ pub fn result(columns: &[&str], rows: Vec<Vec<Value>>) -> myrmex_abi::QueryStart
         first: batch.finish(true),
     }
 }
+
+/// The column names and rows of a whole first batch (a catalog listing, a point query), for
+/// tests and for code that reads back what it made.
+///
+/// ```
+/// use myrmex_plugin::{rows::{result, table}, Value};
+/// let (names, rows) = table(&result(&["n"], vec![vec![Value::Int(1)]])).unwrap();
+/// assert_eq!((names, rows), (vec!["n".to_string()], vec![vec![Value::Int(1)]]));
+/// ```
+pub fn table(
+    start: &myrmex_abi::QueryStart,
+) -> Result<(Vec<String>, Vec<Vec<Value>>), PluginError> {
+    let names: Vec<String> = start.columns.iter().map(|c| c.name.to_string()).collect();
+    let mut rows = Vec::new();
+    push_rows(&mut rows, &start.first, names.len())?;
+    Ok((names, rows))
+}

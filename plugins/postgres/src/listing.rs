@@ -193,15 +193,8 @@ mod tests {
 
     /// The result's column names and rows.
     fn table(r: &QueryStart) -> (Vec<String>, Vec<Vec<Value>>) {
-        let names: Vec<String> = r.columns.iter().map(|c| c.name.to_string()).collect();
         assert!(r.first.done, "every row comes in the first batch");
-        let rows = r
-            .first
-            .values
-            .chunks(names.len())
-            .map(|row| row.iter().map(|v| v.as_enum().unwrap().clone()).collect())
-            .collect();
-        (names, rows)
+        myrmex_plugin::rows::table(r).expect("values of this contract's types")
     }
 
     /// The rows of `kind` matching `pattern` whose `name` column is `name`.

@@ -262,15 +262,8 @@ mod tests {
         let r: QueryStart = c
             .catalog(kind, pattern)
             .unwrap_or_else(|e| panic!("{kind:?}: {e}"));
-        let names: Vec<String> = r.columns.iter().map(|c| c.name.to_string()).collect();
         assert!(r.first.done, "every row comes in the first batch");
-        let rows = r
-            .first
-            .values
-            .chunks(names.len())
-            .map(|row| row.iter().map(|v| v.as_enum().unwrap().clone()).collect())
-            .collect();
-        (names, rows)
+        myrmex_plugin::rows::table(&r).expect("values of this contract's types")
     }
 
     #[test]
