@@ -314,3 +314,95 @@ fn the_frozen_contract_2_0_plugin_loads_and_routes() {
     );
     assert!(out.contains("cannot route a text key"), "{out}");
 }
+
+/// Copies the frozen 2.0 fixture, makes its contract a *later* minor than this host's (3 more
+/// minors, with a method appended to `Connection`, as a later contract would), builds it, and
+/// returns the directory of its library.
+fn future_minor_plugin() -> PathBuf {
+    let src = workspace_root().join("tests/fixtures/compat-2.0");
+    let base = profile_dir()
+        .parent()
+        .expect("target dir")
+        .join("fixtures-future");
+    let copy = base.join("src");
+    let _ = std::fs::remove_dir_all(&copy);
+    copy_tree(&src, &copy);
+    let minor = myrmex_abi::CONTRACT_MINOR + 3;
+    let abi_toml = copy.join("abi/Cargo.toml");
+    let text = std::fs::read_to_string(&abi_toml).unwrap();
+    assert!(text.contains("version = \"2.0.0\""), "{text}");
+    std::fs::write(
+        &abi_toml,
+        text.replace("version = \"2.0.0\"", &format!("version = \"2.{minor}.0\"")),
+    )
+    .unwrap();
+    let driver_rs = copy.join("abi/src/driver.rs");
+    let text = std::fs::read_to_string(&driver_rs).unwrap();
+    let close = "    fn close(&mut self) -> RResult<(), PluginError>;\n}";
+    assert!(
+        text.contains(close),
+        "the frozen Connection trait ends with close()"
+    );
+    std::fs::write(
+        &driver_rs,
+        text.replacen(
+            close,
+            "    fn close(&mut self) -> RResult<(), PluginError>;\n\n    /// A method of a later contract.\n    fn later(&mut self) -> RResult<(), PluginError> {\n        RResult::ROk(())\n    }\n}",
+            1,
+        ),
+    )
+    .unwrap();
+    let _ = std::fs::remove_file(copy.join("Cargo.lock"));
+    std::fs::copy(src.join("Cargo.lock"), copy.join("Cargo.lock")).unwrap();
+    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+        .args(["build", "--quiet", "--offline", "--manifest-path"])
+        .arg(copy.join("Cargo.toml"))
+        .arg("--target-dir")
+        .arg(base.join("target"))
+        .status()
+        .expect("run cargo build for the later-minor plugin");
+    assert!(
+        status.success(),
+        "cargo build of the later-minor copy failed"
+    );
+    base.join("target/debug")
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_tree(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+#[test]
+fn a_plugin_built_for_a_later_minor_is_refused_in_one_line() {
+    let dir = plugin_dir("c2-future", &future_minor_plugin(), &["compat_shard"]);
+    let out = run(myrmex()
+        .arg("--plugin-dir")
+        .arg(&dir)
+        .args(["plugins", "--format", "json"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    let refused = lines_with(&out.stderr, &plugin_file("compat_shard"));
+    assert_eq!(refused.len(), 1, "{}", out.stderr);
+    assert!(
+        refused[0].contains(&format!(
+            "rebuild the plugin against myrmex-abi 2.{} or earlier, or upgrade myrmex",
+            myrmex_abi::CONTRACT_MINOR
+        )) && refused[0].contains(&format!("2.{}.0", myrmex_abi::CONTRACT_MINOR + 3)),
+        "{}",
+        out.stderr
+    );
+    // The bundled drivers still load and work.
+    let out = run(myrmex().arg("--plugin-dir").arg(&dir).args([
+        "-e",
+        "connect(\"sqlite::memory:\").query_value(\"SELECT 7\")",
+    ]));
+    assert_eq!((out.code, out.stdout.trim()), (0, "7"), "{}", out.stderr);
+}
