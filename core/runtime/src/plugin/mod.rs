@@ -477,6 +477,7 @@ impl Registry {
             })
     }
 
+    /// Names of every loaded capability of `kind`, in load order.
     pub fn names_of(&self, kind: CapabilityKind) -> Vec<String> {
         self.plugins
             .iter()
