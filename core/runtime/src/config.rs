@@ -374,8 +374,17 @@ impl Config {
     }
 
     /// Builds the connection named `name` (not yet connected), reading its secret from the
-    /// environment.
+    /// environment; a URL is parsed by the process-wide registry's driver.
     pub fn connection(&self, name: &str) -> Result<DatabaseConnection> {
+        self.connection_with(name, &crate::plugin::Registry::global())
+    }
+
+    /// As [`Config::connection`], with the drivers of `registry` parsing the URL.
+    pub fn connection_with(
+        &self,
+        name: &str,
+        registry: &crate::plugin::Registry,
+    ) -> Result<DatabaseConnection> {
         let c = self
             .connections
             .get(name)
@@ -398,7 +407,6 @@ impl Config {
             .map(Path::to_path_buf);
         let mut params = match &c.url {
             Some(url) => {
-                let registry = crate::plugin::Registry::global();
                 let options =
                     registry.parse_url(url, base_dir.as_deref().unwrap_or(Path::new("")))?;
                 crate::ConnectParams::from_options(&options)

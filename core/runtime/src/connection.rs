@@ -35,7 +35,7 @@ struct Live {
     /// The dialect, asked once per session.
     dialect: Option<DialectInfo>,
     /// Parameters as they cross the contract, reused from statement to statement.
-    params: Vec<ValueNE>,
+    param_buf: Vec<ValueNE>,
     cancel: Option<CancelToken>,
     poisoned: bool,
     broken: bool,
@@ -148,13 +148,13 @@ impl DatabaseConnection {
         let options = self.params.to_options();
         let driver = match &self.live {
             Some(live) => Some(live._driver.clone()),
-            None => {
-                let registry = Registry::global();
+            // Showing a connection never loads plugins: the registry already in use, if any.
+            None => Registry::loaded_global().and_then(|registry| {
                 registry
                     .has_scheme(&self.params.db_type)
                     .then(|| registry.driver(&self.params.db_type).ok())
                     .flatten()
-            }
+            }),
         };
         match driver {
             Some(d) => d.driver.display_url(&options).into(),
@@ -210,7 +210,7 @@ impl DatabaseConnection {
             conn,
             cursor: None,
             dialect: None,
-            params: Vec::new(),
+            param_buf: Vec::new(),
             cancel,
             poisoned: false,
             broken: false,
@@ -301,13 +301,13 @@ impl DatabaseConnection {
         let mut buf = self
             .live
             .as_mut()
-            .map(|l| std::mem::take(&mut l.params))
+            .map(|l| std::mem::take(&mut l.param_buf))
             .unwrap_or_default();
         buf.extend(params.iter().cloned().map(ValueNE::from));
         let out = f(self, &buf);
         buf.clear();
         if let Some(live) = self.live.as_mut() {
-            live.params = buf;
+            live.param_buf = buf;
         }
         out
     }

@@ -186,9 +186,9 @@ impl DatabaseManager {
 
     /// A manager holding every connection of `config`.
     pub fn from_config(config: &Config, registry: Arc<Registry>) -> Result<Self> {
-        let mut m = Self::with_registry(registry);
+        let mut m = Self::with_registry(registry.clone());
         for (name, c) in &config.connections {
-            m.add_with_pool(config.connection(name)?, c.pool);
+            m.add_with_pool(config.connection_with(name, &registry)?, c.pool);
         }
         Ok(m)
     }

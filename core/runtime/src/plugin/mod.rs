@@ -376,6 +376,11 @@ impl Registry {
         GLOBAL.set(registry).is_ok()
     }
 
+    /// The process-wide registry if it was loaded or set already; never loads plugins.
+    pub fn loaded_global() -> Option<Arc<Registry>> {
+        GLOBAL.get().cloned()
+    }
+
     /// The directories that were searched.
     pub fn search_path(&self) -> &SearchPath {
         &self.search
