@@ -42,6 +42,12 @@ pub struct Load {
 /// Why a load failed; nothing of the file is left in the table.
 #[derive(Debug, thiserror::Error)]
 pub enum LoadError {
+    /// The driver's dialect marks parameters in a way this loader cannot write.
+    #[error("the driver marks parameters as `{style}`, which \\copy cannot write yet")]
+    Placeholders {
+        /// The style, as the contract names it.
+        style: String,
+    },
     /// The file could not be opened or read.
     #[error("cannot read {}: {source}", path.display())]
     Read {
@@ -114,7 +120,15 @@ pub fn load(conn: &mut DatabaseConnection, spec: &Load) -> Result<u64, LoadError
             columns.join(", ")
         ),
         names: columns.iter().map(|c| unquote(c)).collect(),
-        dollar: dialect.placeholders == PlaceholderStyle::DOLLAR,
+        dollar: match dialect.placeholders {
+            PlaceholderStyle::DOLLAR => true,
+            PlaceholderStyle::QUESTION => false,
+            other => {
+                return Err(LoadError::Placeholders {
+                    style: format!("{other:?}"),
+                })
+            }
+        },
     };
     if conn.in_transaction() {
         conn.savepoint(LOAD_SAVEPOINT)?;

@@ -82,17 +82,43 @@ impl<R: BufRead> Records<R> {
         }
     }
 
+    /// Appends the next line to `buf` and counts it; 0 at the end of the file. A line that is
+    /// not UTF-8 is an error naming it (a file in another encoding is not half loaded), and a
+    /// byte-order mark opening the file is dropped (spreadsheets write one).
+    fn read_line(&mut self, buf: &mut String) -> Result<usize, ReadError> {
+        let mut bytes = Vec::new();
+        let n = self.input.read_until(b'\n', &mut bytes)?;
+        if n == 0 {
+            return Ok(0);
+        }
+        self.line += 1;
+        let text = String::from_utf8(bytes).map_err(|e| ReadError::Malformed {
+            line: self.line,
+            column: 1,
+            message: format!(
+                "the line is not valid UTF-8 (byte {}); convert the file to UTF-8 first",
+                e.utf8_error().valid_up_to() + 1
+            ),
+        })?;
+        let text = if self.line == 1 {
+            text.strip_prefix('\u{feff}').unwrap_or(&text).to_string()
+        } else {
+            text
+        };
+        buf.push_str(&text);
+        Ok(n)
+    }
+
     /// The next record, or `None` at the end of the file (or at a `\.` line in text format).
     pub fn next_record(&mut self) -> Result<Option<Record>, ReadError> {
         if self.done {
             return Ok(None);
         }
         let mut buf = String::new();
-        if self.input.read_line(&mut buf)? == 0 {
+        if self.read_line(&mut buf)? == 0 {
             self.done = true;
             return Ok(None);
         }
-        self.line += 1;
         let start = self.line;
         match self.syntax {
             Syntax::Csv => self.csv_record(buf, start).map(Some),
@@ -126,14 +152,13 @@ impl<R: BufRead> Records<R> {
             let Some(c) = buf[i..].chars().next() else {
                 if state == State::Quoted {
                     // The quoted field goes on past the line break: read the next line.
-                    if self.input.read_line(&mut buf)? == 0 {
+                    if self.read_line(&mut buf)? == 0 {
                         return Err(ReadError::Malformed {
                             line: start,
                             column: fields.len() + 1,
                             message: "unterminated quoted field at the end of the file".into(),
                         });
                     }
-                    self.line += 1;
                     continue;
                 }
                 // The last line of a file without a final line break.
@@ -296,6 +321,17 @@ mod tests {
             .iter()
             .map(|f| (!f.null).then_some(f.text.as_str()))
             .collect()
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_dropped_and_other_encodings_are_named() {
+        let recs = read(Syntax::Csv, "\u{feff}id,t\n1,x\n");
+        assert_eq!(texts(&recs[0]), [Some("id"), Some("t")]);
+        let latin1: &[u8] = b"1,ok\n2,caf\xe9\n";
+        let mut r = Records::new(latin1, Syntax::Csv, None);
+        assert!(r.next_record().unwrap().is_some());
+        let e = r.next_record().unwrap_err().to_string();
+        assert!(e.contains("line 2") && e.contains("not valid UTF-8"), "{e}");
     }
 
     #[test]
