@@ -46,6 +46,7 @@ mod driver;
 mod guard;
 mod params;
 pub mod rows;
+pub mod scratch;
 pub mod sql;
 pub mod tree;
 pub mod url;

@@ -291,8 +291,9 @@ impl MysqlConnection {
         let conn: &'static mut Conn = unsafe { &mut *conn };
         let result = conn.exec_iter(&stmt, p).map_err(map)?;
         // The server re-prepares after schema changes made elsewhere; trust the result's
-        // own columns when their count differs from the statement's.
-        let meta = if result.columns().as_ref().len() == cached.kinds.len() {
+        // own columns when they differ from the statement's (a changed type, not only a
+        // changed count, changes how values are read).
+        let meta = if cached.matches(result.columns().as_ref()) {
             cached
         } else {
             self.meta(result.columns().as_ref())

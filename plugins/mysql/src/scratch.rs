@@ -1,9 +1,8 @@
 //! Scratch databases: an empty database on the same server (`myrmex_verify_<unique>`), where
 //! migrations are tried out, dropped afterwards.
 
+use myrmex_plugin::scratch::{is_generated_suffix, unique_suffix};
 use myrmex_plugin::{ConnectOptions, PluginError};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 /// What every scratch database's name starts with; only such databases are dropped.
 pub const PREFIX: &str = "myrmex_verify_";
@@ -11,22 +10,16 @@ pub const PREFIX: &str = "myrmex_verify_";
 /// A name no other scratch database of this server has: the process, the clock and a
 /// counter for several made in the same instant.
 pub fn new_name() -> String {
-    static MADE: AtomicU32 = AtomicU32::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let n = MADE.fetch_add(1, Ordering::Relaxed);
-    format!("{PREFIX}{}_{nanos}_{n}", std::process::id())
+    format!("{PREFIX}{}", unique_suffix('_'))
 }
 
 /// The database of scratch `options`; refuses any database not made as a scratch one, so a
 /// mistaken call cannot drop real data.
 pub fn name_of(options: &ConnectOptions) -> Result<&str, PluginError> {
     let name = options.database.as_str();
-    let generated = name.strip_prefix(PREFIX).is_some_and(|rest| {
-        !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit() || b == b'_')
-    });
+    let generated = name
+        .strip_prefix(PREFIX)
+        .is_some_and(|rest| is_generated_suffix(rest, '_'));
     if generated {
         Ok(name)
     } else {

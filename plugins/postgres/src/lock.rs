@@ -47,7 +47,10 @@ impl PgConnection {
         let holder = if acquired {
             String::new()
         } else {
-            self.holder(k2)?
+            // Who holds it is for the message only: a failed lookup must not turn "taken" into
+            // an error.
+            self.holder(k2)
+                .unwrap_or_else(|e| format!("another session (could not tell which: {e})"))
         };
         Ok(LockAttempt {
             acquired,

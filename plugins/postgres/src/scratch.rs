@@ -2,26 +2,13 @@
 //! parameters, dropped when its work is done (`migrate verify` runs there).
 
 use crate::conn::PgConnection;
+use myrmex_plugin::scratch::{is_generated_suffix, unique_suffix};
 use myrmex_plugin::{sql, ConnectOptions, Connection, PluginError};
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
-
-/// Tells apart the scratch databases one process makes within the same nanosecond.
-static COUNTER: AtomicU32 = AtomicU32::new(0);
-
-fn unique_suffix() -> String {
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.subsec_nanos())
-        .unwrap_or(0);
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    format!("{}_{nanos}_{n}", std::process::id())
-}
 
 impl PgConnection {
     /// Creates `<scratch_prefix><pid>_<nanos>_<n>` and returns how to reach it.
     pub(crate) fn new_scratch(&mut self) -> Result<ConnectOptions, PluginError> {
-        let name = format!("{}{}", self.settings.scratch_prefix, unique_suffix());
+        let name = format!("{}{}", self.settings.scratch_prefix, unique_suffix('_'));
         self.execute_batch(&format!("CREATE DATABASE {}", sql::quote_ident(&name, '"')))?;
         let mut options = self.options.clone();
         options.database = name.into();
@@ -34,9 +21,9 @@ impl PgConnection {
     pub(crate) fn remove_scratch(&mut self, scratch: &ConnectOptions) -> Result<(), PluginError> {
         let name = scratch.database.as_str();
         let suffix = name.strip_prefix(self.settings.scratch_prefix.as_str());
-        if suffix.is_none_or(str::is_empty) {
+        if !suffix.is_some_and(|s| is_generated_suffix(s, '_')) {
             return Err(PluginError::invalid(format!(
-                "`{name}` is not a scratch database (its name does not start with `{}`): not dropped",
+                "`{name}` is not a scratch database (not `{}<pid>_<nanos>_<n>` as made here): not dropped",
                 self.settings.scratch_prefix
             )));
         }

@@ -268,11 +268,16 @@ impl Cursor {
             if !self.checked {
                 self.checked = true;
                 // The first step is where SQLite re-prepares after a schema change.
-                // SAFETY: shared access to the entry while `rows` holds a shared borrow of
-                // its statement; the entry outlives the cursor.
-                let entry = unsafe { &mut *self.entry };
-                if entry.stmt.get_status(StatementStatus::RePrepare) != entry.meta.reprepares {
-                    entry.meta = Meta::of(&entry.stmt);
+                // SAFETY: the entry outlives the cursor. `rows` holds a shared borrow of the
+                // statement, so the statement is only read here, through a shared reference;
+                // the metadata, another field, is written through a raw pointer to that field
+                // alone, never through a `&mut` to the whole entry.
+                unsafe {
+                    let stmt = &(*self.entry).stmt;
+                    if stmt.get_status(StatementStatus::RePrepare) != (*self.entry).meta.reprepares
+                    {
+                        drop(std::ptr::addr_of_mut!((*self.entry).meta).replace(Meta::of(stmt)));
+                    }
                 }
             }
             let Some(row) = row else { return Ok(true) };

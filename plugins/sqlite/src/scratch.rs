@@ -9,8 +9,6 @@ use crate::error::io;
 use myrmex_plugin::{ConnectOptions, PluginError};
 use std::fs::OpenOptions;
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{SystemTime, UNIX_EPOCH};
 
 const PREFIX: &str = "myrmex-scratch-";
 const SUFFIX: &str = ".db";
@@ -21,14 +19,9 @@ const COMPANIONS: [&str; 5] = ["", "-wal", "-shm", "-journal", ".myrmex-lock"];
 /// Creates an empty scratch database and returns `template` pointing at it, always
 /// read-write (`mode` is left out; the other options are kept).
 pub fn create(template: &ConnectOptions) -> Result<ConnectOptions, PluginError> {
-    static COUNTER: AtomicU64 = AtomicU64::new(0);
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
     let path = std::env::temp_dir().join(format!(
-        "{PREFIX}{}-{nanos}-{n}{SUFFIX}",
-        std::process::id()
+        "{PREFIX}{}{SUFFIX}",
+        myrmex_plugin::scratch::unique_suffix('-')
     ));
     // `create_new` fails on anything already there, a planted link included; SQLite reads
     // an empty file as an empty database.
@@ -75,7 +68,8 @@ fn is_scratch(path: &Path) -> bool {
     let named = path
         .file_name()
         .and_then(|n| n.to_str())
-        .is_some_and(|n| n.starts_with(PREFIX) && n.ends_with(SUFFIX));
+        .and_then(|n| n.strip_prefix(PREFIX)?.strip_suffix(SUFFIX))
+        .is_some_and(|middle| myrmex_plugin::scratch::is_generated_suffix(middle, '-'));
     named && path.parent() == Some(std::env::temp_dir().as_path())
 }
 
