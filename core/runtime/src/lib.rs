@@ -23,6 +23,7 @@
 //! The full Quick Start is `core/runtime/examples/quickstart.rs`, which the tests run against
 //! the real SQLite plugin.
 
+pub mod audit;
 pub mod config;
 mod connection;
 mod error;
