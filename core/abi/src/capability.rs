@@ -15,15 +15,18 @@ impl CapabilityKind {
     pub const DRIVER: Self = Self(1);
     /// A shard router ([`crate::ShardRouter`]).
     pub const SHARD: Self = Self(3);
+    /// An audit rule set ([`crate::AuditRuleSet`]), since contract 2.2.
+    pub const AUDIT: Self = Self(6);
 
     /// Every kind this contract defines.
-    pub const ALL: [Self; 2] = [Self::DRIVER, Self::SHARD];
+    pub const ALL: [Self; 3] = [Self::DRIVER, Self::SHARD, Self::AUDIT];
 
-    /// `driver`, `shard`, or `unknown`.
+    /// `driver`, `shard`, `audit`, or `unknown`.
     pub fn name(self) -> &'static str {
         match self {
             Self::DRIVER => "driver",
             Self::SHARD => "shard",
+            Self::AUDIT => "audit",
             _ => "unknown",
         }
     }

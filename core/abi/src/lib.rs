@@ -2,7 +2,7 @@
 //!
 //! Everything that crosses the boundary between the `myrmex` host and a dynamically loaded
 //! plugin is defined here, and nothing else: the [`Value`] and row types, [`PluginError`],
-//! the catalog records, the capability traits ([`Driver`], [`Connection`], [`ShardRouter`]),
+//! the catalog records, the capability traits ([`Driver`], [`Connection`], [`ShardRouter`], [`AuditRuleSet`]),
 //! the root module [`PluginMod`] and the contract version [`CONTRACT_VERSION`].
 //!
 //! Every type is `#[repr(C)]` and derives [`abi_stable::StableAbi`], so the host checks the
@@ -26,6 +26,8 @@
 //!
 //! Contract 2.1 did the first: it appended [`Connection::catalog`] after `close`, with a
 //! default that answers "unsupported", and the plugin frozen at 2.0 in the tests keeps loading.
+//! Contract 2.2 did the second: the `audit` kind ([`AuditRuleSet`]) and its opener
+//! `open_audit` after `open_shard`.
 //!
 //! Anything else (a field added to, removed from or reordered in a record, a changed
 //! signature) is a new major contract: the crate's major version, which is
@@ -38,6 +40,7 @@ pub use abi_stable::std_types::{
     RArc, RBox, ROption, RResult, RSlice, RStr, RString, RVec, Tuple2,
 };
 
+mod audit;
 mod capability;
 mod connect;
 mod dialect;
@@ -50,6 +53,10 @@ mod shard;
 mod tree;
 mod value;
 
+pub use audit::{
+    AuditContext, AuditFinding, AuditLogRequest, AuditRecord, AuditRule, AuditRuleSet,
+    AuditRuleSetBox, AuditRuleSet_TO, AuditStatement, AuditTarget, Severity, SourceLocation,
+};
 pub use capability::CapabilityKind;
 pub use connect::ConnectOptions;
 pub use dialect::{DialectInfo, PlaceholderStyle};
@@ -96,7 +103,7 @@ mod tests {
     #[test]
     fn contract_version_is_the_crate_major() {
         assert_eq!(super::CONTRACT_VERSION, 2);
-        assert_eq!(super::CONTRACT_MINOR, 1);
+        assert_eq!(super::CONTRACT_MINOR, 2);
         assert_eq!(
             format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
             env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0

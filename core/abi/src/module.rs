@@ -1,6 +1,6 @@
 //! The root module every plugin exports.
 
-use crate::{CapabilityKind, DriverBox, PluginError, ShardRouterBox};
+use crate::{AuditRuleSetBox, CapabilityKind, DriverBox, PluginError, ShardRouterBox};
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{RResult, RSlice, RStr};
@@ -19,7 +19,8 @@ pub struct Capability {
     pub name: RStr<'static>,
     /// One line for `myrmex plugins`.
     pub description: RStr<'static>,
-    /// For a driver, the URL schemes it parses (`postgres`, `postgresql`); empty otherwise.
+    /// For a driver, the URL schemes it parses (`postgres`, `postgresql`); for an audit rule
+    /// set, the drivers whose connections it examines (`postgres`; empty: every driver's).
     pub schemes: RSlice<'static, RStr<'static>>,
 }
 
@@ -43,8 +44,8 @@ pub struct PluginInfo {
 /// host does not interpret them).
 ///
 /// A prefix type: a later minor contract appends the opener of a new capability kind after
-/// `open_shard`, and plugins built before it still load (the host sees the new field as
-/// absent).
+/// the last one, and plugins built before it still load (the host sees the new field as
+/// absent). Contract 2.2 appended `open_audit`.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = PluginModRef)))]
@@ -59,6 +60,10 @@ pub struct PluginMod {
     #[sabi(last_prefix_field)]
     pub open_shard: Option<
         extern "C" fn(name: RStr<'_>, config: RStr<'_>) -> RResult<ShardRouterBox, PluginError>,
+    >,
+    /// Opens an audit rule set by name (contract 2.2).
+    pub open_audit: Option<
+        extern "C" fn(name: RStr<'_>, config: RStr<'_>) -> RResult<AuditRuleSetBox, PluginError>,
     >,
 }
 

@@ -5,10 +5,12 @@
 //! on a state the panic may have broken. Authors never write a guard, so none can be missed.
 
 use crate::guard::guard;
-use crate::{tree, CancelHandle, Connection, Driver, Params, ShardRouter};
+use crate::audit::{self, AuditRuleSet, HostConnection};
+use crate::{tree, CancelHandle, Config, Connection, Driver, Params, ShardRouter};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
 use myrmex_abi::{
-    self as abi, CancelHandleBox, CancelHandle_TO, CatalogKind, ConnectOptions, ConnectionBox,
+    self as abi, AuditContext, AuditFinding, AuditLogRequest, AuditRecord, AuditRule,
+    AuditRuleSetBox, AuditRuleSet_TO, AuditStatement, CancelHandleBox, CancelHandle_TO, CatalogKind, ConnectOptions, ConnectionBox,
     Connection_TO, DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt,
     PluginError, QueryStart, RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest,
     ServerInfo, ShardRouterBox, ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
@@ -23,6 +25,11 @@ pub fn driver_box<D: Driver>(driver: D) -> DriverBox {
 /// Boxes a shard router for the contract.
 pub fn shard_box<S: ShardRouter>(router: S) -> ShardRouterBox {
     ShardRouter_TO::from_value(ShardAdapter(router), TD_Opaque)
+}
+
+/// Boxes an audit rule set for the contract.
+pub fn audit_box<A: AuditRuleSet>(rules: A) -> AuditRuleSetBox {
+    AuditRuleSet_TO::from_value(AuditAdapter(rules), TD_Opaque)
 }
 
 struct DriverAdapter<D>(D);
@@ -237,6 +244,79 @@ struct CancelAdapter(Box<dyn CancelHandle>);
 impl abi::CancelHandle for CancelAdapter {
     fn cancel(&self) -> RResult<(), PluginError> {
         guard(|| self.0.cancel())
+    }
+}
+
+struct AuditAdapter<A>(A);
+
+impl<A: AuditRuleSet> abi::AuditRuleSet for AuditAdapter<A> {
+    fn rules(&self) -> RVec<AuditRule> {
+        // A rule set whose list of rules panics has no rules to run; its checks will say so.
+        catch_unwind(AssertUnwindSafe(|| {
+            self.0.rules().iter().map(audit::rule_to_abi).collect()
+        }))
+        .unwrap_or_default()
+    }
+
+    fn check_connection(
+        &self,
+        conn: &mut ConnectionBox,
+        context: &AuditContext,
+    ) -> RResult<RVec<AuditFinding>, PluginError> {
+        guard(|| {
+            let context = audit::context_from_abi(context);
+            let found = self
+                .0
+                .check_connection(&mut HostConnection::new(conn), &context)?;
+            Ok(found.into_iter().map(audit::finding_to_abi).collect())
+        })
+    }
+
+    fn check_statements(
+        &self,
+        statements: RSlice<'_, AuditStatement>,
+        context: &AuditContext,
+        conn: abi::ROption<&mut ConnectionBox>,
+    ) -> RResult<RVec<AuditFinding>, PluginError> {
+        guard(|| {
+            let context = audit::context_from_abi(context);
+            let statements: Vec<audit::Statement> =
+                statements.iter().map(audit::statement_from_abi).collect();
+            let mut host = conn.into_option().map(HostConnection::new);
+            let found = self
+                .0
+                .check_statements(&statements, &context, host.as_mut())?;
+            Ok(found.into_iter().map(audit::finding_to_abi).collect())
+        })
+    }
+
+    fn configure_server_log(
+        &self,
+        conn: &mut ConnectionBox,
+        settings: RStr<'_>,
+    ) -> RResult<RVec<RString>, PluginError> {
+        guard(|| {
+            let ran = self.0.configure_server_log(
+                &mut HostConnection::new(conn),
+                Config::new("server log", settings.as_str()),
+            )?;
+            Ok(ran.into_iter().map(RString::from).collect())
+        })
+    }
+
+    fn server_log(
+        &self,
+        conn: &mut ConnectionBox,
+        request: &AuditLogRequest,
+    ) -> RResult<RVec<AuditRecord>, PluginError> {
+        guard(|| {
+            let records = self.0.server_log(
+                &mut HostConnection::new(conn),
+                request.since.as_str(),
+                request.limit,
+            )?;
+            Ok(records.into_iter().map(audit::record_to_abi).collect())
+        })
     }
 }
 

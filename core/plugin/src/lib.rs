@@ -1,7 +1,7 @@
 //! # myrmex-plugin — the plugin author kit
 //!
 //! Write a myrmex plugin in plain Rust: implement [`Driver`] and [`Connection`] (or
-//! [`ShardRouter`]) with `&str`, [`Params`] and `Result`, then declare the plugin with
+//! [`ShardRouter`], or [`audit::AuditRuleSet`]) with `&str`, [`Params`] and `Result`, then declare the plugin with
 //! [`plugin!`]. The kit implements the contract (`myrmex-abi`) for you, runs every entry
 //! point under a panic guard (a panic is an error, never an abort), and exports the
 //! library's root module and contract version.
@@ -38,6 +38,7 @@
 //! ([`tree`], [`schema`]).
 
 mod adapter;
+pub mod audit;
 pub mod blank;
 pub mod canonical;
 mod config;
@@ -51,7 +52,7 @@ pub mod sql;
 pub mod tree;
 pub mod url;
 
-pub use adapter::{driver_box, shard_box};
+pub use adapter::{audit_box, driver_box, shard_box};
 pub use config::Config;
 pub use driver::{CancelHandle, Connection, Driver, ShardRouter};
 pub use guard::{guard, guard_unit};
@@ -83,7 +84,10 @@ pub mod __private {
 ///
 /// * `driver "NAME" ("SCHEME", …): "DESCRIPTION" => OPEN,` where `OPEN` is a
 ///   `fn(Config) -> Result<impl Driver, PluginError>`, or
-/// * `shard "NAME": "DESCRIPTION" => OPEN,` where `OPEN` returns `impl ShardRouter`.
+/// * `shard "NAME": "DESCRIPTION" => OPEN,` where `OPEN` returns `impl ShardRouter`, or
+/// * `audit "NAME" ("DRIVER", …): "DESCRIPTION" => OPEN,` where `OPEN` returns
+///   `impl audit::AuditRuleSet`; the drivers listed are those whose connections it examines
+///   (none: every driver's).
 ///
 /// The plugin's name and version are its crate's. Describing the plugin runs none of its
 /// code (the description is static data), and every opener runs under the panic guard.
@@ -117,6 +121,26 @@ macro_rules! plugin {
                 Err($crate::PluginError::new(
                     $crate::ErrorKind::NOT_FOUND,
                     format!("{} has no driver named `{}`", env!("CARGO_PKG_NAME"), name),
+                ))
+            })
+        }
+
+        extern "C" fn __myrmex_open_audit(
+            name: $crate::__private::myrmex_abi::RStr<'_>,
+            config: $crate::__private::myrmex_abi::RStr<'_>,
+        ) -> $crate::__private::myrmex_abi::RResult<
+            $crate::__private::myrmex_abi::AuditRuleSetBox,
+            $crate::PluginError,
+        > {
+            $crate::guard(|| {
+                $( if name.as_str() == $name {
+                    if let Some(opened) = $crate::__open!(audit $kind, $open, $name, config) {
+                        return opened;
+                    }
+                } )+
+                Err($crate::PluginError::new(
+                    $crate::ErrorKind::NOT_FOUND,
+                    format!("{} has no audit rule set named `{}`", env!("CARGO_PKG_NAME"), name),
                 ))
             })
         }
@@ -155,6 +179,7 @@ macro_rules! plugin {
                 },
                 open_driver: Some(__myrmex_open_driver),
                 open_shard: Some(__myrmex_open_shard),
+                open_audit: Some(__myrmex_open_audit),
             }
             .leak_into_prefix()
         }
@@ -189,6 +214,9 @@ macro_rules! __kind {
     (shard) => {
         $crate::CapabilityKind::SHARD
     };
+    (audit) => {
+        $crate::CapabilityKind::AUDIT
+    };
 }
 
 /// Opens a `plugin!` entry when its kind is the one asked for. Not public API.
@@ -200,6 +228,9 @@ macro_rules! __open {
     };
     (shard shard, $open:path, $name:literal, $config:ident) => {
         Some($open($crate::Config::new($name, $config.as_str())).map($crate::shard_box))
+    };
+    (audit audit, $open:path, $name:literal, $config:ident) => {
+        Some($open($crate::Config::new($name, $config.as_str())).map($crate::audit_box))
     };
     ($want:ident $kind:ident, $open:path, $name:literal, $config:ident) => {
         None

@@ -26,7 +26,8 @@ pub struct CapabilityInfo {
     pub name: String,
     /// One line of description.
     pub description: String,
-    /// For a driver, the URL schemes it parses (lowercase).
+    /// For a driver, the URL schemes it parses; for an audit rule set, the drivers whose
+    /// connections it examines (empty: every driver's). Lowercase.
     pub schemes: Vec<String>,
 }
 
@@ -448,6 +449,26 @@ impl Registry {
     /// Opens the shard router `name` with `config` (JSON, empty for none).
     pub fn open_shard(&self, name: &str, config: &str) -> Result<myrmex_abi::ShardRouterBox> {
         self.open_with(CapabilityKind::SHARD, name, |m| m.open_shard(), config)
+    }
+
+    /// Opens the audit rule set `name` with `config` (JSON, empty for none).
+    pub fn open_audit(&self, name: &str, config: &str) -> Result<myrmex_abi::AuditRuleSetBox> {
+        self.open_with(
+            CapabilityKind::AUDIT,
+            name,
+            |m| m.open_audit().flatten(),
+            config,
+        )
+    }
+
+    /// Every loaded capability of `kind`, in load order.
+    pub fn capabilities_of(&self, kind: CapabilityKind) -> Vec<CapabilityInfo> {
+        self.plugins
+            .iter()
+            .flat_map(|p| p.capabilities.iter())
+            .filter(|c| c.kind == kind)
+            .cloned()
+            .collect()
     }
 
     fn open_with<T>(
