@@ -47,6 +47,9 @@ pub struct Config {
     /// Defaults of the shell: result format, NULL marker, pager, colours.
     #[serde(default)]
     pub shell: ShellConfig,
+    /// Security audit: rule sets, the statement log and the statement guard.
+    #[serde(default)]
+    pub audit: crate::audit::AuditConfig,
     /// Where the file was read from (set by [`Config::load`]).
     #[serde(skip)]
     pub path: Option<PathBuf>,

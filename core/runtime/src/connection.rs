@@ -281,11 +281,58 @@ impl DatabaseConnection {
 
     /// Runs a statement that returns no rows; `params` bind to the engine's placeholders.
     pub fn execute(&mut self, sql: &str, params: &[Value]) -> Result<ExecResult> {
-        self.with_params(params, |this, params| {
-            this.call(Some(sql), |c| {
-                c.execute(RStr::from_str(sql), RSlice::from_slice(params))
-            })
-        })
+        self.hooked(
+            sql,
+            params.len(),
+            |r: &ExecResult| Some(r.rows_affected),
+            |this| {
+                this.with_params(params, |this, params| {
+                    this.call(Some(sql), |c| {
+                        c.execute(RStr::from_str(sql), RSlice::from_slice(params))
+                    })
+                })
+            },
+        )
+    }
+
+    /// Runs `run` between the installed statement hooks, if any: a hook may refuse the
+    /// statement before it is sent, and sees how it ended.
+    fn hooked<T>(
+        &mut self,
+        sql: &str,
+        params: usize,
+        rows: impl FnOnce(&T) -> Option<u64>,
+        run: impl FnOnce(&mut Self) -> Result<T>,
+    ) -> Result<T> {
+        let Some(hooks) = crate::hook::installed() else {
+            return run(self);
+        };
+        let url = self.url();
+        let driver = self.params.db_type.clone();
+        let name = self.name.clone();
+        let event = crate::hook::StatementEvent {
+            connection: &name,
+            driver: &driver,
+            url: &url,
+            sql,
+            params,
+        };
+        for hook in &hooks {
+            hook.before(&event)?;
+        }
+        let started = std::time::Instant::now();
+        let out = run(self);
+        let duration = started.elapsed();
+        let message = out.as_ref().err().map(|e| e.to_string());
+        let outcome = crate::hook::StatementOutcome {
+            duration,
+            rows: out.as_ref().ok().and_then(rows),
+            error: message.as_deref(),
+        };
+        for hook in &hooks {
+            hook.after(&event, &outcome);
+        }
+        out
     }
 
     /// Runs `f` with `params` as they cross the contract, in a buffer the connection keeps
@@ -314,7 +361,12 @@ impl DatabaseConnection {
 
     /// Runs a script of several statements (no parameters).
     pub fn execute_batch(&mut self, sql: &str) -> Result<()> {
-        self.call(Some(sql), |c| c.execute_batch(RStr::from_str(sql)))
+        self.hooked(
+            sql,
+            0,
+            |_| None,
+            |this| this.call(Some(sql), |c| c.execute_batch(RStr::from_str(sql))),
+        )
     }
 
     /// Runs a query and reads every row. For large results use
@@ -350,11 +402,18 @@ impl DatabaseConnection {
         params: &[Value],
         batch_rows: u32,
     ) -> Result<(Columns, RVec<ValueNE>, bool)> {
-        let start = self.with_params(params, |this, params| {
-            this.call(Some(sql), |c| {
-                c.query(RStr::from_str(sql), RSlice::from_slice(params), batch_rows)
-            })
-        })?;
+        let start = self.hooked(
+            sql,
+            params.len(),
+            |_| None,
+            |this| {
+                this.with_params(params, |this, params| {
+                    this.call(Some(sql), |c| {
+                        c.query(RStr::from_str(sql), RSlice::from_slice(params), batch_rows)
+                    })
+                })
+            },
+        )?;
         let columns = Columns::new(start.columns);
         let done = start.first.done;
         if let Some(live) = self.live.as_mut() {
@@ -508,6 +567,30 @@ impl DatabaseConnection {
             live.dialect = Some(d.clone());
         }
         Ok(d)
+    }
+
+    /// Lends the connection as it crosses the contract to `f` (an audit rule set queries
+    /// through it). What `f` returns is the other plugin's answer, for the caller to
+    /// attribute: a panic there does not poison this connection (the driver's own guard
+    /// poisons it if the driver panicked).
+    pub(crate) fn lend<T>(&mut self, f: impl FnOnce(&mut ConnectionBox) -> T) -> Result<T> {
+        let name = &self.name;
+        let live = self.live.as_mut().ok_or_else(|| Error::NotConnected {
+            connection: name.clone(),
+        })?;
+        if live.poisoned {
+            return Err(Error::Poisoned {
+                connection: name.clone(),
+            });
+        }
+        if let Some(source) = &live.closed {
+            return Err(Error::Closed {
+                connection: name.clone(),
+                source: source.clone(),
+            });
+        }
+        live.cursor = None;
+        Ok(f(&mut live.conn))
     }
 
     /// Reads the schema of `schemas` (empty: the current one) as the driver's document.

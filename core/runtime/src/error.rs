@@ -81,6 +81,30 @@ pub enum Error {
         /// The plugin's error.
         source: Box<PluginError>,
     },
+    /// An audit rule set named by the user cannot run on this target.
+    #[error("audit rule set `{name}` cannot run here: {reason}")]
+    AuditNotApplicable {
+        /// The rule set.
+        name: String,
+        /// Why (it examines other engines, or has no rules for this target).
+        reason: String,
+    },
+    /// The statement guard refused a statement before it reached the server.
+    #[error("{connection}: refused by audit rule {rule_set}/{rule} ({severity}): {message}\n  statement: {statement}\n  to run it anyway, add the comment `-- myrmex:allow {rule}` to the statement, or set `\"{rule_set}/{rule}\" = \"warn\"` under [audit.guard.rules] in myrmex.toml")]
+    GuardRefused {
+        /// The connection.
+        connection: String,
+        /// The rule set.
+        rule_set: String,
+        /// The rule.
+        rule: String,
+        /// Its severity.
+        severity: String,
+        /// What is wrong.
+        message: String,
+        /// The statement, abbreviated.
+        statement: String,
+    },
     /// The driver's dialect has no DDL generator in this host.
     #[error("{connection}: {source}")]
     NoGenerator {

@@ -27,6 +27,7 @@ pub mod audit;
 pub mod config;
 mod connection;
 mod error;
+pub mod hook;
 mod manager;
 pub mod migrate;
 mod params;
