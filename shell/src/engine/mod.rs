@@ -2,6 +2,7 @@
 //! `docs/rhai-api.md`), both built once per [`Context`] as packages and shared by every engine
 //! built over it (the REPL's, a script's, the one running `.rhai` migrations).
 
+pub mod audit;
 pub mod conn;
 pub mod copy_in;
 pub mod copy_out;

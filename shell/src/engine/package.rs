@@ -25,6 +25,7 @@ def_package! {
         super::manager::register(module);
         super::plugins::register(module);
         super::shard::register(module);
+        super::audit::register(module);
     }
 }
 

@@ -1,0 +1,217 @@
+//! Security audit for scripts: `audit(db)`, `audit_statements(sql)`, `audit_rules()`,
+//! `audit_log(db)`, `audit_configure_log(db)` and `verify_log(path)`.
+
+use super::conn::Db;
+use super::package::function;
+use super::value::{runtime, to_json};
+use super::Context;
+use myrmex_core::audit::{self, AuditOptions, AuditTargetInfo, Report, Severity};
+use myrmex_core::plugin::Registry;
+use myrmex_core::DatabaseConnection;
+use rhai::{Array, Dynamic, EvalAltResult, Map, Module, NativeCallContext};
+use serde::Serialize;
+
+type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
+
+/// What a script may pass in an options map.
+struct Options {
+    audit: AuditOptions,
+    fail_on: Severity,
+    since: String,
+    limit: u32,
+    rule_set: Option<String>,
+    key: Option<String>,
+}
+
+fn options(ctx: &Context, fname: &str, map: Option<Map>) -> RhaiResult<Options> {
+    let config = ctx.config.as_ref().map(|c| &c.audit);
+    let mut out = Options {
+        audit: AuditOptions {
+            rule_sets: config.map(|c| c.rule_sets.clone()).unwrap_or_default(),
+            settings: config.map(|c| c.settings_json()).unwrap_or_default(),
+        },
+        fail_on: config.and_then(|c| c.fail_on).unwrap_or(Severity::High),
+        since: String::new(),
+        limit: 0,
+        rule_set: None,
+        key: None,
+    };
+    for (k, v) in map.unwrap_or_default() {
+        let bad = |what: &str| runtime(format!("{fname}(): `{k}` must be {what}"));
+        match k.as_str() {
+            "rules" | "rule_sets" => {
+                out.audit.rule_sets = if let Some(s) = v.clone().try_cast::<String>() {
+                    vec![s]
+                } else {
+                    v.try_cast::<Array>()
+                        .ok_or_else(|| bad("a rule set name or an array of names"))?
+                        .into_iter()
+                        .map(|d| d.to_string())
+                        .collect()
+                }
+            }
+            "fail_on" => {
+                out.fail_on = v
+                    .to_string()
+                    .parse()
+                    .map_err(|e: String| runtime(format!("{fname}(): {e}")))?
+            }
+            "settings" => {
+                let m = v.try_cast::<Map>().ok_or_else(|| bad("a map of rule set settings"))?;
+                for (set, s) in m {
+                    out.audit.settings.insert(set.to_string(), to_json(&s));
+                }
+            }
+            "since" => out.since = v.to_string(),
+            "limit" => {
+                out.limit = v
+                    .as_int()
+                    .ok()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .ok_or_else(|| bad("a non-negative integer"))?
+            }
+            "rule_set" => out.rule_set = Some(v.to_string()),
+            "key" => out.key = Some(v.to_string()),
+            _ => {
+                return Err(runtime(format!(
+                    "{fname}(): unknown option `{k}` (known: rules, fail_on, settings, since, limit, rule_set, key)"
+                )))
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A report as scripts see it: its fields plus `max_severity` and `passed` (no finding at
+/// or above `fail_on`).
+fn report_map(report: &Report, fail_on: Severity) -> RhaiResult<Dynamic> {
+    #[derive(Serialize)]
+    struct View<'a> {
+        #[serde(flatten)]
+        report: &'a Report,
+        max_severity: Option<Severity>,
+        fail_on: Severity,
+        passed: bool,
+    }
+    rhai::serde::to_dynamic(View {
+        report,
+        max_severity: report.max_severity(),
+        fail_on,
+        passed: report.exit_code(fail_on) == 0,
+    })
+}
+
+fn registry(call: &NativeCallContext) -> RhaiResult<(std::rc::Rc<Context>, std::sync::Arc<Registry>)> {
+    let ctx = super::context(call)?;
+    let registry = ctx.registry.clone();
+    Ok((ctx, registry))
+}
+
+fn audit_db(call: NativeCallContext, db: &mut Db, map: Option<Map>) -> RhaiResult<Dynamic> {
+    let (ctx, registry) = registry(&call)?;
+    let opts = options(&ctx, "audit", map)?;
+    let report = db.with(|c| audit::audit_connection(&registry, c, &opts.audit))?;
+    report_map(&report, opts.fail_on)
+}
+
+fn audit_sql(
+    call: NativeCallContext,
+    sql: &str,
+    target: Dynamic,
+    map: Option<Map>,
+) -> RhaiResult<Dynamic> {
+    let (ctx, registry) = registry(&call)?;
+    let opts = options(&ctx, "audit_statements", map)?;
+    let statements = audit::split(sql, None);
+    let report = if let Some(mut db) = target.clone().try_cast::<Db>() {
+        db.with(|c: &mut DatabaseConnection| {
+            let info = AuditTargetInfo::of(c)?;
+            audit::audit_statements(&registry, &statements, &info, Some(c), &opts.audit)
+        })?
+    } else {
+        let driver = if target.is_unit() {
+            String::new()
+        } else {
+            target.to_string()
+        };
+        audit::audit_statements(
+            &registry,
+            &statements,
+            &AuditTargetInfo::driver(&driver),
+            None,
+            &opts.audit,
+        )
+        .map_err(|e| runtime(e.to_string()))?
+    };
+    report_map(&report, opts.fail_on)
+}
+
+fn rules(call: NativeCallContext) -> RhaiResult<Dynamic> {
+    let (_, registry) = registry(&call)?;
+    let mut all = Vec::new();
+    for name in registry.names_of(myrmex_core::CapabilityKind::AUDIT) {
+        let set = audit::RuleSet::open(&registry, &name, "").map_err(|e| runtime(e.to_string()))?;
+        all.extend(set.rules());
+    }
+    rhai::serde::to_dynamic(all)
+}
+
+fn server_log(call: NativeCallContext, db: &mut Db, map: Option<Map>) -> RhaiResult<Dynamic> {
+    let (ctx, registry) = registry(&call)?;
+    let opts = options(&ctx, "audit_log", map)?;
+    let records = db.with(|c| {
+        audit::server_log(&registry, c, opts.rule_set.as_deref(), &opts.since, opts.limit)
+    })?;
+    rhai::serde::to_dynamic(records)
+}
+
+fn configure_log(call: NativeCallContext, db: &mut Db, settings: Option<Map>) -> RhaiResult<Array> {
+    let (_, registry) = registry(&call)?;
+    let json = settings
+        .map(|m| to_json(&Dynamic::from_map(m)))
+        .unwrap_or_default();
+    let ran = db.with(|c| audit::configure_server_log(&registry, c, None, &json))?;
+    Ok(ran.into_iter().map(Dynamic::from).collect())
+}
+
+/// Registers the audit functions.
+pub fn register(module: &mut Module) {
+    function("audit").set_into_module(module, |call: NativeCallContext, db: &mut Db| {
+        audit_db(call, db, None)
+    });
+    function("audit").set_into_module(
+        module,
+        |call: NativeCallContext, db: &mut Db, map: Map| audit_db(call, db, Some(map)),
+    );
+    function("audit_statements").set_into_module(module, |call: NativeCallContext, sql: &str| {
+        audit_sql(call, sql, Dynamic::UNIT, None)
+    });
+    function("audit_statements").set_into_module(
+        module,
+        |call: NativeCallContext, sql: &str, target: Dynamic| audit_sql(call, sql, target, None),
+    );
+    function("audit_statements").set_into_module(
+        module,
+        |call: NativeCallContext, sql: &str, target: Dynamic, map: Map| {
+            audit_sql(call, sql, target, Some(map))
+        },
+    );
+    function("audit_rules").set_into_module(module, rules);
+    function("audit_log").set_into_module(module, |call: NativeCallContext, db: &mut Db| {
+        server_log(call, db, None)
+    });
+    function("audit_log").set_into_module(
+        module,
+        |call: NativeCallContext, db: &mut Db, map: Map| server_log(call, db, Some(map)),
+    );
+    function("audit_configure_log").set_into_module(
+        module,
+        |call: NativeCallContext, db: &mut Db| configure_log(call, db, None),
+    );
+    function("audit_configure_log").set_into_module(
+        module,
+        |call: NativeCallContext, db: &mut Db, settings: Map| {
+            configure_log(call, db, Some(settings))
+        },
+    );
+}
