@@ -350,6 +350,18 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// An audit baseline file is not valid JSON or not a baseline.
+    #[error("{}:{line}:{column}: invalid audit baseline: {message}", path.display())]
+    BaselineFile {
+        /// The baseline file.
+        path: PathBuf,
+        /// 1-based line of the fault.
+        line: usize,
+        /// 1-based column of the fault.
+        column: usize,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 impl Error {
