@@ -26,7 +26,7 @@ pub struct Cli {
 
     /// Output format: table (alias aligned), csv, tsv, json, jsonl or markdown for results
     /// (default: `[shell] format` of the config file, else table); text, json or sarif for
-    /// `schema lint`; toml or json for `schema inspect`.
+    /// `schema lint`, `audit` and `migrate lint`; toml or json for `schema inspect`.
     #[arg(long, value_enum, global = true)]
     pub format: Option<Format>,
 
@@ -67,6 +67,11 @@ pub struct Cli {
     /// Stop a script after this many milliseconds, cancelling its running statement (0 = never).
     #[arg(long = "timeout", global = true, value_name = "MS")]
     pub timeout_ms: Option<u64>,
+
+    /// Let the statement guard (`[audit.guard]` of the config) pass this rule for every
+    /// statement of this run (`rule` or `rule_set/rule`; repeatable).
+    #[arg(long = "allow", global = true, value_name = "RULE")]
+    pub allow: Vec<String>,
 
     /// Evaluate CODE and print the result.
     #[arg(short = 'e', long = "eval", value_name = "CODE", conflicts_with_all = ["commands", "files"])]
@@ -123,4 +128,8 @@ pub enum Command {
     /// Shard routers from plugins: `shard route NAME KEY --shards N [--settings JSON]`.
     #[command(subcommand)]
     Shard(crate::shard_cmd::ShardCommand),
+    /// Security audit: `audit URL` (configuration, roles, grants, schema), `audit statements
+    /// FILE`, `audit rules`, `audit log URL`, `audit verify-log FILE`; text, --format json or
+    /// sarif; exit 0 clean, 1 findings at or above --fail-on, 2 usage, 3 incomplete.
+    Audit(crate::audit_cmd::AuditArgs),
 }

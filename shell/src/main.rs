@@ -1,5 +1,6 @@
 //! `myrmex`: the command line, the REPL and the Rhai script runner.
 
+mod audit_cmd;
 mod cli;
 mod engine;
 mod interrupt;
@@ -230,6 +231,10 @@ fn real_main(max_call_levels: usize) -> ExitCode {
         );
         return ExitCode::from(script::EXIT_USAGE);
     }
+    if let Err(e) = audit_cmd::install_hooks(&registry, config.as_ref(), &cli.allow) {
+        eprintln!("myrmex: [audit] of the config: {e}");
+        return ExitCode::from(script::EXIT_USAGE);
+    }
     let ctx = engine::Context::new(registry.clone(), config, limits);
     // The REPL installs the handler itself, after the line editor (which installs its own).
     let interactive = cli.eval.is_none()
@@ -240,7 +245,10 @@ fn real_main(max_call_levels: usize) -> ExitCode {
         interrupt::install();
     }
 
-    let schema_command = matches!(cli.command, Some(Command::Schema(_)));
+    let schema_command = matches!(
+        cli.command,
+        Some(Command::Schema(_)) | Some(Command::Audit(_))
+    ) || matches!(&cli.command, Some(Command::Migrate(m)) if matches!(m.command, migrate_cmd::MigrateCommand::Lint { .. }));
     if !format.is_tabular() && !schema_command {
         eprintln!(
             "myrmex: --format {format:?} is for `myrmex schema`; results print as table, csv, \
@@ -274,6 +282,7 @@ fn real_main(max_call_levels: usize) -> ExitCode {
         }
         (None, Some(Command::Migrate(args))) => migrate_cmd::run(&ctx, args, format),
         (None, Some(Command::Shard(cmd))) => shard_cmd::run(&ctx, cmd),
+        (None, Some(Command::Audit(args))) => audit_cmd::run(&ctx, args, cli.format),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",

@@ -109,6 +109,17 @@ pub enum MigrateCommand {
     /// Apply every up, every down and every up again on a scratch database; check with schema
     /// introspection that each down restores the schema before its up.
     Verify,
+    /// Check the up parts with the audit rule sets (destructive statements, locking DDL,
+    /// squawk-style safety rules) for --engine, or for the database --db (its engine and
+    /// table sizes); text, --format json or sarif; exit 1 on findings at or above --fail-on.
+    Lint {
+        /// The engine the migrations are written for (a driver name), when --db is not given.
+        #[arg(long)]
+        engine: Option<String>,
+        /// How findings are reported.
+        #[command(flatten)]
+        report: crate::audit_cmd::ReportArgs,
+    },
     /// Write a new migration taking the database (--db) to a schema definition.
     Diff {
         /// Name of the new migration.
@@ -317,6 +328,16 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
     if let MigrateCommand::New { name, rhai } = &args.command {
         return new_files(&dir, name, *rhai);
     }
+    if let MigrateCommand::Lint { engine, report } = &args.command {
+        return Ok(crate::audit_cmd::lint(
+            ctx,
+            &dir,
+            args.db.as_deref(),
+            engine.as_deref(),
+            report,
+            Some(format).filter(|f| matches!(f, Format::Json | Format::Sarif)),
+        ));
+    }
     let allow = matches!(
         args.command,
         MigrateCommand::Up {
@@ -353,7 +374,7 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
     let _cancel = conn.cancel_token().map(crate::interrupt::register);
     let report = match &args.command {
         // Handled above, before connecting.
-        MigrateCommand::New { .. } => return Ok(0),
+        MigrateCommand::New { .. } | MigrateCommand::Lint { .. } => return Ok(0),
         MigrateCommand::Status { check } => {
             let status = Status::compute(mgr.migrations(), &rows);
             print_status(&status, format);

@@ -4,16 +4,17 @@
 //! the connection that panicked answers every later call with an error instead of running
 //! on a state the panic may have broken. Authors never write a guard, so none can be missed.
 
-use crate::guard::guard;
 use crate::audit::{self, AuditRuleSet, HostConnection};
+use crate::guard::guard;
 use crate::{tree, CancelHandle, Config, Connection, Driver, Params, ShardRouter};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
 use myrmex_abi::{
     self as abi, AuditContext, AuditFinding, AuditLogRequest, AuditRecord, AuditRule,
-    AuditRuleSetBox, AuditRuleSet_TO, AuditStatement, CancelHandleBox, CancelHandle_TO, CatalogKind, ConnectOptions, ConnectionBox,
-    Connection_TO, DialectInfo, DriverBox, Driver_TO, ErrorKind, ExecResult, LockAttempt,
-    PluginError, QueryStart, RResult, RSlice, RStr, RString, RVec, RowBatch, SchemaRequest,
-    ServerInfo, ShardRouterBox, ShardRouter_TO, TableDetail, TableRef, Tree, ValueNE,
+    AuditRuleSetBox, AuditRuleSet_TO, AuditStatement, CancelHandleBox, CancelHandle_TO,
+    CatalogKind, ConnectOptions, ConnectionBox, Connection_TO, DialectInfo, DriverBox, Driver_TO,
+    ErrorKind, ExecResult, LockAttempt, PluginError, QueryStart, RResult, RSlice, RStr, RString,
+    RVec, RowBatch, SchemaRequest, ServerInfo, ShardRouterBox, ShardRouter_TO, TableDetail,
+    TableRef, Tree, ValueNE,
 };
 use std::panic::{catch_unwind, AssertUnwindSafe};
 

@@ -9,7 +9,6 @@ use myrmex_core::audit::{self, AuditOptions, AuditTargetInfo, Report, Severity};
 use myrmex_core::plugin::Registry;
 use myrmex_core::DatabaseConnection;
 use rhai::{Array, Dynamic, EvalAltResult, Map, Module, NativeCallContext};
-use serde::Serialize;
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
 
@@ -85,23 +84,23 @@ fn options(ctx: &Context, fname: &str, map: Option<Map>) -> RhaiResult<Options> 
 /// A report as scripts see it: its fields plus `max_severity` and `passed` (no finding at
 /// or above `fail_on`).
 fn report_map(report: &Report, fail_on: Severity) -> RhaiResult<Dynamic> {
-    #[derive(Serialize)]
-    struct View<'a> {
-        #[serde(flatten)]
-        report: &'a Report,
-        max_severity: Option<Severity>,
-        fail_on: Severity,
-        passed: bool,
+    let mut value = report.to_json_value();
+    if let Some(obj) = value.as_object_mut() {
+        obj.insert(
+            "max_severity".into(),
+            report
+                .max_severity()
+                .map_or(serde_json::Value::Null, |s| s.name().into()),
+        );
+        obj.insert("fail_on".into(), fail_on.name().into());
+        obj.insert("passed".into(), (report.exit_code(fail_on) == 0).into());
     }
-    rhai::serde::to_dynamic(View {
-        report,
-        max_severity: report.max_severity(),
-        fail_on,
-        passed: report.exit_code(fail_on) == 0,
-    })
+    rhai::serde::to_dynamic(value)
 }
 
-fn registry(call: &NativeCallContext) -> RhaiResult<(std::rc::Rc<Context>, std::sync::Arc<Registry>)> {
+fn registry(
+    call: &NativeCallContext,
+) -> RhaiResult<(std::rc::Rc<Context>, std::sync::Arc<Registry>)> {
     let ctx = super::context(call)?;
     let registry = ctx.registry.clone();
     Ok((ctx, registry))
@@ -123,7 +122,7 @@ fn audit_sql(
     let (ctx, registry) = registry(&call)?;
     let opts = options(&ctx, "audit_statements", map)?;
     let statements = audit::split(sql, None);
-    let report = if let Some(mut db) = target.clone().try_cast::<Db>() {
+    let report = if let Some(db) = target.clone().try_cast::<Db>() {
         db.with(|c: &mut DatabaseConnection| {
             let info = AuditTargetInfo::of(c)?;
             audit::audit_statements(&registry, &statements, &info, Some(c), &opts.audit)
@@ -148,19 +147,27 @@ fn audit_sql(
 
 fn rules(call: NativeCallContext) -> RhaiResult<Dynamic> {
     let (_, registry) = registry(&call)?;
-    let mut all = Vec::new();
-    for name in registry.names_of(myrmex_core::CapabilityKind::AUDIT) {
-        let set = audit::RuleSet::open(&registry, &name, "").map_err(|e| runtime(e.to_string()))?;
-        all.extend(set.rules());
+    let (rules, not_run) = audit::rules(&registry, None);
+    if let Some(n) = not_run.first() {
+        return Err(runtime(format!(
+            "audit_rules(): rule set `{}` could not be opened: {}",
+            n.rule_set, n.reason
+        )));
     }
-    rhai::serde::to_dynamic(all)
+    rhai::serde::to_dynamic(rules)
 }
 
 fn server_log(call: NativeCallContext, db: &mut Db, map: Option<Map>) -> RhaiResult<Dynamic> {
     let (ctx, registry) = registry(&call)?;
     let opts = options(&ctx, "audit_log", map)?;
     let records = db.with(|c| {
-        audit::server_log(&registry, c, opts.rule_set.as_deref(), &opts.since, opts.limit)
+        audit::server_log(
+            &registry,
+            c,
+            opts.rule_set.as_deref(),
+            &opts.since,
+            opts.limit,
+        )
     })?;
     rhai::serde::to_dynamic(records)
 }
@@ -179,10 +186,9 @@ pub fn register(module: &mut Module) {
     function("audit").set_into_module(module, |call: NativeCallContext, db: &mut Db| {
         audit_db(call, db, None)
     });
-    function("audit").set_into_module(
-        module,
-        |call: NativeCallContext, db: &mut Db, map: Map| audit_db(call, db, Some(map)),
-    );
+    function("audit").set_into_module(module, |call: NativeCallContext, db: &mut Db, map: Map| {
+        audit_db(call, db, Some(map))
+    });
     function("audit_statements").set_into_module(module, |call: NativeCallContext, sql: &str| {
         audit_sql(call, sql, Dynamic::UNIT, None)
     });
@@ -200,14 +206,14 @@ pub fn register(module: &mut Module) {
     function("audit_log").set_into_module(module, |call: NativeCallContext, db: &mut Db| {
         server_log(call, db, None)
     });
-    function("audit_log").set_into_module(
-        module,
-        |call: NativeCallContext, db: &mut Db, map: Map| server_log(call, db, Some(map)),
-    );
-    function("audit_configure_log").set_into_module(
-        module,
-        |call: NativeCallContext, db: &mut Db| configure_log(call, db, None),
-    );
+    function("audit_log")
+        .set_into_module(module, |call: NativeCallContext, db: &mut Db, map: Map| {
+            server_log(call, db, Some(map))
+        });
+    function("audit_configure_log")
+        .set_into_module(module, |call: NativeCallContext, db: &mut Db| {
+            configure_log(call, db, None)
+        });
     function("audit_configure_log").set_into_module(
         module,
         |call: NativeCallContext, db: &mut Db, settings: Map| {

@@ -136,7 +136,10 @@ mod tests {
         )
         .unwrap();
         assert_eq!(g.action("statements", "drop", Severity::High), Action::Warn);
-        assert_eq!(g.action("statements", "truncate", Severity::High), Action::Off);
+        assert_eq!(
+            g.action("statements", "truncate", Severity::High),
+            Action::Off
+        );
         assert_eq!(g.action("x", "y", Severity::Medium), Action::Deny);
         assert_eq!(g.action("x", "y", Severity::Low), Action::Warn);
     }

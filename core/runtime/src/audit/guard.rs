@@ -74,7 +74,9 @@ impl Guard {
     fn is_allowed(&self, f: &Finding, sql: &str) -> bool {
         let full = format!("{}/{}", f.rule_set, f.rule);
         self.allowed.iter().any(|a| *a == f.rule || *a == full)
-            || allowed_in_comments(sql).iter().any(|a| *a == f.rule || *a == full)
+            || allowed_in_comments(sql)
+                .iter()
+                .any(|a| *a == f.rule || *a == full)
     }
 }
 
@@ -86,7 +88,10 @@ fn allowed_in_comments(sql: &str) -> Vec<String> {
         if !matches!(t.kind, TokenKind::LineComment | TokenKind::BlockComment) {
             continue;
         }
-        let text = t.text.trim_start_matches(['-', '#', '/', '*']).trim_end_matches(['*', '/']);
+        let text = t
+            .text
+            .trim_start_matches(['-', '#', '/', '*'])
+            .trim_end_matches(['*', '/']);
         let Some(rest) = text.trim().strip_prefix("myrmex:allow") else {
             continue;
         };

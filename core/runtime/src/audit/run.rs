@@ -149,7 +149,13 @@ pub fn audit_connection(
 ) -> Result<Report> {
     let mut collected = Collected::new(conn.url());
     let driver = conn.db_type().to_string();
-    for set in open_sets(registry, &driver, Target::Connection, options, &mut collected)? {
+    for set in open_sets(
+        registry,
+        &driver,
+        Target::Connection,
+        options,
+        &mut collected,
+    )? {
         match set.check_connection(conn) {
             Ok(found) => {
                 collected.ran(&set, Target::Connection);
@@ -195,6 +201,26 @@ pub fn audit_statements(
     Ok(collected.into_report())
 }
 
+/// Every rule of every loaded rule set (of those examining `driver`, when given), with the
+/// rule sets that could not be opened.
+pub fn rules(registry: &Registry, driver: Option<&str>) -> (Vec<RuleDescription>, Vec<NotRun>) {
+    let mut rules = Vec::new();
+    let mut not_run = Vec::new();
+    for cap in registry.capabilities_of(CapabilityKind::AUDIT) {
+        if driver.is_some_and(|d| !cap.schemes.is_empty() && !cap.schemes.iter().any(|s| s == d)) {
+            continue;
+        }
+        match RuleSet::open(registry, &cap.name, "") {
+            Ok(set) => rules.extend(set.rules()),
+            Err(e) => not_run.push(NotRun {
+                rule_set: cap.name.clone(),
+                reason: e.to_string(),
+            }),
+        }
+    }
+    (rules, not_run)
+}
+
 /// The statements of `sql`, each with the line it starts on in `file` (when given).
 pub fn split(sql: &str, file: Option<&str>) -> Vec<Statement> {
     crate::sql::split_statement_spans(sql)
@@ -235,19 +261,18 @@ pub fn lint_migrations(
             );
             continue;
         }
-        let statements: Vec<Statement> = m
-            .up
-            .statements()
-            .into_iter()
-            .map(|s| Statement {
-                sql: s.sql,
-                location: Some(Location {
-                    file: file.clone(),
-                    line: s.line as u32,
-                    column: 1,
-                }),
-            })
-            .collect();
+        let statements: Vec<Statement> =
+            m.up.statements()
+                .into_iter()
+                .map(|s| Statement {
+                    sql: s.sql,
+                    location: Some(Location {
+                        file: file.clone(),
+                        line: s.line as u32,
+                        column: 1,
+                    }),
+                })
+                .collect();
         let report = audit_statements(registry, &statements, target, conn.as_deref_mut(), options)?;
         if first {
             total.rules = report.rules;
