@@ -4,79 +4,10 @@
 //! command line.
 
 use myrmex_tests::*;
-use std::path::{Path, PathBuf};
-use std::process::Command;
-
-/// Copies the directory `from` to `to`, leaving out build output (`target`).
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            if entry.file_name() != "target" {
-                copy_tree(&entry.path(), &dest);
-            }
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
-}
-
-/// Copies the template, makes its kit dependency resolve from the copy, and builds it;
-/// returns a plugin directory holding only the built library.
-fn build_template_copy() -> PathBuf {
-    let copy = temp_dir("c2-template").join("myrmex-range");
-    copy_tree(&workspace_root().join("templates/plugin"), &copy);
-
-    // The template's path dependency resolves inside the repository only: a copy points it
-    // at a checkout, as the guide says.
-    let manifest = copy.join("Cargo.toml");
-    let text = std::fs::read_to_string(&manifest).unwrap();
-    let in_repo = r#"myrmex-plugin = { path = "../../core/plugin" }"#;
-    assert!(
-        text.contains(in_repo),
-        "the template names the kit as the guide says: {text}"
-    );
-    let kit = workspace_root().join("core/plugin");
-    let text = text.replace(
-        in_repo,
-        &format!(
-            "myrmex-plugin = {{ path = {:?} }}",
-            kit.display().to_string()
-        ),
-    );
-    std::fs::write(&manifest, text).unwrap();
-    // The fixtures' lockfile holds every dependency the template has, so the build needs no
-    // registry access; cargo drops the entries the copy does not use.
-    std::fs::copy(
-        workspace_root().join("tests/fixtures/Cargo.lock"),
-        copy.join("Cargo.lock"),
-    )
-    .unwrap();
-
-    // The fixtures' target directory, so that the dependencies compile once per checkout.
-    let target = profile_dir().parent().expect("target dir").join("fixtures");
-    let status = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .current_dir(&copy)
-        .args(["build", "--quiet", "--target-dir"])
-        .arg(&target)
-        .status()
-        .expect("run cargo build in the template copy");
-    assert!(status.success(), "cargo build of the template copy failed");
-
-    let dir = temp_dir("c2-template-lib");
-    std::fs::copy(
-        target.join("debug").join(plugin_file("range")),
-        dir.join(plugin_file("range")),
-    )
-    .unwrap();
-    dir
-}
 
 #[test]
 fn the_template_copied_out_of_tree_builds_loads_and_routes() {
-    let dir = build_template_copy();
+    let dir = build_template_copy("templates/plugin", "myrmex-range", "range");
 
     // myrmex --plugin-dir target/debug plugins -v
     let out = run(myrmex()
