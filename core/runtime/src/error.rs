@@ -342,6 +342,26 @@ pub enum Error {
         /// Who holds it.
         holder: String,
     },
+    /// The audit log cannot be appended to as it stands: its last line is cut short or is
+    /// not a log line, or it ends before the entry its anchor records.
+    #[error("{}{}: {message}", path.display(), line.map(|l| format!(":{l}")).unwrap_or_default())]
+    AuditLog {
+        /// The log file (or its anchor).
+        path: PathBuf,
+        /// 1-based line, when one line is at fault.
+        line: Option<usize>,
+        /// What is wrong and what to do.
+        message: String,
+    },
+    /// A key file for signing or checking audit log checkpoints is unusable. The message
+    /// never quotes the file's content.
+    #[error("{}: {reason}", path.display())]
+    AuditKey {
+        /// The key file.
+        path: PathBuf,
+        /// What is wrong with it.
+        reason: String,
+    },
     /// Reading a file failed.
     #[error("{}: {source}", path.display())]
     Io {
