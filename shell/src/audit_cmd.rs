@@ -90,6 +90,27 @@ pub enum AuditCommand {
         #[arg(long = "rule-set")]
         rule_set: Option<String>,
     },
+    /// Check a statement log written by `[audit.log]`: every line, the hash chain, the
+    /// checkpoints (and their signatures with --key), rotated files, and the anchor that
+    /// reveals a cut tail; names the first bad line. Exit 0 intact, 1 tampered.
+    VerifyLog {
+        /// The log file.
+        file: PathBuf,
+        /// The Ed25519 public key file (`keygen` writes it): checkpoints must be signed by it.
+        #[arg(long)]
+        key: Option<PathBuf>,
+        /// Check only FILE, not the rotated files before it.
+        #[arg(long = "no-rotated")]
+        no_rotated: bool,
+    },
+    /// Write a new Ed25519 key pair for signing the statement log's checkpoints (the secret
+    /// readable only by you).
+    Keygen {
+        /// Where the secret key goes (`signing_key` of `[audit.log]`).
+        secret: PathBuf,
+        /// Where the public key goes (for `verify-log --key`).
+        public: PathBuf,
+    },
     /// Switch the server's own audit log on; prints the statements it ran.
     ConfigureLog {
         /// A connection URL or name.
@@ -330,6 +351,29 @@ fn exec(ctx: &Context, args: &AuditArgs, format: Option<Format>) -> Result<u8, F
             }
             Ok(0)
         }
+        (None, Some(AuditCommand::VerifyLog {
+            file,
+            key,
+            no_rotated,
+        })) => {
+            let options = audit::VerifyOptions {
+                public_key: key.clone(),
+                include_rotated: !no_rotated,
+                ..audit::VerifyOptions::default()
+            };
+            let report = audit::verify_log(file, &options).map_err(|e| usage(e.to_string()))?;
+            if format == Some(Format::Json) {
+                println!("{}", verify_json(&report));
+            } else {
+                println!("{report}");
+            }
+            Ok(if report.is_ok() { 0 } else { 1 })
+        }
+        (None, Some(AuditCommand::Keygen { secret, public })) => {
+            let id = audit::generate_keypair(secret, public).map_err(|e| usage(e.to_string()))?;
+            println!("key {id}: secret {}, public {}", secret.display(), public.display());
+            Ok(0)
+        }
         (None, None) => Err(usage(
             "give a database to audit (URL or connection name), or a command: statements, rules, log, configure-log, verify-log, keygen",
         )),
@@ -338,7 +382,8 @@ fn exec(ctx: &Context, args: &AuditArgs, format: Option<Format>) -> Result<u8, F
 }
 
 /// Installs the statement hooks the config asks for: the guard of `[audit.guard]` (with the
-/// rules `allow` lets through).
+/// rules `allow` lets through), then the statement log of `[audit.log]` (so that a statement
+/// the guard refuses never reaches the log as run).
 pub fn install_hooks(
     registry: &myrmex_core::plugin::Registry,
     config: Option<&myrmex_core::Config>,
@@ -361,7 +406,32 @@ pub fn install_hooks(
         }
         myrmex_core::hook::install(std::sync::Arc::new(guard));
     }
+    if let Some(log) = &audit.log {
+        let on_error: Box<dyn Fn(&myrmex_core::Error) + Send + Sync> =
+            Box::new(|e| eprintln!("myrmex: the audit log could not record a statement: {e}"));
+        let hook = audit::StatementLog::open(log, on_error)?;
+        myrmex_core::hook::install(std::sync::Arc::new(hook));
+    }
     Ok(())
+}
+
+/// A verification report as JSON.
+pub fn verify_json(r: &audit::VerifyReport) -> String {
+    serde_json::json!({
+        "ok": r.is_ok(),
+        "entries": r.entries,
+        "checkpoints": r.checkpoints,
+        "signed_checkpoints": r.signed_checkpoints,
+        "files": r.files,
+        "last_seq": r.last.as_ref().map(|h| h.seq),
+        "problem": r.problem.as_ref().map(|p| serde_json::json!({
+            "file": p.file.display().to_string(),
+            "line": p.line,
+            "kind": format!("{:?}", p.kind).to_lowercase(),
+            "message": p.message,
+        })),
+    })
+    .to_string()
 }
 
 /// `myrmex migrate lint`: the migrations of `dir` checked by the statement rule sets, for

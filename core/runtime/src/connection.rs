@@ -323,11 +323,10 @@ impl DatabaseConnection {
         let started = std::time::Instant::now();
         let out = run(self);
         let duration = started.elapsed();
-        let message = out.as_ref().err().map(|e| e.to_string());
         let outcome = crate::hook::StatementOutcome {
             duration,
             rows: out.as_ref().ok().and_then(rows),
-            error: message.as_deref(),
+            error: out.as_ref().err(),
         };
         for hook in &hooks {
             hook.after(&event, &outcome);

@@ -2,7 +2,7 @@
 //! [`DatabaseConnection`](crate::DatabaseConnection) sends, process-wide. The audit log and
 //! the statement guard are hooks; an embedding program may install its own.
 
-use crate::Result;
+use crate::{Error, Result};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -29,8 +29,8 @@ pub struct StatementOutcome<'a> {
     pub duration: Duration,
     /// Rows changed, when the statement reports it.
     pub rows: Option<u64>,
-    /// The error's message when it failed.
-    pub error: Option<&'a str>,
+    /// The error when it failed.
+    pub error: Option<&'a Error>,
 }
 
 /// Code run around every statement.

@@ -181,6 +181,19 @@ fn configure_log(call: NativeCallContext, db: &mut Db, settings: Option<Map>) ->
     Ok(ran.into_iter().map(Dynamic::from).collect())
 }
 
+fn verify(call: NativeCallContext, path: &str, map: Option<Map>) -> RhaiResult<Dynamic> {
+    let (ctx, _) = registry(&call)?;
+    let opts = options(&ctx, "verify_log", map)?;
+    let options = audit::VerifyOptions {
+        public_key: opts.key.map(Into::into),
+        ..audit::VerifyOptions::default()
+    };
+    let report = audit::verify_log(path, &options).map_err(|e| runtime(e.to_string()))?;
+    let json: serde_json::Value = serde_json::from_str(&crate::audit_cmd::verify_json(&report))
+        .map_err(|e| runtime(e.to_string()))?;
+    rhai::serde::to_dynamic(json)
+}
+
 /// Registers the audit functions.
 pub fn register(module: &mut Module) {
     function("audit").set_into_module(module, |call: NativeCallContext, db: &mut Db| {
@@ -203,6 +216,13 @@ pub fn register(module: &mut Module) {
         },
     );
     function("audit_rules").set_into_module(module, rules);
+    function("verify_log").set_into_module(module, |call: NativeCallContext, path: &str| {
+        verify(call, path, None)
+    });
+    function("verify_log")
+        .set_into_module(module, |call: NativeCallContext, path: &str, map: Map| {
+            verify(call, path, Some(map))
+        });
     function("audit_log").set_into_module(module, |call: NativeCallContext, db: &mut Db| {
         server_log(call, db, None)
     });

@@ -22,13 +22,11 @@ pub use finding::{Finding, Location, RuleDescription, Severity, Target};
 pub use fingerprint::fingerprint;
 pub use guard::{Guard, WarnFn};
 pub use log::{
-    redact_statement, verify_log, AuditLog, LogEntry, LogOptions, Outcome, VerifyOptions,
-    VerifyReport,
+    generate_keypair, redact_statement, verify_log, AuditLog, LogEntry, LogOptions, Outcome,
+    StatementLog, VerifyOptions, VerifyReport,
 };
 pub use report::{NotRun, Report, JSON_FORMAT_VERSION};
 pub use rule_set::{AuditTargetInfo, RuleSet, ServerLogRecord, Statement};
-pub use run::{
-    audit_connection, audit_statements, lint_migrations, rules, split, AuditOptions,
-};
+pub use run::{audit_connection, audit_statements, lint_migrations, rules, split, AuditOptions};
 pub use sarif::{sarif_level, SARIF_FINGERPRINT_KEY, SARIF_SCHEMA, SARIF_VERSION};
 pub use server_log::{configure_server_log, server_log};

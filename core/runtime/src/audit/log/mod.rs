@@ -27,6 +27,7 @@ mod chain;
 mod clock;
 mod entry;
 mod hex;
+mod hook;
 mod identity;
 mod lock;
 mod paths;
@@ -44,6 +45,7 @@ mod tests;
 
 pub use chain::ChainHead;
 pub use entry::{Checkpoint, LogEntry, Outcome};
+pub use hook::StatementLog;
 pub use redact::{redact_statement, redact_statement_with, RedactOptions};
 pub use sign::generate_keypair;
 pub use verify::{verify_log, Problem, ProblemKind, VerifyOptions, VerifyReport};
