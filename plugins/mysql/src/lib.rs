@@ -5,7 +5,11 @@
 //! (`DISABLED|PREFERRED|REQUIRED|VERIFY_CA|VERIFY_IDENTITY`, default `PREFERRED`), `ssl-ca`,
 //! `connect_timeout` (s, default 10, bounding TCP, TLS and the handshake), `socket`. Sessions
 //! run with `time_zone = '+00:00'`. Types: see [`types`]; dialect features: see [`dialect`].
+//!
+//! It also exports the `audit` capability `mysql`: configuration checks and the MariaDB
+//! server_audit log (see [`audit`]).
 
+pub mod audit;
 mod cancel;
 mod catalog;
 mod conn;
@@ -29,4 +33,5 @@ pub use driver::{open, MysqlDriver};
 
 myrmex_plugin::plugin! {
     driver "mysql" ("mysql", "mariadb"): "MySQL and MariaDB" => open,
+    audit "mysql" ("mysql"): "MySQL/MariaDB configuration checks and the server_audit log" => audit::open,
 }
