@@ -13,7 +13,12 @@
 //! The dialect it describes is `postgres`: identifiers quoted with `"`, DDL inside
 //! transactions, `$1` placeholders (scripts may write `?`: see [`placeholders`]), and the
 //! features in [`dialect::FEATURES`]. Types: see [`types`] and `docs/architecture.md`.
+//!
+//! It also exports the `audit` capability `postgres` for the driver's connections:
+//! configuration, role and grant checks, and pgaudit as the server's audit log (see
+//! [`audit`]).
 
+pub mod audit;
 mod cancel;
 mod catalog;
 mod conn;
@@ -42,4 +47,6 @@ pub use driver::PgDriver;
 myrmex_plugin::plugin! {
     driver "postgres" ("postgres", "postgresql", "pg"):
         "PostgreSQL (tokio-postgres, TLS via rustls)" => driver::open,
+    audit "postgres" ("postgres"):
+        "PostgreSQL configuration checks and pgaudit" => audit::open,
 }
