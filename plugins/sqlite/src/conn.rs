@@ -50,10 +50,14 @@ impl SqliteConnection {
             err
         })?;
         conn.busy_timeout(o.busy_timeout).map_err(map)?;
-        if o.foreign_keys {
-            conn.execute_batch("PRAGMA foreign_keys = ON")
-                .map_err(map)?;
-        }
+        // Set either way: the bundled SQLite enforces foreign keys by default, so `off`
+        // must say so.
+        conn.execute_batch(if o.foreign_keys {
+            "PRAGMA foreign_keys = ON"
+        } else {
+            "PRAGMA foreign_keys = OFF"
+        })
+        .map_err(map)?;
         if let Some(mode) = o.journal_mode {
             // `mode` comes from a fixed list, never from user text.
             conn.query_row(&format!("PRAGMA journal_mode = {mode}"), [], |_| Ok(()))

@@ -2,7 +2,10 @@
 //!
 //! The `driver` capability `sqlite` (schemes `sqlite`, `sqlite3`) on rusqlite with SQLite
 //! bundled. URLs and options are described at [`driver`], the type mapping at [`types`].
+//! The `audit` capability `sqlite` checks database file permissions and the connection's
+//! safety pragmas ([`audit`]).
 
+pub mod audit;
 mod catalog;
 mod conn;
 mod cursor;
@@ -23,4 +26,5 @@ mod testing;
 
 myrmex_plugin::plugin! {
     driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)" => driver::open,
+    audit "sqlite" ("sqlite"): "SQLite file permissions and safety pragmas" => audit::open,
 }
