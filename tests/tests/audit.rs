@@ -16,7 +16,13 @@ fn rules_found(report: &serde_json::Value) -> Vec<String> {
         .as_array()
         .unwrap()
         .iter()
-        .map(|f| format!("{}/{}", f["rule_set"].as_str().unwrap(), f["rule"].as_str().unwrap()))
+        .map(|f| {
+            format!(
+                "{}/{}",
+                f["rule_set"].as_str().unwrap(),
+                f["rule"].as_str().unwrap()
+            )
+        })
         .collect();
     ids.sort();
     ids.dedup();
@@ -46,8 +52,16 @@ fn every_engine_is_audited_by_its_own_and_the_portable_rule_sets() {
             .iter()
             .map(|s| s.as_str().unwrap())
             .collect();
-        let own = if t.engine == "mysql" { "mysql" } else { t.engine };
-        assert!(sets.contains(&own) && sets.contains(&"schema"), "{}: {sets:?}", t.engine);
+        let own = if t.engine == "mysql" {
+            "mysql"
+        } else {
+            t.engine
+        };
+        assert!(
+            sets.contains(&own) && sets.contains(&"schema"),
+            "{}: {sets:?}",
+            t.engine
+        );
         assert!(
             report["not_run"].as_array().unwrap().is_empty(),
             "{}: every rule set ran: {}",
@@ -60,7 +74,11 @@ fn every_engine_is_audited_by_its_own_and_the_portable_rule_sets() {
             "schema/plaintext-password-column",
             "schema/card-number-column",
         ] {
-            assert!(found.iter().any(|f| f == rule), "{}: {rule} in {found:?}", t.engine);
+            assert!(
+                found.iter().any(|f| f == rule),
+                "{}: {rule} in {found:?}",
+                t.engine
+            );
         }
         // High findings fail the run at the default threshold.
         assert_eq!(out.code, 1, "{}: {}", t.engine, out.stderr);
@@ -90,7 +108,11 @@ fn every_engine_is_audited_by_its_own_and_the_portable_rule_sets() {
         );
 
         // A rule set for another engine is refused by name (usage, exit 2).
-        let other = if t.engine == "sqlite" { "postgres" } else { "sqlite" };
+        let other = if t.engine == "sqlite" {
+            "postgres"
+        } else {
+            "sqlite"
+        };
         let out = run(myrmex().args(["audit", &t.url, "--rules", other]));
         assert_eq!(out.code, 2, "{}: {}", t.engine, out.stderr);
         assert!(out.stderr.contains(&format!("`{other}`")), "{}", out.stderr);
@@ -123,10 +145,12 @@ fn migrations_are_linted_with_their_file_and_line() {
     let report = json(&out);
     let findings = report["findings"].as_array().unwrap();
     let at = |rule: &str| {
-        findings
-            .iter()
-            .find(|f| f["rule"] == rule)
-            .map(|f| (f["location"]["file"].as_str().unwrap().to_string(), f["location"]["line"].as_u64().unwrap()))
+        findings.iter().find(|f| f["rule"] == rule).map(|f| {
+            (
+                f["location"]["file"].as_str().unwrap().to_string(),
+                f["location"]["line"].as_u64().unwrap(),
+            )
+        })
     };
     // The index on the table created in the same migration is fine; the later one is not.
     let (file, line) = at("index-without-concurrently").expect("index rule fired");
@@ -134,14 +158,21 @@ fn migrations_are_linted_with_their_file_and_line() {
     assert_eq!(line, 3);
     assert_eq!(at("delete-without-where").map(|(_, l)| l), Some(4));
     assert_eq!(
-        findings.iter().filter(|f| f["rule"] == "index-without-concurrently").count(),
+        findings
+            .iter()
+            .filter(|f| f["rule"] == "index-without-concurrently")
+            .count(),
         1,
         "{}",
         out.stdout
     );
     // Text output names file:line; a baseline accepts today's findings.
     let out = lint(&[]);
-    assert!(out.stdout.contains("V2__index.up.sql:4:1"), "{}", out.stdout);
+    assert!(
+        out.stdout.contains("V2__index.up.sql:4:1"),
+        "{}",
+        out.stdout
+    );
     let baseline = dir.join("baseline.json");
     let out = lint(&["--write-baseline", baseline.to_str().unwrap()]);
     assert_eq!(out.code, 1);
@@ -198,7 +229,11 @@ fn the_guard_refuses_before_the_server_sees_the_statement() {
             .arg(&t.url)
             .args(["-c", "UPDATE guarded SET v = 3"]));
         assert_eq!(out.code, 0, "{}: {}", t.engine, out.stderr);
-        assert!(out.stderr.contains("warning") && out.stderr.contains("update-without-where"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("warning") && out.stderr.contains("update-without-where"),
+            "{}",
+            out.stderr
+        );
 
         // migrate up: the migration with a refused statement is not applied and leaves the
         // table as it was.
@@ -215,7 +250,12 @@ fn the_guard_refuses_before_the_server_sees_the_statement() {
             .arg(&config)
             .args(["migrate", "--db", &t.url, "up"]));
         assert_ne!(out.code, 0, "{}: {}", t.engine, out.stdout);
-        assert!(out.stderr.contains("statements/drop"), "{}: {}", t.engine, out.stderr);
+        assert!(
+            out.stderr.contains("statements/drop"),
+            "{}: {}",
+            t.engine,
+            out.stderr
+        );
         let n = count(&mut db);
         // Where DDL is transactional the whole migration rolled back; elsewhere the insert
         // before the refused statement stays, and the migration is not recorded as applied.

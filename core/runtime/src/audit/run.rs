@@ -221,22 +221,37 @@ pub fn rules(registry: &Registry, driver: Option<&str>) -> (Vec<RuleDescription>
     (rules, not_run)
 }
 
-/// The statements of `sql`, each with the line it starts on in `file` (when given).
+/// The statements of `sql`, each with the line and column of its first word (after any
+/// leading comments) in `file` (when given).
 pub fn split(sql: &str, file: Option<&str>) -> Vec<Statement> {
     crate::sql::split_statement_spans(sql)
         .into_iter()
         .map(|(at, text)| Statement {
             sql: text.to_string(),
-            location: file.map(|f| Location {
-                file: f.to_string(),
-                line: 1 + sql[..at].bytes().filter(|b| *b == b'\n').count() as u32,
-                column: 1 + sql[..at]
-                    .rsplit('\n')
-                    .next()
-                    .map_or(0, |l| l.chars().count()) as u32,
+            location: file.map(|f| {
+                let (line, column) = position(sql, at + code_offset(text));
+                Location {
+                    file: f.to_string(),
+                    line,
+                    column,
+                }
             }),
         })
         .collect()
+}
+
+/// Where the first word of a statement is, past its leading comments and blank lines.
+fn code_offset(statement: &str) -> usize {
+    let code = crate::sql::without_leading_comments(statement);
+    statement.len() - code.len()
+}
+
+/// The 1-based line and column of byte `at` of `text`.
+fn position(text: &str, at: usize) -> (u32, u32) {
+    let before = &text[..at];
+    let line = 1 + before.bytes().filter(|b| *b == b'\n').count() as u32;
+    let column = 1 + before.rsplit('\n').next().map_or(0, |l| l.chars().count()) as u32;
+    (line, column)
 }
 
 /// Lints the up parts of every SQL migration in `dir`, one migration at a time (a table
@@ -264,13 +279,17 @@ pub fn lint_migrations(
         let statements: Vec<Statement> =
             m.up.statements()
                 .into_iter()
-                .map(|s| Statement {
-                    sql: s.sql,
-                    location: Some(Location {
-                        file: file.clone(),
-                        line: s.line as u32,
-                        column: 1,
-                    }),
+                .map(|s| {
+                    // The line of the statement's first word, past its leading comments.
+                    let (lines, column) = position(&s.sql, code_offset(&s.sql));
+                    Statement {
+                        location: Some(Location {
+                            file: file.clone(),
+                            line: s.line as u32 + lines - 1,
+                            column: if lines > 1 { column } else { 1 },
+                        }),
+                        sql: s.sql,
+                    }
                 })
                 .collect();
         let report = audit_statements(registry, &statements, target, conn.as_deref_mut(), options)?;
@@ -299,6 +318,13 @@ pub fn lint_migrations(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn locations_skip_leading_comments() {
+        let s = split("-- note\n\n  DELETE FROM t;", Some("f.sql"));
+        let loc = s[0].location.as_ref().unwrap();
+        assert_eq!((loc.line, loc.column), (3, 3));
+    }
 
     #[test]
     fn split_reports_lines_and_columns() {
