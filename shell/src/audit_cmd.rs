@@ -2,7 +2,8 @@
 //!
 //! Exit codes: 0 clean, 1 a finding at or above `--fail-on` (default high), 2 usage error
 //! (a bad flag, an unknown rule set, an unreadable baseline), 3 the audit could not complete
-//! (the database could not be reached, or a rule set did not run: the report says which).
+//! (the database could not be reached; with `--strict`, also when a rule set did not run or
+//! a file could not be checked, which the report always names).
 
 use crate::engine::Context;
 use crate::output::Format;
@@ -35,6 +36,11 @@ pub struct ReportArgs {
     /// Settings of one rule set as JSON (repeatable), e.g. statements='{"large_table_rows": 1000}'.
     #[arg(long = "settings", value_name = "SET=JSON")]
     pub settings: Vec<String>,
+    /// Exit 3 when anything was not checked: a rule set that could not run, a Rhai
+    /// migration (without it they are listed in the report and the exit code follows the
+    /// findings).
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `myrmex audit [TARGET] …`.
@@ -229,7 +235,7 @@ fn conclude(
     }
     Ok(if report.exit_code(fail_on) != 0 {
         1
-    } else if !report.all_ran() {
+    } else if args.strict && !report.all_ran() {
         EXIT_INCOMPLETE
     } else {
         0

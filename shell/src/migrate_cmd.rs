@@ -113,6 +113,9 @@ pub enum MigrateCommand {
     /// squawk-style safety rules) for --engine, or for the database --db (its engine and
     /// table sizes); text, --format json or sarif; exit 1 on findings at or above --fail-on.
     Lint {
+        /// The migrations directory (default: --dir, else the config's, else ./migrations).
+        #[arg(value_name = "DIR")]
+        path: Option<PathBuf>,
         /// The engine the migrations are written for (a driver name), when --db is not given.
         #[arg(long)]
         engine: Option<String>,
@@ -328,10 +331,15 @@ fn exec(ctx: &Rc<Context>, args: &MigrateArgs, format: Format) -> Result<u8, Fai
     if let MigrateCommand::New { name, rhai } = &args.command {
         return new_files(&dir, name, *rhai);
     }
-    if let MigrateCommand::Lint { engine, report } = &args.command {
+    if let MigrateCommand::Lint {
+        path,
+        engine,
+        report,
+    } = &args.command
+    {
         return Ok(crate::audit_cmd::lint(
             ctx,
-            &dir,
+            path.as_deref().unwrap_or(&dir),
             args.db.as_deref(),
             engine.as_deref(),
             report,

@@ -136,8 +136,9 @@ fn migrations_are_linted_with_their_file_and_line() {
     .unwrap();
     let lint = |extra: &[&str]| {
         run(myrmex()
-            .current_dir(&dir)
-            .args(["migrate", "lint", "--engine", "postgres"])
+            .args(["migrate", "lint"])
+            .arg(&migrations)
+            .args(["--engine", "postgres"])
             .args(extra))
     };
     let out = lint(&["--format", "json"]);

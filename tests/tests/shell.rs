@@ -249,6 +249,17 @@ fn every_script_in_scripts_runs() {
                     .arg("sqlite://deploy.db")
                     .arg(scripts.join("migrations"));
             }
+            "security_audit.rhai" => {
+                // A database file only its owner may read: the gate passes.
+                let db = dir.join("app.db");
+                std::fs::write(&db, b"").unwrap();
+                std::fs::set_permissions(&db, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+                    .unwrap();
+                cmd.arg("run")
+                    .arg(&path)
+                    .arg("sqlite://app.db")
+                    .arg(scripts.join("migrations"));
+            }
             _ => {
                 cmd.arg("run").arg(&path);
             }
@@ -305,6 +316,19 @@ fn check_script_output(name: &str, stdout: &str, dir: &Path, sqlite: bool) {
             );
         }
         "health_check.rhai" => assert!(stdout.starts_with("ok   local  sqlite"), "{stdout}"),
+        "security_audit.rhai" => {
+            assert!(
+                stdout.starts_with("audit of sqlite://app.db: rule sets [\"schema\", \"sqlite\"]"),
+                "{stdout}"
+            );
+            assert!(stdout.contains("sqlite/trusted-schema"), "{stdout}");
+            assert!(stdout.contains("migrations in "), "{stdout}");
+            assert!(
+                stdout.contains("V4__backfill_email.up.rhai is a Rhai migration"),
+                "{stdout}"
+            );
+            assert!(stdout.ends_with("security gate passed\n"), "{stdout}");
+        }
         "schema_apply.rhai" => {
             assert!(
                 stdout.contains(" change(s) applied\npending after apply: 0\n"),

@@ -1,4 +1,5 @@
-//! Security audit for scripts: `audit(db)`, `audit_statements(sql)`, `audit_rules()`,
+//! Security audit for scripts: `audit(db)`, `audit_statements(sql)`, `lint_migrations(dir,
+//! db)`, `audit_rules()`,
 //! `audit_log(db)`, `audit_configure_log(db)` and `verify_log(path)`.
 
 use super::conn::Db;
@@ -145,6 +146,38 @@ fn audit_sql(
     report_map(&report, opts.fail_on)
 }
 
+fn lint(
+    call: NativeCallContext,
+    dir: &str,
+    target: Dynamic,
+    map: Option<Map>,
+) -> RhaiResult<Dynamic> {
+    let (ctx, registry) = registry(&call)?;
+    let opts = options(&ctx, "lint_migrations", map)?;
+    let dir = std::path::Path::new(dir);
+    let report = if let Some(db) = target.clone().try_cast::<Db>() {
+        db.with(|c: &mut DatabaseConnection| {
+            let info = AuditTargetInfo::of(c)?;
+            audit::lint_migrations(&registry, dir, &info, Some(c), &opts.audit)
+        })?
+    } else {
+        let driver = if target.is_unit() {
+            String::new()
+        } else {
+            target.to_string()
+        };
+        audit::lint_migrations(
+            &registry,
+            dir,
+            &AuditTargetInfo::driver(&driver),
+            None,
+            &opts.audit,
+        )
+        .map_err(|e| runtime(e.to_string()))?
+    };
+    report_map(&report, opts.fail_on)
+}
+
 fn rules(call: NativeCallContext) -> RhaiResult<Dynamic> {
     let (_, registry) = registry(&call)?;
     let (rules, not_run) = audit::rules(&registry, None);
@@ -216,6 +249,16 @@ pub fn register(module: &mut Module) {
         },
     );
     function("audit_rules").set_into_module(module, rules);
+    function("lint_migrations").set_into_module(
+        module,
+        |call: NativeCallContext, dir: &str, target: Dynamic| lint(call, dir, target, None),
+    );
+    function("lint_migrations").set_into_module(
+        module,
+        |call: NativeCallContext, dir: &str, target: Dynamic, map: Map| {
+            lint(call, dir, target, Some(map))
+        },
+    );
     function("verify_log").set_into_module(module, |call: NativeCallContext, path: &str| {
         verify(call, path, None)
     });
