@@ -90,21 +90,8 @@ pub enum Error {
         reason: String,
     },
     /// The statement guard refused a statement before it reached the server.
-    #[error("{connection}: refused by audit rule {rule_set}/{rule} ({severity}): {message}\n  statement: {statement}\n  to run it anyway, add the comment `-- myrmex:allow {rule}` to the statement, or set `\"{rule_set}/{rule}\" = \"warn\"` under [audit.guard.rules] in myrmex.toml")]
-    GuardRefused {
-        /// The connection.
-        connection: String,
-        /// The rule set.
-        rule_set: String,
-        /// The rule.
-        rule: String,
-        /// Its severity.
-        severity: String,
-        /// What is wrong.
-        message: String,
-        /// The statement, abbreviated.
-        statement: String,
-    },
+    #[error("{0}")]
+    GuardRefused(Box<GuardRefusal>),
     /// The driver's dialect has no DDL generator in this host.
     #[error("{connection}: {source}")]
     NoGenerator {
@@ -445,6 +432,41 @@ pub(crate) fn abbreviate(sql: &str) -> String {
         format!("{cut}…")
     } else {
         one_line
+    }
+}
+
+/// What the statement guard refused, and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GuardRefusal {
+    /// The connection.
+    pub connection: String,
+    /// The rule set.
+    pub rule_set: String,
+    /// The rule.
+    pub rule: String,
+    /// Its severity.
+    pub severity: String,
+    /// What is wrong.
+    pub message: String,
+    /// The statement, abbreviated.
+    pub statement: String,
+}
+
+impl std::fmt::Display for GuardRefusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{}: refused by audit rule {}/{} ({}): {}\n  statement: {}\n  to run it anyway, add the comment `-- myrmex:allow {}` to the statement, or set `\"{}/{}\" = \"warn\"` under [audit.guard.rules] in myrmex.toml",
+            self.connection,
+            self.rule_set,
+            self.rule,
+            self.severity,
+            self.message,
+            self.statement,
+            self.rule,
+            self.rule_set,
+            self.rule
+        )
     }
 }
 

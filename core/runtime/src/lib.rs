@@ -45,7 +45,7 @@ pub use myrmex_plugin::sql;
 
 pub use config::{Config, Limits, MigrationsConfig, PoolConfig};
 pub use connection::{CancelToken, DatabaseConnection, RowStream, Rows, DEFAULT_BATCH_ROWS};
-pub use error::{Error, Result, StatementFailure};
+pub use error::{Error, GuardRefusal, Result, StatementFailure};
 pub use manager::{
     manage_databases, Checkout, DatabaseManager, Health, PluginConnector, PoolStats,
     PooledConnection,

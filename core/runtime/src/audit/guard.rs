@@ -5,6 +5,7 @@ use super::config::{Action, GuardConfig};
 use super::rule_set::{AuditTargetInfo, RuleSet};
 use super::run::split;
 use super::Finding;
+use crate::error::GuardRefusal;
 use crate::hook::{StatementEvent, StatementHook};
 use crate::plugin::Registry;
 use crate::sql::{tokens, Flavor, TokenKind};
@@ -125,14 +126,14 @@ impl StatementHook for Guard {
                     Action::Off => {}
                     Action::Warn => (self.warn)(event, &f),
                     Action::Deny => {
-                        return Err(Error::GuardRefused {
+                        return Err(Error::GuardRefused(Box::new(GuardRefusal {
                             connection: event.connection.to_string(),
                             rule_set: f.rule_set,
                             rule: f.rule,
                             severity: f.severity.to_string(),
                             message: f.message,
                             statement: crate::error::abbreviate(event.sql),
-                        })
+                        })))
                     }
                 }
             }

@@ -21,7 +21,7 @@ fn first_supporting<T>(
         None => registry
             .capabilities_of(CapabilityKind::AUDIT)
             .into_iter()
-            .filter(|c| c.schemes.iter().any(|d| *d == driver))
+            .filter(|c| c.schemes.contains(&driver))
             .map(|c| c.name)
             .collect(),
     };
