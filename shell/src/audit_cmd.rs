@@ -127,7 +127,43 @@ pub enum AuditCommand {
     },
 }
 
+impl AuditArgs {
+    /// True for the commands that send no statement to a database (they run without the
+    /// statement hooks).
+    pub fn is_offline(&self) -> bool {
+        matches!(
+            self.command,
+            Some(AuditCommand::VerifyLog { .. })
+                | Some(AuditCommand::Keygen { .. })
+                | Some(AuditCommand::Rules { .. })
+        )
+    }
+}
+
 struct Failure(u8, String);
+
+/// A failed audit: naming an unknown rule set, or one that cannot run on the target, is a
+/// usage error; anything else means the audit could not complete.
+fn audit_failure(e: myrmex_core::Error) -> Failure {
+    match e {
+        myrmex_core::Error::NoCapability { .. } | myrmex_core::Error::AuditNotApplicable { .. } => {
+            usage(e.to_string())
+        }
+        other => Failure(EXIT_INCOMPLETE, other.to_string()),
+    }
+}
+
+/// The driver an `--engine` name means (any of its URL schemes or its name), by its
+/// capability name; an unknown one is a usage error.
+fn engine(ctx: &Context, name: Option<&str>) -> Result<String, Failure> {
+    let Some(name) = name else {
+        return Ok(String::new());
+    };
+    ctx.registry
+        .driver(&name.to_ascii_lowercase())
+        .map(|d| d.name.clone())
+        .map_err(|e| usage(format!("--engine {name}: {e}")))
+}
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -261,7 +297,7 @@ fn exec(ctx: &Context, args: &AuditArgs, format: Option<Format>) -> Result<u8, F
             let (opts, fail_on) = options(ctx, &args.report)?;
             let mut conn = open(ctx, target)?;
             let report = audit::audit_connection(&ctx.registry, &mut conn, &opts)
-                .map_err(|e| usage(e.to_string()))?;
+                .map_err(audit_failure)?;
             conclude(report, &args.report, fail_on, format)
         }
         (None, Some(AuditCommand::Statements {
@@ -288,12 +324,12 @@ fn exec(ctx: &Context, args: &AuditArgs, format: Option<Format>) -> Result<u8, F
                 None => audit::audit_statements(
                     &ctx.registry,
                     &statements,
-                    &AuditTargetInfo::driver(engine.as_deref().unwrap_or("")),
+                    &AuditTargetInfo::driver(&self::engine(ctx, engine.as_deref())?),
                     None,
                     &opts,
                 ),
             }
-            .map_err(|e| usage(e.to_string()))?;
+            .map_err(audit_failure)?;
             conclude(out, report, fail_on, format)
         }
         (None, Some(AuditCommand::Rules { engine })) => {
@@ -422,7 +458,7 @@ pub fn install_hooks(
 }
 
 /// A verification report as JSON.
-pub fn verify_json(r: &audit::VerifyReport) -> String {
+pub fn verify_json(r: &audit::VerifyReport) -> serde_json::Value {
     serde_json::json!({
         "ok": r.is_ok(),
         "entries": r.entries,
@@ -437,7 +473,6 @@ pub fn verify_json(r: &audit::VerifyReport) -> String {
             "message": p.message,
         })),
     })
-    .to_string()
 }
 
 /// `myrmex migrate lint`: the migrations of `dir` checked by the statement rule sets, for
@@ -461,12 +496,12 @@ pub fn lint(
             None => audit::lint_migrations(
                 &ctx.registry,
                 dir,
-                &AuditTargetInfo::driver(engine.unwrap_or("")),
+                &AuditTargetInfo::driver(&self::engine(ctx, engine)?),
                 None,
                 &opts,
             ),
         }
-        .map_err(|e| usage(e.to_string()))?;
+        .map_err(audit_failure)?;
         conclude(report, args, fail_on, format)
     })();
     finish("migrate lint", out)

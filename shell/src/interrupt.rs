@@ -24,6 +24,8 @@ pub fn install() {
     let result = ctrlc::set_handler(|| {
         if INTERRUPTED.swap(true, Ordering::SeqCst) {
             eprintln!("\ninterrupted twice; exiting");
+            // Closes the statement log with its final checkpoint.
+            myrmex_core::hook::clear();
             std::process::exit(130);
         }
         cancel_all();

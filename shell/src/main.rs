@@ -122,6 +122,13 @@ fn main() -> ExitCode {
 }
 
 fn real_main(max_call_levels: usize) -> ExitCode {
+    let code = run_main(max_call_levels);
+    // Dropping the statement hooks closes the statement log with its final checkpoint.
+    myrmex_core::hook::clear();
+    code
+}
+
+fn run_main(max_call_levels: usize) -> ExitCode {
     let matches = match Cli::command().try_get_matches() {
         Ok(m) => m,
         Err(e) => return usage_error(&e),
@@ -231,7 +238,16 @@ fn real_main(max_call_levels: usize) -> ExitCode {
         );
         return ExitCode::from(script::EXIT_USAGE);
     }
-    if let Err(e) = audit_cmd::install_hooks(&registry, config.as_ref(), &cli.allow) {
+    // Commands that send no statements run without the hooks: `audit verify-log` must work
+    // on a log the statement log refuses to append to.
+    let offline = matches!(&cli.command, Some(Command::Plugins))
+        || matches!(&cli.command, Some(Command::Audit(a)) if a.is_offline());
+    let hooks = if offline {
+        Ok(())
+    } else {
+        audit_cmd::install_hooks(&registry, config.as_ref(), &cli.allow)
+    };
+    if let Err(e) = hooks {
         eprintln!("myrmex: [audit] of the config: {e}");
         return ExitCode::from(script::EXIT_USAGE);
     }

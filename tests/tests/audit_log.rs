@@ -65,6 +65,10 @@ try {{ db.execute("CREATE USER bob WITH PASSWORD 'hunter2-secret'"); }} catch {{
         "the failed statement is logged: {text}"
     );
     assert!(text.contains(r#""checkpoint""#), "{text}");
+    assert!(
+        text.lines().last().unwrap().contains(r#""checkpoint""#),
+        "the log is sealed with a checkpoint when myrmex exits: {text}"
+    );
 
     let verify = || {
         run(myrmex()
@@ -121,12 +125,12 @@ try {{ db.execute("CREATE USER bob WITH PASSWORD 'hunter2-secret'"); }} catch {{
     assert_eq!(out.code, 1, "reorder: {}", out.stdout);
 
     // Truncated after a checkpoint: the anchor knows the log went further.
-    let last_checkpoint = original
+    let first_checkpoint = original
         .iter()
-        .rposition(|l| l.contains(r#""checkpoint""#))
+        .position(|l| l.contains(r#""checkpoint""#))
         .unwrap();
-    let cut = last_checkpoint.min(original.len() - 2);
-    write_lines(&log, &original[..=cut]);
+    assert!(first_checkpoint + 2 < original.len(), "entries follow it");
+    write_lines(&log, &original[..=first_checkpoint]);
     let out = verify();
     assert_eq!(out.code, 1, "truncate: {}", out.stdout);
     assert!(
@@ -147,4 +151,43 @@ try {{ db.execute("CREATE USER bob WITH PASSWORD 'hunter2-secret'"); }} catch {{
     ]));
     assert_eq!(out.code, 0, "{}", out.stderr);
     assert_eq!(out.stdout.trim(), "true true");
+}
+
+#[test]
+fn a_statement_the_guard_refuses_is_logged_as_refused() {
+    let work = temp_dir("audit-log-guard");
+    let log = work.join("audit.log");
+    let config = work.join("myrmex.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[audit.log]\npath = {:?}\n[audit.guard]\nenabled = true\n",
+            log.display().to_string()
+        ),
+    )
+    .unwrap();
+    let url = format!("sqlite://{}", work.join("app.db").display());
+    let out = run(myrmex().arg("--config").arg(&config).args([
+        "-e",
+        &format!(
+            r#"let db = connect("{url}"); db.execute("CREATE TABLE t(id INTEGER PRIMARY KEY)"); db.execute("DELETE FROM t")"#
+        ),
+    ]));
+    assert_ne!(out.code, 0);
+    assert!(
+        out.stderr.contains("delete-without-where"),
+        "{}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(&log).unwrap();
+    let refused = text
+        .lines()
+        .find(|l| l.contains(r#""statement":"DELETE FROM t""#))
+        .unwrap_or_else(|| panic!("the refused statement is logged: {text}"));
+    assert!(
+        refused.contains("refused by audit rule statements/delete-without-where"),
+        "{refused}"
+    );
+    let out = run(myrmex().args(["audit", "verify-log"]).arg(&log));
+    assert_eq!(out.code, 0, "{}", out.stdout);
 }

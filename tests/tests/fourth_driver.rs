@@ -21,10 +21,13 @@ fn lite_plugin() -> &'static Path {
             let entry = entry.unwrap();
             let text = std::fs::read_to_string(entry.path()).unwrap();
             let text = match entry.file_name().to_str() {
-                Some("lib.rs") => text.replace(
-                    r#"driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)""#,
-                    r#"driver "lite" ("lite"): "SQLite under another name, built out of tree""#,
-                ),
+                Some("lib.rs") => text
+                    .replace(
+                        r#"driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)""#,
+                        r#"driver "lite" ("lite"): "SQLite under another name, built out of tree""#,
+                    )
+                    // Its audit rule set too: names are unique per kind.
+                    .replace(r#"audit "sqlite" ("sqlite")"#, r#"audit "lite" ("lite")"#),
                 Some("driver.rs") => text.replace(
                     r#"options.db_type = "sqlite".into();"#,
                     r#"options.db_type = "lite".into();"#,
@@ -35,8 +38,8 @@ fn lite_plugin() -> &'static Path {
         }
         let lib = std::fs::read_to_string(src.join("src/lib.rs")).unwrap();
         assert!(
-            lib.contains(r#"driver "lite""#),
-            "the declaration was renamed"
+            lib.contains(r#"driver "lite""#) && lib.contains(r#"audit "lite" ("lite")"#),
+            "the declarations were renamed"
         );
         let path = |p: &str| root.join(p).display().to_string();
         std::fs::write(
@@ -129,6 +132,18 @@ fn the_copied_driver_serves_migrations_and_schema_from_the_binary() {
     ]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(out.stdout.contains("applied"), "{}", out.stdout);
+    // Audit, with no change to the host: the driver's own rule set and the portable ones.
+    let out = lite(&["audit", &url, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_str(&out.stdout)
+        .unwrap_or_else(|e| panic!("audit JSON ({e}): {}\n{}", out.stdout, out.stderr));
+    let sets = report["rule_sets"].to_string();
+    assert!(
+        sets.contains("\"lite\"") && sets.contains("\"schema\""),
+        "{sets}"
+    );
+    assert!(report["not_run"].as_array().unwrap().is_empty(), "{report}");
+    let out = lite(&["audit", "statements", "-", "--engine", "lite"]);
+    assert_eq!(out.code, 0, "no statements, no findings: {}", out.stderr);
     let out = lite(&["schema", "inspect", "--db", &url]);
     assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
     assert!(

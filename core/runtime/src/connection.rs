@@ -137,6 +137,15 @@ impl DatabaseConnection {
         &self.params.db_type
     }
 
+    /// The name of the driver serving this connection (its capability name, `db_type`
+    /// before it connects): the same whichever of the driver's URL schemes was used.
+    pub fn driver_name(&self) -> &str {
+        match &self.live {
+            Some(live) => &live._driver.name,
+            None => &self.params.db_type,
+        }
+    }
+
     /// Sets the password.
     pub fn set_password(&mut self, password: Secret) {
         self.params.set_password(password);
@@ -308,7 +317,7 @@ impl DatabaseConnection {
             return run(self);
         };
         let url = self.url();
-        let driver = self.params.db_type.clone();
+        let driver = self.driver_name().to_string();
         let name = self.name.clone();
         let event = crate::hook::StatementEvent {
             connection: &name,
@@ -316,9 +325,20 @@ impl DatabaseConnection {
             url: &url,
             sql,
             params,
+            prechecked: crate::hook::is_prechecked(),
         };
-        for hook in &hooks {
-            hook.before(&event)?;
+        let refused = hooks.iter().find_map(|hook| hook.before(&event).err());
+        if let Some(refusal) = refused {
+            // A refused statement is an event too: the log records that it was refused.
+            let outcome = crate::hook::StatementOutcome {
+                duration: std::time::Duration::ZERO,
+                rows: None,
+                error: Some(&refusal),
+            };
+            for hook in &hooks {
+                hook.after(&event, &outcome);
+            }
+            return Err(refusal);
         }
         let started = std::time::Instant::now();
         let out = run(self);
@@ -476,7 +496,13 @@ impl DatabaseConnection {
     /// Starts a transaction. Prefer [`DatabaseConnection::transaction`], which rolls back
     /// when dropped.
     pub fn begin(&mut self) -> Result<()> {
-        self.call(Some("BEGIN"), |c| c.begin())
+        // Through the hooks, so the statement log shows where transactions end.
+        self.hooked(
+            "BEGIN",
+            0,
+            |_| None,
+            |this| this.call(Some("BEGIN"), |c| c.begin()),
+        )
     }
 
     /// Starts the transaction a migration runs in: the driver takes the engine's write lock
@@ -487,12 +513,24 @@ impl DatabaseConnection {
 
     /// Commits.
     pub fn commit(&mut self) -> Result<()> {
-        self.call(Some("COMMIT"), |c| c.commit())
+        // Through the hooks, so the statement log shows where transactions end.
+        self.hooked(
+            "COMMIT",
+            0,
+            |_| None,
+            |this| this.call(Some("COMMIT"), |c| c.commit()),
+        )
     }
 
     /// Rolls back.
     pub fn rollback(&mut self) -> Result<()> {
-        self.call(Some("ROLLBACK"), |c| c.rollback())
+        // Through the hooks, so the statement log shows where transactions end.
+        self.hooked(
+            "ROLLBACK",
+            0,
+            |_| None,
+            |this| this.call(Some("ROLLBACK"), |c| c.rollback()),
+        )
     }
 
     /// True inside a transaction.

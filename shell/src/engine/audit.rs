@@ -222,9 +222,7 @@ fn verify(call: NativeCallContext, path: &str, map: Option<Map>) -> RhaiResult<D
         ..audit::VerifyOptions::default()
     };
     let report = audit::verify_log(path, &options).map_err(|e| runtime(e.to_string()))?;
-    let json: serde_json::Value = serde_json::from_str(&crate::audit_cmd::verify_json(&report))
-        .map_err(|e| runtime(e.to_string()))?;
-    rhai::serde::to_dynamic(json)
+    rhai::serde::to_dynamic(crate::audit_cmd::verify_json(&report))
 }
 
 /// Registers the audit functions.

@@ -2,11 +2,12 @@
 //! statement reaches the server and refuses what breaks a rule at `deny` level.
 
 use super::config::{Action, GuardConfig};
-use super::rule_set::{AuditTargetInfo, RuleSet};
+use super::log::redact_statement;
+use super::rule_set::{AuditTargetInfo, RuleSet, Statement};
 use super::run::split;
-use super::Finding;
-use crate::error::GuardRefusal;
-use crate::hook::{StatementEvent, StatementHook};
+use super::{Finding, Location};
+use crate::error::{abbreviate, GuardRefusal};
+use crate::hook::{MigrationEvent, StatementEvent, StatementHook};
 use crate::plugin::Registry;
 use crate::sql::{tokens, Flavor, TokenKind};
 use crate::{Error, Result};
@@ -106,9 +107,61 @@ fn allowed_in_comments(sql: &str) -> Vec<String> {
     out
 }
 
+impl Guard {
+    /// Checks `statements` (each with a distinct location) meant for `target`: the first
+    /// finding at `deny` level is the refusal; findings at `warn` level go to the warning
+    /// callback. A statement's own `-- myrmex:allow RULE` comment passes that rule for it.
+    fn judge(
+        &self,
+        connection: &str,
+        target: &AuditTargetInfo,
+        statements: &[Statement],
+        warn_event: &StatementEvent<'_>,
+    ) -> Result<()> {
+        for set in self.sets.iter().filter(|s| s.applies_to(&target.driver)) {
+            for f in set.check_statements(statements, target, None)? {
+                let statement = statements
+                    .iter()
+                    .find(|s| s.location.is_some() && s.location == f.location)
+                    .map_or(warn_event.sql, |s| s.sql.as_str());
+                if self.is_allowed(&f, statement) {
+                    continue;
+                }
+                match self.config.action(&f.rule_set, &f.rule, f.severity) {
+                    Action::Off => {}
+                    Action::Warn => (self.warn)(warn_event, &f),
+                    Action::Deny => {
+                        let shown = abbreviate(&redact_statement(statement, false));
+                        let statement = match &f.location {
+                            Some(l) if !l.file.is_empty() => {
+                                format!("{}:{}: {shown}", l.file, l.line)
+                            }
+                            _ => shown,
+                        };
+                        return Err(Error::GuardRefused(Box::new(GuardRefusal {
+                            connection: connection.to_string(),
+                            rule_set: f.rule_set,
+                            rule: f.rule,
+                            severity: f.severity.to_string(),
+                            message: f.message,
+                            statement,
+                        })));
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 impl StatementHook for Guard {
     fn before(&self, event: &StatementEvent<'_>) -> Result<()> {
-        let statements = split(event.sql, None);
+        if event.prechecked {
+            return Ok(());
+        }
+        // Locations (in no file) tell the statements of a script apart, so that each one's
+        // allow comments apply to it alone.
+        let statements = split(event.sql, Some(""));
         if statements.is_empty() {
             return Ok(());
         }
@@ -117,28 +170,36 @@ impl StatementHook for Guard {
             url: event.url.to_string(),
             ..AuditTargetInfo::default()
         };
-        for set in self.sets.iter().filter(|s| s.applies_to(event.driver)) {
-            for f in set.check_statements(&statements, &target, None)? {
-                if self.is_allowed(&f, event.sql) {
-                    continue;
-                }
-                match self.config.action(&f.rule_set, &f.rule, f.severity) {
-                    Action::Off => {}
-                    Action::Warn => (self.warn)(event, &f),
-                    Action::Deny => {
-                        return Err(Error::GuardRefused(Box::new(GuardRefusal {
-                            connection: event.connection.to_string(),
-                            rule_set: f.rule_set,
-                            rule: f.rule,
-                            severity: f.severity.to_string(),
-                            message: f.message,
-                            statement: crate::error::abbreviate(event.sql),
-                        })))
-                    }
-                }
-            }
-        }
-        Ok(())
+        self.judge(event.connection, &target, &statements, event)
+    }
+
+    fn before_migration(&self, event: &MigrationEvent<'_>) -> Result<()> {
+        let statements: Vec<Statement> = event
+            .statements
+            .iter()
+            .map(|s| Statement {
+                sql: s.sql.clone(),
+                location: Some(Location {
+                    file: s.file.clone(),
+                    line: s.line,
+                    column: 1,
+                }),
+            })
+            .collect();
+        let target = AuditTargetInfo {
+            driver: event.driver.to_string(),
+            url: event.url.to_string(),
+            ..AuditTargetInfo::default()
+        };
+        let warn_event = StatementEvent {
+            connection: event.connection,
+            driver: event.driver,
+            url: event.url,
+            sql: "(a migration run)",
+            params: 0,
+            prechecked: false,
+        };
+        self.judge(event.connection, &target, &statements, &warn_event)
     }
 }
 

@@ -37,7 +37,7 @@ impl AuditTargetInfo {
     /// What a connection tells about itself (asking its dialect and server version).
     pub fn of(conn: &mut DatabaseConnection) -> Result<AuditTargetInfo> {
         Ok(AuditTargetInfo {
-            driver: conn.db_type().to_string(),
+            driver: conn.driver_name().to_string(),
             dialect: conn.dialect()?.name.to_string(),
             server_version: conn.server_info()?.version.to_string(),
             url: conn.url(),

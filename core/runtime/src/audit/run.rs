@@ -148,7 +148,7 @@ pub fn audit_connection(
     options: &AuditOptions,
 ) -> Result<Report> {
     let mut collected = Collected::new(conn.url());
-    let driver = conn.db_type().to_string();
+    let driver = conn.driver_name().to_string();
     for set in open_sets(
         registry,
         &driver,
@@ -271,7 +271,7 @@ pub fn lint_migrations(
         let file = m.up.file.display().to_string();
         if m.kind == MigrationKind::Rhai {
             total.not_run(
-                "statements",
+                "migrations",
                 format!("{file} is a Rhai migration: its statements are only known when it runs"),
             );
             continue;

@@ -15,7 +15,7 @@ fn first_supporting<T>(
     what: &str,
     mut f: impl FnMut(&RuleSet, &mut DatabaseConnection) -> Result<T>,
 ) -> Result<T> {
-    let driver = conn.db_type().to_string();
+    let driver = conn.driver_name().to_string();
     let names: Vec<String> = match rule_set {
         Some(name) => vec![name.to_string()],
         None => registry

@@ -3,7 +3,7 @@
 use super::history::{self, AppliedMigration, History};
 use super::identity::applied_by;
 use super::plan::{self, Direction, DownTarget, Step};
-use super::source::{self, Migration};
+use super::source::{self, Migration, MigrationKind};
 use super::status::{State, Status};
 use super::verify::{self, VerifyReport};
 use super::{checksum, lock, run, Done, MigrateOptions, Observer, Quiet, Report, ScriptRunner};
@@ -156,6 +156,7 @@ impl MigrationManager {
             applied_by: &by,
             observer: &*self.observer,
         };
+        precheck(runner.conn, steps)?;
         self.observer.start(steps.len());
         let outcome = steps.iter().enumerate().try_for_each(|(i, step)| {
             if !self.observer.keep_going() {
@@ -165,7 +166,16 @@ impl MigrationManager {
                 });
             }
             self.observer.step(i, step);
-            let ms = runner.run(step)?;
+            // The statements of SQL up parts were shown to the hooks before the run, and a
+            // down part is the author's own undo: neither is checked again one by one. A
+            // Rhai up part's statements are only known as it runs, so they are.
+            let checked =
+                step.direction == Direction::Down || step.migration.kind == MigrationKind::Sql;
+            let ms = if checked {
+                crate::hook::prechecked(|| runner.run(step))?
+            } else {
+                runner.run(step)?
+            };
             let done = Done {
                 version: step.migration.version,
                 name: step.migration.name.clone(),
@@ -330,6 +340,40 @@ impl MigrationManager {
         self.execute(conn, history, steps, &mut report)?;
         Ok(report)
     }
+}
+
+/// Shows the statements of the SQL up parts of `steps` to the statement hooks before
+/// anything runs, so that a guard refuses a migration run as a whole rather than half way.
+fn precheck(conn: &mut DatabaseConnection, steps: &[Step]) -> Result<()> {
+    if crate::hook::installed().is_none() {
+        return Ok(());
+    }
+    let statements: Vec<crate::hook::MigrationStatement> = steps
+        .iter()
+        .filter(|s| s.direction == Direction::Up && s.migration.kind == MigrationKind::Sql)
+        .flat_map(|s| {
+            let file = s.part().file.display().to_string();
+            s.part()
+                .statements()
+                .into_iter()
+                .skip(s.resume_from)
+                .map(move |st| crate::hook::MigrationStatement {
+                    sql: st.sql,
+                    file: file.clone(),
+                    line: st.line as u32,
+                })
+        })
+        .collect();
+    if statements.is_empty() {
+        return Ok(());
+    }
+    let url = conn.url();
+    crate::hook::before_migration(&crate::hook::MigrationEvent {
+        connection: &conn.name,
+        driver: conn.driver_name(),
+        url: &url,
+        statements: &statements,
+    })
 }
 
 /// Records the disk checksum of the changed migrations among `versions` (all when empty);

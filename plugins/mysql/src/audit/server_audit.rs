@@ -421,16 +421,20 @@ impl<'c, 'a> FileReader<'c, 'a> {
         Ok(table)
     }
 
-    /// Drops the temporary table and turns binary logging back on, as it was.
+    /// Drops the temporary table and turns binary logging back on, as it was (the latter
+    /// even when the drop fails, so the session never stays unreplicated).
     fn finish(self) -> Result<(), PluginError> {
-        if let Some(table) = &self.table {
-            self.conn
-                .execute(&format!("DROP TEMPORARY TABLE IF EXISTS {table}"))?;
-        }
+        let dropped = match &self.table {
+            Some(table) => self
+                .conn
+                .execute(&format!("DROP TEMPORARY TABLE IF EXISTS {table}"))
+                .map(drop),
+            None => Ok(()),
+        };
         if self.restore_log_bin {
             self.conn.execute("SET SESSION sql_log_bin = 1")?;
         }
-        Ok(())
+        dropped
     }
 }
 

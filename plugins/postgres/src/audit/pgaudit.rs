@@ -169,8 +169,8 @@ pub fn parse_message(message: &str) -> Option<AuditMessage> {
 /// True for an entry that reports a failed statement: its SQLSTATE is not of the success,
 /// warning or no-data classes (or, without one, its severity says ERROR or FATAL).
 fn is_error(e: &Entry) -> bool {
-    if e.sqlstate.len() == 5 {
-        !matches!(&e.sqlstate[..2], "00" | "01" | "02")
+    if let (5, Some(class)) = (e.sqlstate.len(), e.sqlstate.get(..2)) {
+        !matches!(class, "00" | "01" | "02")
     } else {
         e.severity == "ERROR" || e.severity == "FATAL"
     }

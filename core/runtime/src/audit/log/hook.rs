@@ -40,17 +40,43 @@ impl StatementLog {
 
 impl StatementHook for StatementLog {
     fn after(&self, event: &StatementEvent<'_>, outcome: &StatementOutcome<'_>) {
+        let statement = redact_statement(event.sql, self.redact_literals);
+        // An engine's message may quote the statement (`near 'hunter2'`): when anything was
+        // hidden from the statement, the log keeps only the error's kind and codes.
+        let hidden = self.redact_literals || redact_statement(event.sql, false) != event.sql;
+        let outcome_text = match outcome.error {
+            None => Outcome::Ok,
+            Some(e) => match e.plugin_error() {
+                Some(p) if hidden => Outcome::Error(error_codes(p)),
+                _ => Outcome::of_error(e),
+            },
+        };
         let entry = LogEntry {
             connection: event.connection.to_string(),
             url: event.url.to_string(),
-            statement: redact_statement(event.sql, self.redact_literals),
+            statement,
             params: event.params,
             duration: outcome.duration,
             rows: outcome.rows,
-            outcome: outcome.error.map_or(Outcome::Ok, Outcome::of_error),
+            outcome: outcome_text,
         };
         if let Err(e) = self.log.append(&entry) {
             (self.on_error)(&e);
         }
     }
+}
+
+/// An error's kind and codes, without its message.
+fn error_codes(p: &myrmex_abi::PluginError) -> String {
+    let mut out = format!(
+        "{} error (message withheld: the statement held a secret)",
+        p.kind.name()
+    );
+    if let Some(state) = p.sqlstate.as_ref().into_option() {
+        out.push_str(&format!(", SQLSTATE {state}"));
+    }
+    if let Some(code) = p.code.as_ref().into_option() {
+        out.push_str(&format!(", code {code}"));
+    }
+    out
 }
