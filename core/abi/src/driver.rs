@@ -2,8 +2,8 @@
 //! dialect, read the schema, lock, cancel.
 
 use crate::{
-    CatalogKind, ColumnMeta, ConnectOptions, DialectInfo, Extensions, PluginError, ServerInfo,
-    TableDetail, TableRef, Tree, ValueNE,
+    AdviceRequest, CatalogKind, ColumnMeta, ConnectOptions, DialectInfo, Extensions,
+    MetricsSnapshot, PluginError, Recommendation, ServerInfo, TableDetail, TableRef, Tree, ValueNE,
 };
 use abi_stable::sabi_trait;
 use abi_stable::std_types::{RArc, RBox, RResult, RSlice, RStr, RString, RVec};
@@ -204,6 +204,24 @@ pub trait Connection: Send {
             "this driver cannot list {} (it was built before contract 2.1)",
             kind.plural()
         )))
+    }
+
+    /// Contract 2.3: the server's statistics now (connections, throughput, cache, locks,
+    /// sizes, top statements), read the engine's own way. A plugin built before 2.3 lacks
+    /// the method: the host then gets this default, an "unsupported" error.
+    fn metrics(&mut self) -> RResult<MetricsSnapshot, PluginError> {
+        RResult::RErr(PluginError::unsupported(
+            "this driver reads no server statistics (it was built before contract 2.3)",
+        ))
+    }
+
+    /// Contract 2.3: tuning advice for this database, each piece with its evidence, proven
+    /// where the engine allows (a hypothetical index, a plan before and after).
+    fn advise(&mut self, request: &AdviceRequest) -> RResult<RVec<Recommendation>, PluginError> {
+        let _ = request;
+        RResult::RErr(PluginError::unsupported(
+            "this driver gives no tuning advice (it was built before contract 2.3)",
+        ))
     }
 }
 

@@ -27,7 +27,8 @@
 //! Contract 2.1 did the first: it appended [`Connection::catalog`] after `close`, with a
 //! default that answers "unsupported", and the plugin frozen at 2.0 in the tests keeps loading.
 //! Contract 2.2 did the second: the `audit` kind ([`AuditRuleSet`]) and its opener
-//! `open_audit` after `open_shard`.
+//! `open_audit` after `open_shard`. Contract 2.3 did the first again:
+//! [`Connection::metrics`] and [`Connection::advise`] after `catalog`.
 //!
 //! Anything else (a field added to, removed from or reordered in a record, a changed
 //! signature) is a new major contract: the crate's major version, which is
@@ -49,6 +50,7 @@ mod error;
 mod extension;
 mod introspect;
 mod module;
+mod monitor;
 mod shard;
 mod tree;
 mod value;
@@ -72,6 +74,9 @@ pub use introspect::{
 };
 pub use module::{
     Capability, PluginInfo, PluginMod, PluginModRef, CONTRACT_SYMBOL, ROOT_MODULE_LOADER_NAME,
+};
+pub use monitor::{
+    AdviceRequest, MetricKind, MetricSample, MetricTable, MetricsSnapshot, Recommendation,
 };
 pub use shard::{ShardRouter, ShardRouterBox, ShardRouter_TO};
 pub use tree::{Node, NodeKind, Tree};
@@ -103,7 +108,7 @@ mod tests {
     #[test]
     fn contract_version_is_the_crate_major() {
         assert_eq!(super::CONTRACT_VERSION, 2);
-        assert_eq!(super::CONTRACT_MINOR, 2);
+        assert_eq!(super::CONTRACT_MINOR, 3);
         assert_eq!(
             format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
             env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0

@@ -238,6 +238,23 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
     ) -> RResult<QueryStart, PluginError> {
         self.call(|c| c.catalog(kind, pattern.as_str()))
     }
+
+    fn metrics(&mut self) -> RResult<abi::MetricsSnapshot, PluginError> {
+        self.call(|c| c.metrics().map(crate::monitor::Snapshot::into_abi))
+    }
+
+    fn advise(
+        &mut self,
+        request: &abi::AdviceRequest,
+    ) -> RResult<RVec<abi::Recommendation>, PluginError> {
+        self.call(|c| {
+            let request = crate::monitor::AdviceRequest::from_abi(request);
+            Ok(c.advise(&request)?
+                .into_iter()
+                .map(crate::monitor::Advice::into_abi)
+                .collect())
+        })
+    }
 }
 
 struct CancelAdapter(Box<dyn CancelHandle>);

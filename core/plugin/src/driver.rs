@@ -188,6 +188,23 @@ pub trait Connection: Send + 'static {
         let _ = pattern;
         Err(unsupported(&format!("listing {}", kind.plural())))
     }
+
+    /// The server's statistics now: connections by state, throughput counters, cache hit
+    /// ratio, locks and blocked sessions, table and index sizes, long-running and top
+    /// statements. What cannot be read (an extension not loaded, a privilege missing) is a
+    /// [`crate::monitor::Snapshot::note`] saying how to enable it.
+    fn metrics(&mut self) -> Result<crate::monitor::Snapshot, PluginError> {
+        Err(unsupported("reading server statistics"))
+    }
+
+    /// Tuning advice for this database, each piece with its evidence.
+    fn advise(
+        &mut self,
+        request: &crate::monitor::AdviceRequest,
+    ) -> Result<Vec<crate::monitor::Advice>, PluginError> {
+        let _ = request;
+        Err(unsupported("tuning advice"))
+    }
 }
 
 /// A shard router: maps a key to one of `shards` shards.

@@ -45,6 +45,7 @@ mod config;
 pub mod deadline;
 mod driver;
 mod guard;
+pub mod monitor;
 mod params;
 pub mod rows;
 pub mod scratch;
