@@ -41,8 +41,17 @@ struct Live {
     broken: bool,
     /// The server ended the session: every call fails at once until [`DatabaseConnection::reconnect`].
     closed: Option<Box<PluginError>>,
+    /// The connection as statement hooks see it, made at the first hooked statement.
+    hook_ids: Option<Arc<HookIds>>,
     // Keeps the driver (and so its library) referenced while the connection lives.
     _driver: Arc<DriverEntry>,
+}
+
+/// A connection's name, driver and URL as statement hooks see them.
+struct HookIds {
+    name: String,
+    driver: String,
+    url: String,
 }
 
 impl Clone for DatabaseConnection {
@@ -224,6 +233,7 @@ impl DatabaseConnection {
             poisoned: false,
             broken: false,
             closed: None,
+            hook_ids: None,
             _driver: driver,
         });
         Ok(())
@@ -304,6 +314,25 @@ impl DatabaseConnection {
         )
     }
 
+    /// Who this connection is, for hooks: made once per session (the URL is written by the
+    /// driver), again only if the name changed.
+    fn hook_ids(&mut self) -> Arc<HookIds> {
+        if let Some(ids) = self.live.as_ref().and_then(|l| l.hook_ids.clone()) {
+            if ids.name == self.name {
+                return ids;
+            }
+        }
+        let ids = Arc::new(HookIds {
+            name: self.name.clone(),
+            driver: self.driver_name().to_string(),
+            url: self.url(),
+        });
+        if let Some(live) = self.live.as_mut() {
+            live.hook_ids = Some(ids.clone());
+        }
+        ids
+    }
+
     /// Runs `run` between the installed statement hooks, if any: a hook may refuse the
     /// statement before it is sent, and sees how it ended.
     fn hooked<T>(
@@ -316,13 +345,11 @@ impl DatabaseConnection {
         let Some(hooks) = crate::hook::installed() else {
             return run(self);
         };
-        let url = self.url();
-        let driver = self.driver_name().to_string();
-        let name = self.name.clone();
+        let ids = self.hook_ids();
         let event = crate::hook::StatementEvent {
-            connection: &name,
-            driver: &driver,
-            url: &url,
+            connection: &ids.name,
+            driver: &ids.driver,
+            url: &ids.url,
             sql,
             params,
             prechecked: crate::hook::is_prechecked(),
@@ -676,6 +703,24 @@ impl DatabaseConnection {
     pub fn drop_scratch(&mut self, scratch: &ConnectParams) -> Result<()> {
         let o = scratch.to_options();
         self.call(None, |c| c.drop_scratch(&o))
+    }
+
+    /// The server's statistics now, as the driver reads them.
+    pub fn metrics(&mut self) -> Result<crate::monitor::Snapshot> {
+        self.call(None, |c| c.metrics())
+            .map(crate::monitor::Snapshot::from_abi)
+    }
+
+    /// Tuning advice from the driver, for `request`'s workload and machine.
+    pub fn advise(
+        &mut self,
+        request: &myrmex_abi::AdviceRequest,
+    ) -> Result<Vec<crate::monitor::Recommendation>> {
+        self.call(None, |c| c.advise(request)).map(|r| {
+            r.into_iter()
+                .map(crate::monitor::Recommendation::from_abi)
+                .collect()
+        })
     }
 
     /// Checks the connection is alive.

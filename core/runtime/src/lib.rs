@@ -30,6 +30,7 @@ mod error;
 pub mod hook;
 mod manager;
 pub mod migrate;
+pub mod monitor;
 mod params;
 pub mod plugin;
 mod received;
@@ -51,6 +52,7 @@ pub use manager::{
     PooledConnection,
 };
 pub use migrate::{run_migrations, Migration, MigrationManager};
+pub use monitor::{monitor_database, optimize_database, DatabaseMetrics};
 pub use myrmex_abi::{
     CatalogKind, ColumnMeta, DialectInfo, ErrorKind, ExecResult, LockAttempt, Nullability,
     PluginError, ServerInfo, TableDetail, TableKind, TableRef, Value,
