@@ -8,6 +8,7 @@ use crate::lock::SessionLock;
 use crate::options::SqliteOptions;
 use crate::types::TextMode;
 use myrmex_abi::{RArc, ROption, RVec};
+use myrmex_plugin::monitor::{Advice, AdviceRequest, Snapshot};
 use myrmex_plugin::schema::SchemaDefinition;
 use myrmex_plugin::{
     Batch, CancelHandle, CatalogKind, ConnectOptions, Connection, DialectInfo, ErrorKind,
@@ -246,6 +247,14 @@ impl Connection for SqliteConnection {
 
     fn catalog(&mut self, kind: CatalogKind, pattern: &str) -> Result<QueryStart> {
         crate::listing::list(self.conn()?, kind, pattern)
+    }
+
+    fn metrics(&mut self) -> Result<Snapshot> {
+        crate::monitor::metrics(self.conn()?)
+    }
+
+    fn advise(&mut self, request: &AdviceRequest) -> Result<Vec<Advice>> {
+        crate::monitor::advise(self.conn()?, request)
     }
 
     fn try_lock(&mut self, name: &str) -> Result<LockAttempt> {

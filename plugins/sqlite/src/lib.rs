@@ -16,6 +16,7 @@ mod exclusive;
 mod introspect;
 mod listing;
 mod lock;
+mod monitor;
 mod options;
 mod schema;
 mod scratch;
