@@ -6,9 +6,10 @@ use crate::cursor::{Cursor, Meta};
 use crate::dialect::Server;
 use crate::error::{closed, map, server_closed};
 use crate::types::bind;
-use crate::{describe, listing, lock, schema, scratch};
+use crate::{describe, listing, lock, monitor, schema, scratch};
 use myrmex_abi::{ROption, RVec};
 use myrmex_plugin::blank::{self, Dialect};
+use myrmex_plugin::monitor::{Advice, AdviceRequest, Snapshot};
 use myrmex_plugin::schema::SchemaDefinition;
 use myrmex_plugin::sql::{first_keyword, like_pattern, quote_ident, split_statements};
 use myrmex_plugin::{
@@ -463,6 +464,17 @@ impl Connection for MysqlConnection {
         // One batch as large as the listing: the caller reads only the first.
         self.query(&listing.sql, Params::from(&like[..]), u32::MAX)
             .map_err(|e| listing::explain(kind, e))
+    }
+
+    fn metrics(&mut self) -> Result<Snapshot, PluginError> {
+        let server = self.server()?;
+        self.with(|c| monitor::metrics(c, &server))
+    }
+
+    fn advise(&mut self, request: &AdviceRequest) -> Result<Vec<Advice>, PluginError> {
+        let server = self.server()?;
+        let in_tx = self.in_tx;
+        self.with(|c| monitor::advise(c, &server, request, in_tx))
     }
 }
 

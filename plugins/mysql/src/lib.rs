@@ -6,6 +6,11 @@
 //! `connect_timeout` (s, default 10, bounding TCP, TLS and the handshake), `socket`. Sessions
 //! run with `time_zone = '+00:00'`. Types: see [`types`]; dialect features: see [`dialect`].
 //!
+//! Monitoring and tuning (`metrics`, `advise`): samples from `SHOW GLOBAL STATUS`,
+//! `information_schema` and, when it is ON, `performance_schema`; advice on missing indexes
+//! (proven on a temporary copy of the table before it is given), duplicate and unused
+//! indexes, stale statistics, bloat and settings.
+//!
 //! It also exports the `audit` capability `mysql`: configuration checks and the MariaDB
 //! server_audit log (see [`audit`]).
 
@@ -21,6 +26,7 @@ mod driver;
 mod error;
 mod listing;
 mod lock;
+mod monitor;
 mod options;
 mod schema;
 mod scratch;
