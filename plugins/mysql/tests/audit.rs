@@ -512,6 +512,16 @@ fn a_weak_server_fails_every_rule_and_its_log_reads_back() {
     assert_eq!(e.code.into_option(), Some(1054));
     app.close().expect("close");
 
+    // The server writes a session's DISCONNECT once it has noticed the client left, which
+    // under load may come after `close` returns: wait for it (at most 10 s).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while Instant::now() < deadline
+        && !log(&mut root, &since, 0)
+            .iter()
+            .any(|r| r.class == "DISCONNECT")
+    {
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let t = Instant::now();
     let all = log(&mut root, "", 0);
     println!("weak: {} log records read in {:?}", all.len(), t.elapsed());
