@@ -14,6 +14,10 @@
 //! transactions, `$1` placeholders (scripts may write `?`: see [`placeholders`]), and the
 //! features in [`dialect::FEATURES`]. Types: see [`types`] and `docs/architecture.md`.
 //!
+//! Monitoring and tuning: [`monitor`] reads the server's statistics
+//! (`Connection::metrics`) and gives tuning advice proven by the planner
+//! (`Connection::advise`).
+//!
 //! It also exports the `audit` capability `postgres` for the driver's connections:
 //! configuration, role and grant checks, and pgaudit as the server's audit log (see
 //! [`audit`]).
@@ -28,6 +32,7 @@ mod error;
 mod introspect;
 mod listing;
 mod lock;
+pub mod monitor;
 pub mod numeric;
 mod options;
 pub mod placeholders;
