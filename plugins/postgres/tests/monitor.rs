@@ -182,6 +182,56 @@ impl Cluster {
         None
     }
 
+    /// A streaming standby of `primary` (a base backup of it, `pg_basebackup -R`), started.
+    fn standby_of(primary: &Cluster) -> Cluster {
+        let name = format!("myrmex_mon_standby_{}", std::process::id());
+        let version = primary.version.clone();
+        let _ = run("pg_dropcluster", &[&version, &name, "--stop"]);
+        let port = free_port();
+        run(
+            "pg_createcluster",
+            &[
+                &version,
+                &name,
+                "--port",
+                &port.to_string(),
+                "--",
+                "--auth=trust",
+            ],
+        )
+        .expect("the standby cluster is created");
+        let standby = Cluster {
+            version: version.clone(),
+            name: name.clone(),
+            port,
+        };
+        let data = format!("/var/lib/postgresql/{version}/{name}");
+        std::fs::remove_dir_all(&data).expect("the standby's empty data directory is removed");
+        run(
+            "pg_basebackup",
+            &[
+                "-h",
+                "127.0.0.1",
+                "-p",
+                &primary.port.to_string(),
+                "-U",
+                "postgres",
+                "-D",
+                &data,
+                "-R",
+                "-X",
+                "stream",
+            ],
+        )
+        .expect("a base backup of the primary");
+        run("chown", &["-R", "postgres:postgres", &data]).expect("chown");
+        run("chmod", &["700", &data]).expect("chmod");
+        if let Err(e) = run("pg_ctlcluster", &[&version, &name, "start"]) {
+            panic!("the standby starts: {e}\n{}", standby.log_tail());
+        }
+        standby
+    }
+
     fn url(&self, db: &str) -> String {
         format!(
             "postgres://postgres@127.0.0.1:{}/{db}?sslmode=disable",
@@ -698,7 +748,7 @@ fn indexes_backing_constraints_are_never_proposed_for_dropping() {
     assert!(a.statements.is_empty(), "reported only");
     assert!(!a.safe);
     assert!(
-        a.risk.contains("reset") && a.risk.contains("replicas"),
+        a.risk.contains("stats_reset") && a.risk.contains("replicas"),
         "{}",
         a.risk
     );
@@ -915,4 +965,47 @@ fn statements_from_pg_stat_statements_are_bound_and_only_proven_indexes_proposed
         [[Value::from("0")]],
         "the advice's lock_timeout is the session's again"
     );
+}
+
+#[test]
+fn replication_lag_is_sampled_per_standby_and_on_the_replica() {
+    let Some(primary) = Cluster::start("primary") else {
+        return;
+    };
+    let standby = Cluster::standby_of(&primary);
+    let mut p = primary.connect("postgres");
+    wait_for(
+        &mut p,
+        "SELECT count(*) FROM pg_stat_replication WHERE state = 'streaming'",
+        1,
+    );
+    exec(
+        &mut p,
+        "CREATE TABLE t AS SELECT generate_series(1, 1000) AS x",
+    );
+    let application = match &rows(&mut p, "SELECT application_name FROM pg_stat_replication")[0][0]
+    {
+        Value::Text(a) => a.to_string(),
+        other => panic!("{other:?}"),
+    };
+    let s = snapshot(&mut p);
+    let labels = [("application", application.as_str())];
+    let seconds = sample(&s, "replication_lag_seconds", &labels).expect("lag per standby");
+    let bytes = sample(&s, "replication_lag_bytes", &labels).expect("bytes per standby");
+    println!("primary: standby {application} {seconds} s, {bytes} bytes behind");
+    assert!(seconds >= 0.0 && bytes >= 0.0);
+
+    let mut r = standby.connect("postgres");
+    wait_for(
+        &mut r,
+        "SELECT count(*) FROM pg_class WHERE relname = 't'",
+        1,
+    );
+    let s = snapshot(&mut r);
+    let local = [("application", "local")];
+    let seconds = sample(&s, "replication_lag_seconds", &local).expect("the replica's lag");
+    let bytes = sample(&s, "replication_lag_bytes", &local).expect("the replica's bytes");
+    println!("replica: {seconds} s, {bytes} bytes behind");
+    assert!(seconds >= 0.0 && bytes >= 0.0);
+    assert!(sample(&s, "transactions_committed_total", &[]).is_some());
 }

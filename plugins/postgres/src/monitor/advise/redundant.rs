@@ -159,8 +159,8 @@ pub fn unused(session: &Session, skip: &[String]) -> Result<Vec<Advice>, PluginE
         &[],
     )?;
     let reset = match reset.first().map(|r| value(r, 0)).transpose()? {
-        Some(Value::TimestampTz(t)) | Some(Value::Timestamp(t)) => format!("reset at {t}"),
-        _ => "never reset".to_string(),
+        Some(Value::TimestampTz(t)) | Some(Value::Timestamp(t)) => t.to_string(),
+        _ => "never".to_string(),
     };
     let bytes = size_without_waiting(
         "pg_relation_size",
@@ -201,8 +201,8 @@ pub fn unused(session: &Session, skip: &[String]) -> Result<Vec<Advice>, PluginE
                  replicas and rare jobs are checked."
             ),
             evidence: format!(
-                "idx_scan 0 since the statistics were {reset}; not unique, backs no \
-                 constraint, serves no foreign key; size {}",
+                "idx_scan 0 (statistics reset: {reset}); not unique, backs no constraint, \
+                 serves no foreign key; size {}",
                 size(bytes)
             ),
             expected_gain: format!(
@@ -210,9 +210,10 @@ pub fn unused(session: &Session, skip: &[String]) -> Result<Vec<Advice>, PluginE
                 size(bytes)
             ),
             risk: format!(
-                "the scan count covers only the time since the statistics were {reset} (a \
-                 recent reset makes any index look unused), and scans on replicas are not \
-                 considered; a monthly job may still need it. No statement is proposed"
+                "idx_scan counts this server's scans since its statistics were last reset \
+                 (pg_stat_database.stats_reset: {reset}), and that time is not weighed: a \
+                 recent reset makes any index look unused; scans on replicas are not \
+                 considered; a rare job may still need it. No statement is proposed"
             ),
             statements: Vec::new(),
             safe: false,
