@@ -305,18 +305,10 @@ impl<'a> Reader<'a> {
                 Piece::Symbol(s) if s == "(" => depth += 1,
                 Piece::Symbol(s) if s == ")" => depth = depth.saturating_sub(1),
                 Piece::Param => {
-                    let column = match (at.checked_sub(2).map(|i| &self.p[i]), &self.p[at - 1]) {
-                        (Some(target), eq) if eq.is_symbol("=") && depth == 0 => {
-                            let after = self.peek();
-                            let alone =
-                                after.is_none_or(|a| a.is_symbol(",") || a.is_word("where"));
-                            match &target.piece {
-                                Piece::Word(w) if alone => Some(w.to_lowercase()),
-                                Piece::Quoted(q) if alone => Some(q.clone()),
-                                _ => None,
-                            }
-                        }
-                        _ => None,
+                    let column = if depth == 0 {
+                        self.assigned_column(at)
+                    } else {
+                        None
                     };
                     parameters.push(Parameter {
                         span: l.span.clone(),
@@ -327,6 +319,25 @@ impl<'a> Reader<'a> {
             }
         }
         Ok(())
+    }
+
+    /// The column of `col = <the parameter at piece at>` when the parameter is the whole
+    /// value (a cast may follow it).
+    fn assigned_column(&self, at: usize) -> Option<String> {
+        let eq = self.p.get(at.checked_sub(1)?)?;
+        let target = self.p.get(at.checked_sub(2)?)?;
+        let alone = self
+            .p
+            .get(at + 1)
+            .is_none_or(|a| a.is_symbol(",") || a.is_symbol("::") || a.is_word("where"));
+        if !eq.is_symbol("=") || !alone {
+            return None;
+        }
+        match &target.piece {
+            Piece::Word(w) => Some(w.to_lowercase()),
+            Piece::Quoted(q) => Some(q.clone()),
+            _ => None,
+        }
     }
 
     /// The conditions up to the end of the `WHERE` clause.
@@ -531,7 +542,7 @@ mod tests {
 
     #[test]
     fn parameters_of_equalities_and_assignments_stand_for_their_columns() {
-        let sql = "UPDATE t SET a = $1, b = b + $2 WHERE id = $3 AND k IN ($4, ?)";
+        let sql = "UPDATE t SET a = $1::int, b = b + $2 WHERE id = $3 AND k IN ($4, ?)";
         let s = read(sql).unwrap();
         let cols: Vec<Option<&str>> = s.parameters.iter().map(|p| p.column.as_deref()).collect();
         assert_eq!(cols, [Some("a"), None, Some("id"), Some("k"), Some("k")]);
