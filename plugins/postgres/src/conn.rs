@@ -4,9 +4,10 @@ use crate::driver::Settings;
 use crate::error::{self, error_chain};
 use crate::session::{Live, Session};
 use crate::types::{Param, PgValue};
-use crate::{dialect, introspect, listing, placeholders, schema};
+use crate::{dialect, introspect, listing, monitor, placeholders, schema};
 use futures_util::StreamExt;
 use myrmex_abi::{RArc, ROption, RVec};
+use myrmex_plugin::monitor::{Advice, AdviceRequest, Snapshot};
 use myrmex_plugin::schema::SchemaDefinition;
 use myrmex_plugin::{
     blank, sql, Batch, CancelHandle, CatalogKind, ColumnMeta, ConnectOptions, Connection,
@@ -453,6 +454,18 @@ impl Connection for PgConnection {
         }
         // One batch as large as the listing: the caller reads only the first.
         self.query(&listing.sql, Params::from(&params[..]), u32::MAX)
+    }
+
+    fn metrics(&mut self) -> Result<Snapshot, PluginError> {
+        let version = self.server_version()?;
+        self.live()?;
+        monitor::metrics(&self.session, version)
+    }
+
+    fn advise(&mut self, request: &AdviceRequest) -> Result<Vec<Advice>, PluginError> {
+        let version = self.server_version()?;
+        self.live()?;
+        monitor::advise(&self.session, version, self.in_tx, request)
     }
 }
 

@@ -14,6 +14,12 @@
 //! transactions, `$1` placeholders (scripts may write `?`: see [`placeholders`]), and the
 //! features in [`dialect::FEATURES`]. Types: see [`types`] and `docs/architecture.md`.
 //!
+//! Monitoring and tuning: `Connection::metrics` reads the server's statistics (sessions,
+//! throughput, locks, replication, table and index sizes, `pg_stat_statements`) and
+//! `Connection::advise` gives tuning advice, indexes proven by the planner with hypopg
+//! before they are proposed; the `monitor` module's documentation lists every metric and
+//! kind of advice.
+//!
 //! It also exports the `audit` capability `postgres` for the driver's connections:
 //! configuration, role and grant checks, and pgaudit as the server's audit log (see
 //! [`audit`]).
@@ -28,6 +34,7 @@ mod error;
 mod introspect;
 mod listing;
 mod lock;
+mod monitor;
 pub mod numeric;
 mod options;
 pub mod placeholders;
