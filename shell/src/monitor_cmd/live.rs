@@ -23,7 +23,7 @@ use ratatui::Frame;
 use std::cmp::Ordering;
 use std::sync::atomic::{AtomicBool, Ordering as AtomicOrdering};
 use std::sync::{mpsc, Arc};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// How often keys are read while waiting for the next refresh.
 const KEY_POLL: Duration = Duration::from_millis(100);
@@ -324,6 +324,7 @@ fn sample(
 ) {
     let mut sent = 0u32;
     while !stop.load(AtomicOrdering::Relaxed) && refreshes.is_none_or(|n| sent < n) {
+        let started = Instant::now();
         let update = match monitor_database(&mut conn, REPORT_SAMPLES, interval) {
             Ok(m) => Update::Metrics(Box::new(m)),
             Err(e) => {
@@ -333,7 +334,6 @@ fn sample(
                     .reconnect()
                     .err()
                     .map(|r| format!("; reconnecting: {r}"));
-                std::thread::sleep(interval);
                 Update::Error(format!("{msg}{}", retry.unwrap_or_default()))
             }
         };
@@ -341,6 +341,8 @@ fn sample(
             return;
         }
         sent += 1;
+        // At most one refresh an interval, also when nothing waited (no statistics).
+        std::thread::sleep((started + interval).saturating_duration_since(Instant::now()));
     }
 }
 

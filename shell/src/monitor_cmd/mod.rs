@@ -18,7 +18,7 @@ use myrmex_core::monitor::{monitor_database, DatabaseMetrics, OptimizeOptions};
 use myrmex_core::DatabaseConnection;
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// Snapshots behind each report: two, so that counters have rates.
 const REPORT_SAMPLES: u32 = 2;
@@ -157,6 +157,7 @@ fn monitor(ctx: &Context, args: &MonitorArgs, format: Option<Format>) -> Result<
     let reports = if args.once { Some(1) } else { args.samples };
     let mut printed = 0u32;
     while reports.is_none_or(|n| printed < n) {
+        let started = Instant::now();
         let m = match monitor_database(&mut conn, REPORT_SAMPLES, interval) {
             Ok(m) => m,
             Err(_) if interrupt::stopping() => break,
@@ -164,11 +165,25 @@ fn monitor(ctx: &Context, args: &MonitorArgs, format: Option<Format>) -> Result<
         };
         print_report(&m, out, args.once)?;
         printed += 1;
-        if interrupt::stopping() {
+        if interrupt::stopping() || reports.is_some_and(|n| printed >= n) {
             break;
         }
+        pause_until(started + interval);
     }
     Ok(0)
+}
+
+/// Sleeps until `deadline`, or until Ctrl-C or SIGTERM: a report (or refresh) comes at most
+/// once an interval, also when the driver reads no statistics and nothing waited.
+fn pause_until(deadline: Instant) {
+    const STEP: Duration = Duration::from_millis(100);
+    while !interrupt::stopping() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return;
+        }
+        std::thread::sleep(left.min(STEP));
+    }
 }
 
 /// Prints one report: text, pretty JSON (`single`), or one JSON line.
