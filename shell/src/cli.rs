@@ -26,7 +26,8 @@ pub struct Cli {
 
     /// Output format: table (alias aligned), csv, tsv, json, jsonl or markdown for results
     /// (default: `[shell] format` of the config file, else table); text, json or sarif for
-    /// `schema lint`, `audit` and `migrate lint`; toml or json for `schema inspect`.
+    /// `schema lint`, `audit` and `migrate lint`; toml or json for `schema inspect`; text,
+    /// json or jsonl for `monitor` and `optimize`.
     #[arg(long, value_enum, global = true)]
     pub format: Option<Format>,
 
@@ -132,4 +133,12 @@ pub enum Command {
     /// FILE`, `audit rules`, `audit log URL`, `audit verify-log FILE`; text, --format json or
     /// sarif; exit 0 clean, 1 findings at or above --fail-on, 2 usage, 3 incomplete.
     Audit(crate::audit_cmd::AuditArgs),
+    /// Server statistics and client statement metrics: a live view on a terminal (`q`
+    /// quits, `s` sorts), reports with --once or when piped (text, --format json), or a
+    /// Prometheus endpoint with --prometheus ADDR; exit 0, 1 on error, 2 usage.
+    Monitor(crate::monitor_cmd::MonitorArgs),
+    /// Tuning advice with its evidence (indexes, statistics, configuration), for this
+    /// machine and a workload; --apply runs the safe recommendations; text or --format
+    /// json; exit 0, 1 on error, 2 usage.
+    Optimize(crate::monitor_cmd::OptimizeArgs),
 }

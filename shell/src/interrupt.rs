@@ -12,6 +12,7 @@ use std::sync::{mpsc, Mutex};
 use std::time::Duration;
 
 static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+static TERMINATED: AtomicBool = AtomicBool::new(false);
 static TIMED_OUT: AtomicBool = AtomicBool::new(false);
 /// The evaluation a watchdog belongs to: a watchdog whose evaluation has ended must not fire
 /// into the next one. Held locked while a watchdog fires and while one is disarmed.
@@ -33,6 +34,31 @@ pub fn install() {
     if let Err(e) = result {
         tracing::debug!("cannot install the Ctrl-C handler: {e}");
     }
+}
+
+/// Makes SIGTERM ask the running command to stop (see [`stopping`]) instead of ending the
+/// process at once: for the commands that run until they are stopped (`myrmex monitor`),
+/// so that they close their connections and end with status 0.
+pub fn install_terminate() {
+    #[cfg(unix)]
+    {
+        extern "C" fn on_terminate(_: libc::c_int) {
+            // Only an atomic store: nothing else is safe in a signal handler.
+            TERMINATED.store(true, Ordering::SeqCst);
+        }
+        let handler: extern "C" fn(libc::c_int) = on_terminate;
+        // SAFETY: the handler only stores to an atomic, which is async-signal-safe.
+        let previous = unsafe { libc::signal(libc::SIGTERM, handler as libc::sighandler_t) };
+        if previous == libc::SIG_ERR {
+            tracing::debug!("cannot install the SIGTERM handler");
+        }
+    }
+}
+
+/// True once Ctrl-C was pressed or SIGTERM arrived (after [`install_terminate`]): a command
+/// that runs until stopped ends now.
+pub fn stopping() -> bool {
+    is_set() || TERMINATED.load(Ordering::Relaxed)
 }
 
 /// Cancels the running statement of every registered connection.

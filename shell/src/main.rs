@@ -6,6 +6,7 @@ mod engine;
 mod interrupt;
 mod memory;
 mod migrate_cmd;
+mod monitor_cmd;
 mod output;
 mod progress;
 mod repl;
@@ -251,6 +252,11 @@ fn run_main(max_call_levels: usize) -> ExitCode {
         eprintln!("myrmex: [audit] of the config: {e}");
         return ExitCode::from(script::EXIT_USAGE);
     }
+    if !offline {
+        // Client statement metrics (`client_metrics()`, `myrmex monitor`) cover every
+        // statement this process runs.
+        myrmex_core::monitor::ClientMetrics::global();
+    }
     let ctx = engine::Context::new(registry.clone(), config, limits);
     // The REPL installs the handler itself, after the line editor (which installs its own).
     let interactive = cli.eval.is_none()
@@ -263,7 +269,10 @@ fn run_main(max_call_levels: usize) -> ExitCode {
 
     let schema_command = matches!(
         cli.command,
-        Some(Command::Schema(_)) | Some(Command::Audit(_))
+        Some(Command::Schema(_))
+            | Some(Command::Audit(_))
+            | Some(Command::Monitor(_))
+            | Some(Command::Optimize(_))
     ) || matches!(&cli.command, Some(Command::Migrate(m)) if matches!(m.command, migrate_cmd::MigrateCommand::Lint { .. }));
     if !format.is_tabular() && !schema_command {
         eprintln!(
@@ -299,6 +308,8 @@ fn run_main(max_call_levels: usize) -> ExitCode {
         (None, Some(Command::Migrate(args))) => migrate_cmd::run(&ctx, args, format),
         (None, Some(Command::Shard(cmd))) => shard_cmd::run(&ctx, cmd),
         (None, Some(Command::Audit(args))) => audit_cmd::run(&ctx, args, cli.format),
+        (None, Some(Command::Monitor(args))) => monitor_cmd::run_monitor(&ctx, args, cli.format),
+        (None, Some(Command::Optimize(args))) => monitor_cmd::run_optimize(&ctx, args, cli.format),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",

@@ -9,6 +9,7 @@ pub mod copy_out;
 pub mod copy_read;
 pub mod manager;
 pub mod migrate;
+pub mod monitor;
 pub mod package;
 pub mod plugins;
 pub mod row;

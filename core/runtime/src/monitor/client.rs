@@ -12,6 +12,34 @@ use std::sync::{Arc, Mutex, OnceLock};
 /// computed again for each statement).
 const TEXT_CACHE: usize = 4096;
 
+/// Longest statement text remembered that way (a bulk INSERT is fingerprinted each time
+/// rather than kept).
+const TEXT_CACHE_BYTES: usize = 1024;
+
+/// Distinct fingerprints followed one by one; statements of any further ones are counted
+/// together as [`OTHER`], so that a script generating statements (a table per day, a dump
+/// of a schema) cannot make the collector grow without bound.
+pub const MAX_FINGERPRINTS: usize = 1000;
+
+/// The fingerprint under which statements beyond [`MAX_FINGERPRINTS`] are counted.
+pub const OTHER: &str = "(other statements)";
+
+/// Longest fingerprint kept: statements whose fingerprints agree this far count as one (a
+/// multi-row INSERT of thousands of rows has a fingerprint as long as itself).
+const FINGERPRINT_BYTES: usize = 4096;
+
+/// Longest statement kept as an entry's example (a longer one is not kept: it would only
+/// be explained, and an explanation of a bulk statement is not worth its memory).
+const EXAMPLE_BYTES: usize = 16 * 1024;
+
+/// Latency histograms: 1 µs to an hour at 2 significant figures (within 1%), with 32-bit
+/// counts, about 13 KiB each.
+fn histogram() -> Histogram<u32> {
+    // The bounds are constants, so creating it cannot fail.
+    Histogram::new_with_bounds(1, 3_600_000_000, 2)
+        .unwrap_or_else(|_| Histogram::new(2).expect("2 figures"))
+}
+
 /// Statistics of one statement fingerprint.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct StatementStats {
@@ -50,7 +78,7 @@ struct Entry {
     errors: u64,
     rows: u64,
     total_us: u64,
-    latency_us: Histogram<u64>,
+    latency_us: Histogram<u32>,
 }
 
 #[derive(Default)]
@@ -58,6 +86,26 @@ struct State {
     entries: Vec<Entry>,
     by_fingerprint: HashMap<String, usize>,
     by_text: HashMap<Box<str>, usize>,
+    /// The entry of [`OTHER`], once there is one.
+    other: Option<usize>,
+}
+
+impl State {
+    fn push(&mut self, fingerprint: String, sql: &str, params: usize) -> usize {
+        let i = self.entries.len();
+        let keep = sql.len() <= EXAMPLE_BYTES;
+        self.entries.push(Entry {
+            fingerprint,
+            example: if keep { sql.to_string() } else { String::new() },
+            example_params: params,
+            count: 0,
+            errors: 0,
+            rows: 0,
+            total_us: 0,
+            latency_us: histogram(),
+        });
+        i
+    }
 }
 
 /// Client-side statement metrics, collected as a statement hook.
@@ -86,29 +134,24 @@ impl ClientMetrics {
         let index = match state.by_text.get(sql) {
             Some(&i) => i,
             None => {
-                let fp = fingerprint(sql);
+                let fp = bounded(fingerprint(sql));
                 let i = match state.by_fingerprint.get(&fp) {
                     Some(&i) => i,
+                    None if state.by_fingerprint.len() >= MAX_FINGERPRINTS => match state.other {
+                        Some(i) => i,
+                        None => {
+                            let i = state.push(OTHER.to_string(), "", 0);
+                            state.other = Some(i);
+                            i
+                        }
+                    },
                     None => {
-                        let i = state.entries.len();
-                        state.entries.push(Entry {
-                            fingerprint: fp.clone(),
-                            example: sql.to_string(),
-                            example_params: params,
-                            count: 0,
-                            errors: 0,
-                            rows: 0,
-                            total_us: 0,
-                            // 1 µs to an hour at 3 significant figures: the bounds are
-                            // constants, so creating it cannot fail.
-                            latency_us: Histogram::new_with_bounds(1, 3_600_000_000, 3)
-                                .unwrap_or_else(|_| Histogram::new(3).expect("3 figures")),
-                        });
+                        let i = state.push(fp.clone(), sql, params);
                         state.by_fingerprint.insert(fp, i);
                         i
                     }
                 };
-                if state.by_text.len() < TEXT_CACHE {
+                if state.by_text.len() < TEXT_CACHE && sql.len() <= TEXT_CACHE_BYTES {
                     state.by_text.insert(sql.into(), i);
                 }
                 i
@@ -153,6 +196,19 @@ impl ClientMetrics {
     }
 }
 
+/// `fp` cut to [`FINGERPRINT_BYTES`] (at a character boundary), marked with `…` when cut.
+fn bounded(mut fp: String) -> String {
+    if fp.len() > FINGERPRINT_BYTES {
+        let mut end = FINGERPRINT_BYTES;
+        while !fp.is_char_boundary(end) {
+            end -= 1;
+        }
+        fp.truncate(end);
+        fp.push('…');
+    }
+    fp
+}
+
 impl StatementHook for ClientMetrics {
     fn after(&self, event: &StatementEvent<'_>, outcome: &StatementOutcome<'_>) {
         self.record(
@@ -189,5 +245,62 @@ mod tests {
         assert!((s[0].p50_ms - 0.5).abs() < 0.01, "{}", s[0].p50_ms);
         assert!((s[0].max_ms - 1.0).abs() < 0.01, "{}", s[0].max_ms);
         assert_eq!((s[1].errors, s[1].rows), (1, 1));
+    }
+
+    #[test]
+    fn fingerprints_beyond_the_limit_are_counted_together() {
+        let m = ClientMetrics::default();
+        for i in 0..MAX_FINGERPRINTS + 50 {
+            m.record(&format!("CREATE TABLE t{i}(a)"), 0, 10, None, false);
+        }
+        m.record("CREATE TABLE t0(a)", 0, 10, None, false);
+        let s = m.stats();
+        assert_eq!(s.len(), MAX_FINGERPRINTS + 1);
+        let other = s.iter().find(|x| x.fingerprint == OTHER).expect("other");
+        assert_eq!(other.count, 50);
+        let first = s.iter().find(|x| x.fingerprint == "CREATE TABLE t0(a)");
+        assert_eq!(first.map(|x| x.count), Some(2));
+        let state = m.state.lock().expect("not poisoned");
+        // Each histogram is small: the whole collector stays within a few megabytes.
+        let bytes: usize = state
+            .entries
+            .iter()
+            .map(|e| e.latency_us.distinct_values() * std::mem::size_of::<u32>())
+            .sum();
+        assert!(bytes < 16 << 20, "{bytes} bytes of histograms");
+    }
+
+    #[test]
+    fn long_statements_are_neither_cached_nor_kept_as_examples() {
+        let m = ClientMetrics::default();
+        let numbers: Vec<String> = (0..10_000).map(|i| i.to_string()).collect();
+        let long = format!("SELECT * FROM t WHERE id IN ({})", numbers.join(", "));
+        m.record(&long, 0, 10, None, false);
+        m.record(&long, 0, 10, None, false);
+        let s = m.stats();
+        assert_eq!(s.len(), 1);
+        assert_eq!(s[0].fingerprint, "SELECT * FROM t WHERE id IN (?…)");
+        assert_eq!(s[0].count, 2);
+        assert!(s[0].example.is_empty());
+        assert!(m.state.lock().expect("not poisoned").by_text.is_empty());
+    }
+
+    #[test]
+    fn fingerprints_are_bounded() {
+        let m = ClientMetrics::default();
+        for rows in [5_000, 6_000] {
+            let sql = format!("INSERT INTO t VALUES {}", vec!["(1)"; rows].join(", "));
+            m.record(&sql, 0, 10, Some(rows as u64), false);
+        }
+        let s = m.stats();
+        assert_eq!(
+            s.len(),
+            1,
+            "both agree in their first {FINGERPRINT_BYTES} bytes"
+        );
+        assert_eq!(s[0].count, 2);
+        assert!(s[0].fingerprint.len() <= FINGERPRINT_BYTES + '…'.len_utf8());
+        assert!(s[0].fingerprint.ends_with('…'));
+        assert_eq!(bounded("é".repeat(3000)).chars().count(), 2049);
     }
 }

@@ -51,7 +51,7 @@ pub fn optimize_database(
         ClientMetrics::global()
             .stats()
             .into_iter()
-            .filter(|s| s.example_params == 0)
+            .filter(|s| s.example_params == 0 && !s.example.is_empty())
             .map(|s| RString::from(s.example)),
     );
     workload.truncate(WORKLOAD);
