@@ -362,7 +362,7 @@ impl DatabaseConnection {
                 rows: None,
                 error: Some(&refusal),
             };
-            for hook in &hooks {
+            for hook in hooks.iter() {
                 hook.after(&event, &outcome);
             }
             return Err(refusal);
@@ -375,7 +375,7 @@ impl DatabaseConnection {
             rows: out.as_ref().ok().and_then(rows),
             error: out.as_ref().err(),
         };
-        for hook in &hooks {
+        for hook in hooks.iter() {
             hook.after(&event, &outcome);
         }
         out

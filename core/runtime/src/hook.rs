@@ -108,34 +108,44 @@ pub(crate) fn is_prechecked() -> bool {
 
 /// Shows a migration run to every installed hook; the first refusal stops it.
 pub(crate) fn before_migration(event: &MigrationEvent<'_>) -> Result<()> {
-    for hook in installed().unwrap_or_default() {
+    for hook in installed().iter().flat_map(|h| h.iter()) {
         hook.before_migration(event)?;
     }
     Ok(())
 }
 
 static ANY: AtomicBool = AtomicBool::new(false);
-static HOOKS: RwLock<Vec<Arc<dyn StatementHook>>> = RwLock::new(Vec::new());
+/// The installed hooks; replaced as a whole when one is installed, so a statement takes
+/// the list with one reference count.
+static HOOKS: RwLock<Option<Hooks>> = RwLock::new(None);
+
+/// A list of installed hooks.
+pub(crate) type Hooks = Arc<Vec<Arc<dyn StatementHook>>>;
 
 /// Installs `hook` for every connection of this process, after those already installed.
 pub fn install(hook: Arc<dyn StatementHook>) {
     let mut hooks = HOOKS.write().unwrap_or_else(|e| e.into_inner());
-    hooks.push(hook);
+    let mut list: Vec<Arc<dyn StatementHook>> = hooks
+        .as_ref()
+        .map(|h| h.as_ref().clone())
+        .unwrap_or_default();
+    list.push(hook);
+    *hooks = Some(Arc::new(list));
     ANY.store(true, Ordering::Release);
 }
 
-/// Removes every installed hook.
+/// Removes every installed hook (dropping the last reference of each: the statement log
+/// writes its closing checkpoint then).
 pub fn clear() {
     let mut hooks = HOOKS.write().unwrap_or_else(|e| e.into_inner());
-    hooks.clear();
+    *hooks = None;
     ANY.store(false, Ordering::Release);
 }
 
 /// The installed hooks; `None` when there are none (the fast path of every statement).
-pub(crate) fn installed() -> Option<Vec<Arc<dyn StatementHook>>> {
+pub(crate) fn installed() -> Option<Hooks> {
     if !ANY.load(Ordering::Acquire) {
         return None;
     }
-    let hooks = HOOKS.read().unwrap_or_else(|e| e.into_inner());
-    (!hooks.is_empty()).then(|| hooks.clone())
+    HOOKS.read().unwrap_or_else(|e| e.into_inner()).clone()
 }
