@@ -36,6 +36,9 @@ struct Source {
     origin: String,
 }
 
+/// The origin of the statements the client sent as its workload.
+const WORKLOAD: &str = "the workload";
+
 /// The statement's table, as the catalog knows it.
 struct Table {
     oid: i64,
@@ -113,7 +116,7 @@ fn sources(session: &Session, request: &AdviceRequest) -> Result<Vec<Source>, Pl
         .iter()
         .map(|sql| Source {
             sql: sql.clone(),
-            origin: "the workload".into(),
+            origin: WORKLOAD.into(),
         })
         .collect();
     if let Some(schema) = Status::read(session)?.readable() {
@@ -142,7 +145,11 @@ fn candidate(
     let Some(table) = table(session, shape)? else {
         return Ok(None);
     };
-    if table.rows <= LARGE_TABLE_ROWS || table.seq_scans < MANY_SEQ_SCANS {
+    // The client's own workload ran the statement already (and this session's scans may
+    // not have reached the statistics yet); a statement only pg_stat_statements knows must
+    // also show in the table's sequential scans.
+    let from_client = source.origin == WORKLOAD;
+    if table.rows <= LARGE_TABLE_ROWS || (!from_client && table.seq_scans < MANY_SEQ_SCANS) {
         return Ok(None);
     }
     let mut columns = Vec::new();
