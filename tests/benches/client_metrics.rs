@@ -1,7 +1,10 @@
-//! What the client statement metrics cost a statement: 200k prepared point queries on an
-//! in-memory SQLite table through `DatabaseConnection::execute_query`, with no statement hook,
-//! with a hook that does nothing (the cost of running hooks at all), and with
-//! `ClientMetrics::global()` installed (what the shell runs with), in alternating rounds.
+//! What the client statement metrics cost a statement: prepared point queries through
+//! `DatabaseConnection::execute_query`, with no statement hook, with a hook that does
+//! nothing (the cost of running hooks at all), and with `ClientMetrics::global()` installed
+//! (what the shell runs with), in alternating rounds: 200k on an in-memory SQLite table (the
+//! cheapest statement there is, so the hook's cost shows most), and, when
+//! `MYRMEX_TEST_POSTGRES_URL` is set, a pgbench-like loop (`SELECT abalance FROM
+//! pgbench_accounts WHERE aid = $1` on 100,000 stored rows) on PostgreSQL.
 //!
 //! `cargo bench -p myrmex-tests --bench client_metrics`
 
@@ -31,34 +34,65 @@ enum Variant {
     ClientMetrics,
 }
 
-fn key(i: i64) -> i64 {
-    (i * 7919) % ROWS + 1
+/// One loop: the statement, how many times, over how many keys.
+#[derive(Clone, Copy)]
+struct Work {
+    sql: &'static str,
+    queries: i64,
+    keys: i64,
 }
 
 /// Runs the loop; returns nanoseconds per query.
-fn point_queries(c: &mut DatabaseConnection) -> f64 {
+fn point_queries(c: &mut DatabaseConnection, w: Work) -> f64 {
     let start = Instant::now();
     let mut check = 0usize;
-    for i in 0..QUERIES {
-        let rs = c.execute_query(SQL, &[Value::Int(key(i))]).unwrap();
-        if let Some([Value::Text(v)]) = rs.row(0) {
-            check += v.len();
-        }
+    for i in 0..w.queries {
+        let rs = c
+            .execute_query(w.sql, &[Value::Int((i * 7919) % w.keys + 1)])
+            .unwrap();
+        check += rs.len();
     }
     std::hint::black_box(check);
-    start.elapsed().as_nanos() as f64 / QUERIES as f64
+    start.elapsed().as_nanos() as f64 / w.queries as f64
 }
 
-fn with(variant: Variant, c: &mut DatabaseConnection) -> f64 {
+fn with(variant: Variant, c: &mut DatabaseConnection, w: Work) -> f64 {
     hook::clear();
     match variant {
         Variant::NoHooks => {}
         Variant::EmptyHook => hook::install(Arc::new(Nothing)),
         Variant::ClientMetrics => hook::install(ClientMetrics::global()),
     }
-    let ns = point_queries(c);
+    let ns = point_queries(c, w);
     hook::clear();
     ns
+}
+
+/// Alternating rounds of the three variants; prints the medians.
+fn compare(label: &str, c: &mut DatabaseConnection, w: Work, rounds: usize) {
+    for v in [Variant::NoHooks, Variant::EmptyHook, Variant::ClientMetrics] {
+        with(v, c, w);
+    }
+    let (mut none, mut empty, mut metrics) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..rounds {
+        none.push(with(Variant::NoHooks, c, w));
+        empty.push(with(Variant::EmptyHook, c, w));
+        metrics.push(with(Variant::ClientMetrics, c, w));
+    }
+    let (n, e, m) = (median(none), median(empty), median(metrics));
+    println!(
+        "{label}, {} prepared point queries, median of {rounds} rounds",
+        w.queries
+    );
+    println!("  no hooks                    {n:>10.1} ns/query");
+    println!(
+        "  an empty hook               {e:>10.1} ns/query  ({:+.1} %)",
+        (e / n - 1.0) * 100.0
+    );
+    println!(
+        "  ClientMetrics::global()     {m:>10.1} ns/query  ({:+.1} %)",
+        (m / n - 1.0) * 100.0
+    );
 }
 
 fn median(mut v: Vec<f64>) -> f64 {
@@ -74,17 +108,12 @@ fn main() {
     // The first call installs the collector; every round installs it again itself.
     ClientMetrics::global();
     hook::clear();
-    // Warm-up: the statement cache, the fingerprint cache, the allocator.
-    for v in [Variant::NoHooks, Variant::EmptyHook, Variant::ClientMetrics] {
-        with(v, &mut c);
-    }
-
-    let (mut none, mut empty, mut metrics) = (Vec::new(), Vec::new(), Vec::new());
-    for _ in 0..ROUNDS {
-        none.push(with(Variant::NoHooks, &mut c));
-        empty.push(with(Variant::EmptyHook, &mut c));
-        metrics.push(with(Variant::ClientMetrics, &mut c));
-    }
+    let lite = Work {
+        sql: SQL,
+        queries: QUERIES,
+        keys: ROWS,
+    };
+    compare("in-memory SQLite", &mut c, lite, ROUNDS);
     let recorded = ClientMetrics::global()
         .stats()
         .into_iter()
@@ -96,16 +125,26 @@ fn main() {
         "every query of the metrics rounds is counted"
     );
 
-    let (n, e, m) = (median(none), median(empty), median(metrics));
-    println!("in-memory SQLite, {QUERIES} prepared point queries, median of {ROUNDS} rounds");
-    println!("  no hooks                    {n:>8.1} ns/query");
-    println!(
-        "  an empty hook               {e:>8.1} ns/query  ({:+.1} %)",
-        (e / n - 1.0) * 100.0
-    );
-    println!(
-        "  ClientMetrics::global()     {m:>8.1} ns/query  ({:+.1} %)",
-        (m / n - 1.0) * 100.0
-    );
-    println!("  of which recording          {:>8.1} ns/query", m - e);
+    let Ok(url) = std::env::var("MYRMEX_TEST_POSTGRES_URL") else {
+        println!(
+            "PostgreSQL: MYRMEX_TEST_POSTGRES_URL is not set, the pgbench-like loop did not run"
+        );
+        return;
+    };
+    let mut pg = DatabaseConnection::from_url_with("bench-pg", &url, &registry).unwrap();
+    pg.connect_with(&registry).unwrap();
+    pg.execute_batch(
+        "DROP TABLE IF EXISTS pgbench_accounts;
+         CREATE TABLE pgbench_accounts(aid int PRIMARY KEY, bid int, abalance int, filler char(84));
+         INSERT INTO pgbench_accounts SELECT i, 1, 0, '' FROM generate_series(1, 100000) i;
+         ANALYZE pgbench_accounts;",
+    )
+    .unwrap();
+    let pgbench = Work {
+        sql: "SELECT abalance FROM pgbench_accounts WHERE aid = $1",
+        queries: 20_000,
+        keys: 100_000,
+    };
+    compare("PostgreSQL (pgbench-like, TCP)", &mut pg, pgbench, 7);
+    pg.execute_batch("DROP TABLE pgbench_accounts").unwrap();
 }

@@ -88,6 +88,9 @@ struct State {
     by_text: HashMap<Box<str>, usize>,
     /// The entry of [`OTHER`], once there is one.
     other: Option<usize>,
+    /// The last statement text recorded and its entry: a loop running one statement finds
+    /// it by comparing bytes, without hashing the text.
+    last: Option<(Box<str>, usize)>,
 }
 
 impl State {
@@ -131,8 +134,13 @@ impl ClientMetrics {
     /// Records one statement.
     pub fn record(&self, sql: &str, params: usize, micros: u64, rows: Option<u64>, failed: bool) {
         let mut state = self.state.lock().unwrap_or_else(|e| e.into_inner());
-        let index = match state.by_text.get(sql) {
-            Some(&i) => i,
+        let last = state
+            .last
+            .as_ref()
+            .filter(|(text, _)| **text == *sql)
+            .map(|(_, i)| *i);
+        let index = match last.or_else(|| state.by_text.get(sql).copied()) {
+            Some(i) => i,
             None => {
                 let fp = bounded(fingerprint(sql));
                 let i = match state.by_fingerprint.get(&fp) {
@@ -157,6 +165,9 @@ impl ClientMetrics {
                 i
             }
         };
+        if last.is_none() && sql.len() <= TEXT_CACHE_BYTES {
+            state.last = Some((sql.into(), index));
+        }
         let e = &mut state.entries[index];
         e.count += 1;
         e.errors += u64::from(failed);
