@@ -48,7 +48,8 @@ pub fn advise(conn: &Connection, request: &AdviceRequest) -> Result<Vec<Advice>,
         journal_mode: facts::journal_mode(conn)?,
         file: facts::main_file(conn)?.is_some(),
         cache_bytes: facts::cache_bytes(conn, pages.page_size)?,
-        mmap_bytes: facts::pragma_i64(conn, "mmap_size")?,
+        // An in-memory database answers `mmap_size` with no row: nothing is mapped.
+        mmap_bytes: facts::pragma_i64_or(conn, "mmap_size", 0)?,
         memory_bytes: request.memory_bytes,
     };
     out.extend(configuration(&pages, &settings));

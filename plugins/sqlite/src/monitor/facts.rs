@@ -51,6 +51,17 @@ pub fn pragma_i64(conn: &Connection, name: &str) -> Result<i64> {
         .map_err(map)
 }
 
+/// Like [`pragma_i64`], with `default` when the pragma answers no row (some do for an
+/// in-memory database).
+pub fn pragma_i64_or(conn: &Connection, name: &str, default: i64) -> Result<i64> {
+    use rusqlite::OptionalExtension;
+    Ok(conn
+        .query_row(&format!("PRAGMA main.{name}"), [], |r| r.get(0))
+        .optional()
+        .map_err(map)?
+        .unwrap_or(default))
+}
+
 /// The page counts of `main`.
 pub fn pages(conn: &Connection) -> Result<Pages> {
     Ok(Pages {
