@@ -7,6 +7,35 @@ use myrmex_tests::*;
 use std::path::{Path, PathBuf};
 use std::sync::OnceLock;
 
+/// Copies the SQLite driver's sources from `from` to `to` (modules in folders included),
+/// renaming its driver and audit rule set in `lib.rs` and its `db_type` in `driver.rs`.
+fn copy_source(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        if entry.file_type().unwrap().is_dir() {
+            copy_source(&entry.path(), &to.join(entry.file_name()));
+            continue;
+        }
+        let text = std::fs::read_to_string(entry.path()).unwrap();
+        let text = match entry.file_name().to_str() {
+            Some("lib.rs") => text
+                .replace(
+                    r#"driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)""#,
+                    r#"driver "lite" ("lite"): "SQLite under another name, built out of tree""#,
+                )
+                // Its audit rule set too: names are unique per kind.
+                .replace(r#"audit "sqlite" ("sqlite")"#, r#"audit "lite" ("lite")"#),
+            Some("driver.rs") => text.replace(
+                r#"options.db_type = "sqlite".into();"#,
+                r#"options.db_type = "lite".into();"#,
+            ),
+            _ => text,
+        };
+        std::fs::write(to.join(entry.file_name()), text).unwrap();
+    }
+}
+
 /// Copies `plugins/sqlite` to `target/fourth-driver/myrmex-lite`, renames it, builds it, and
 /// returns the directory holding only its library.
 fn lite_plugin() -> &'static Path {
@@ -17,25 +46,7 @@ fn lite_plugin() -> &'static Path {
         let src = base.join("myrmex-lite");
         let _ = std::fs::remove_dir_all(src.join("src"));
         std::fs::create_dir_all(src.join("src")).unwrap();
-        for entry in std::fs::read_dir(root.join("plugins/sqlite/src")).unwrap() {
-            let entry = entry.unwrap();
-            let text = std::fs::read_to_string(entry.path()).unwrap();
-            let text = match entry.file_name().to_str() {
-                Some("lib.rs") => text
-                    .replace(
-                        r#"driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)""#,
-                        r#"driver "lite" ("lite"): "SQLite under another name, built out of tree""#,
-                    )
-                    // Its audit rule set too: names are unique per kind.
-                    .replace(r#"audit "sqlite" ("sqlite")"#, r#"audit "lite" ("lite")"#),
-                Some("driver.rs") => text.replace(
-                    r#"options.db_type = "sqlite".into();"#,
-                    r#"options.db_type = "lite".into();"#,
-                ),
-                _ => text,
-            };
-            std::fs::write(src.join("src").join(entry.file_name()), text).unwrap();
-        }
+        copy_source(&root.join("plugins/sqlite/src"), &src.join("src"));
         let lib = std::fs::read_to_string(src.join("src/lib.rs")).unwrap();
         assert!(
             lib.contains(r#"driver "lite""#) && lib.contains(r#"audit "lite" ("lite")"#),
@@ -142,6 +153,14 @@ fn the_copied_driver_serves_migrations_and_schema_from_the_binary() {
         "{sets}"
     );
     assert!(report["not_run"].as_array().unwrap().is_empty(), "{report}");
+    // Monitoring too: the server statistics come from the driver, the host adds nothing.
+    let out = lite(&["monitor", &url, "--once", "--format", "json"]);
+    assert_eq!(out.code, 0, "{}\n{}", out.stdout, out.stderr);
+    assert!(
+        out.stdout.contains("database_size_bytes"),
+        "the copied driver's own statistics: {}",
+        out.stdout
+    );
     let out = lite(&["audit", "statements", "-", "--engine", "lite"]);
     assert_eq!(out.code, 0, "no statements, no findings: {}", out.stderr);
     let out = lite(&["schema", "inspect", "--db", &url]);
