@@ -46,19 +46,24 @@ struct Counters {
     timeouts: AtomicU64,
 }
 
+/// Counts a pool's checkouts, waits and timeouts, for its own statistics and for the
+/// process's client metrics (by pool name).
 #[derive(Debug)]
-struct CountEvents(Arc<Counters>);
+struct CountEvents(Arc<Counters>, String);
 
 impl r2d2::HandleEvent for CountEvents {
     fn handle_checkout(&self, event: r2d2::event::CheckoutEvent) {
         self.0.checkouts.fetch_add(1, Ordering::Relaxed);
-        if event.duration() > Duration::from_millis(1) {
+        let waited = event.duration() > Duration::from_millis(1);
+        if waited {
             self.0.waits.fetch_add(1, Ordering::Relaxed);
         }
+        crate::monitor::pool_event(&self.1, event.duration(), waited, false);
     }
 
-    fn handle_timeout(&self, _event: r2d2::event::TimeoutEvent) {
+    fn handle_timeout(&self, event: r2d2::event::TimeoutEvent) {
         self.0.timeouts.fetch_add(1, Ordering::Relaxed);
+        crate::monitor::pool_event(&self.1, event.timeout(), true, true);
     }
 }
 
@@ -267,7 +272,7 @@ impl DatabaseManager {
             .test_on_check_out(c.test_on_checkout)
             .thread_pool(threads)
             .error_handler(Box::new(r2d2::LoggingErrorHandler))
-            .event_handler(Box::new(CountEvents(e.counters.clone())))
+            .event_handler(Box::new(CountEvents(e.counters.clone(), name.to_string())))
             .build_unchecked(PluginConnector {
                 name: name.to_string(),
                 options: e.options.clone(),

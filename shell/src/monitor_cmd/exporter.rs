@@ -113,6 +113,7 @@ pub fn scrape(conns: &mut [DatabaseConnection]) -> String {
             server: Default::default(),
             rates: Vec::new(),
             client,
+            pools: myrmex_core::monitor::pool_stats(),
             notes: Vec::new(),
         }),
     }

@@ -279,6 +279,7 @@ pub(crate) mod tests {
                 per_second: 12.5,
             }],
             client: vec![],
+            pools: vec![],
             notes: vec!["a note".into()],
         }
     }

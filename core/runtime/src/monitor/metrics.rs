@@ -37,6 +37,8 @@ pub struct DatabaseMetrics {
     pub rates: Vec<Rate>,
     /// The client's statement metrics (everything this process ran).
     pub client: Vec<StatementStats>,
+    /// The process's connection pools: checkouts, waits and timeouts.
+    pub pools: Vec<super::pools::PoolClientStats>,
     /// What could not be measured and why.
     pub notes: Vec<String>,
 }
@@ -106,6 +108,7 @@ pub fn monitor_database(
         server,
         rates,
         client: ClientMetrics::global().stats(),
+        pools: super::pools::pool_stats(),
         notes,
     })
 }

@@ -7,6 +7,7 @@ mod client;
 mod fingerprint;
 mod metrics;
 mod optimize;
+mod pools;
 pub mod prometheus;
 mod snapshot;
 
@@ -14,4 +15,6 @@ pub use client::{ClientMetrics, StatementStats};
 pub use fingerprint::fingerprint;
 pub use metrics::{monitor_database, DatabaseMetrics, Rate};
 pub use optimize::{optimize_database, Applied, OptimizeOptions, OptimizeReport};
+pub(crate) use pools::pool_event;
+pub use pools::{pool_stats, PoolClientStats};
 pub use snapshot::{Recommendation, Sample, Snapshot, Table};

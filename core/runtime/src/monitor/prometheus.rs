@@ -94,6 +94,40 @@ pub fn render(all: &[DatabaseMetrics]) -> String {
             );
         }
     }
+    if let Some(m) = all.first() {
+        for p in &m.pools {
+            let labels = label_set(&[("pool".to_string(), p.pool.clone())]);
+            for (name, help, value) in [
+                (
+                    "myrmex_client_pool_checkouts_total",
+                    "Connections handed out by a pool.",
+                    p.checkouts as f64,
+                ),
+                (
+                    "myrmex_client_pool_waits_total",
+                    "Checkouts that waited for a free connection.",
+                    p.waits as f64,
+                ),
+                (
+                    "myrmex_client_pool_timeouts_total",
+                    "Checkouts that gave up waiting.",
+                    p.timeouts as f64,
+                ),
+                (
+                    "myrmex_client_pool_wait_seconds_total",
+                    "Time spent waiting for a connection.",
+                    p.wait_ms / 1000.0,
+                ),
+            ] {
+                add(
+                    name.into(),
+                    help,
+                    "counter",
+                    format!("{name}{labels} {}", number(value)),
+                );
+            }
+        }
+    }
     let mut out = String::new();
     for (name, f) in families {
         let _ = writeln!(out, "# HELP {name} {}", escape_help(&f.help));
@@ -150,6 +184,40 @@ fn number(v: f64) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn pools_are_exported_as_counters() {
+        let m = DatabaseMetrics {
+            connection: "app".into(),
+            url: String::new(),
+            samples: 1,
+            seconds: 0.0,
+            server: Default::default(),
+            rates: vec![],
+            client: vec![],
+            pools: vec![crate::monitor::PoolClientStats {
+                pool: "app".into(),
+                checkouts: 3,
+                waits: 1,
+                timeouts: 1,
+                wait_ms: 1500.0,
+            }],
+            notes: vec![],
+        };
+        let text = render(&[m]);
+        assert!(
+            text.contains("# TYPE myrmex_client_pool_waits_total counter"),
+            "{text}"
+        );
+        assert!(
+            text.contains("myrmex_client_pool_timeouts_total{pool=\"app\"} 1"),
+            "{text}"
+        );
+        assert!(
+            text.contains("myrmex_client_pool_wait_seconds_total{pool=\"app\"} 1.5"),
+            "{text}"
+        );
+    }
 
     #[test]
     fn labels_are_escaped() {
