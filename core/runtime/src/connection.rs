@@ -254,6 +254,26 @@ impl DatabaseConnection {
         self.live.as_ref().is_none_or(|l| l.poisoned || l.broken)
     }
 
+    /// The live session, when it may be called: connected, not poisoned by a panic, not
+    /// closed by the server.
+    fn usable<'a>(live: Option<&'a mut Live>, name: &str) -> Result<&'a mut Live> {
+        let live = live.ok_or_else(|| Error::NotConnected {
+            connection: name.to_string(),
+        })?;
+        if live.poisoned {
+            return Err(Error::Poisoned {
+                connection: name.to_string(),
+            });
+        }
+        if let Some(source) = &live.closed {
+            return Err(Error::Closed {
+                connection: name.to_string(),
+                source: source.clone(),
+            });
+        }
+        Ok(live)
+    }
+
     /// Runs one plugin call, attaching the connection name and statement to any error.
     fn call<T>(
         &mut self,
@@ -261,20 +281,7 @@ impl DatabaseConnection {
         f: impl FnOnce(&mut ConnectionBox) -> RResult<T, PluginError>,
     ) -> Result<T> {
         let name = &self.name;
-        let live = self.live.as_mut().ok_or_else(|| Error::NotConnected {
-            connection: name.clone(),
-        })?;
-        if live.poisoned {
-            return Err(Error::Poisoned {
-                connection: name.clone(),
-            });
-        }
-        if let Some(source) = &live.closed {
-            return Err(Error::Closed {
-                connection: name.clone(),
-                source: source.clone(),
-            });
-        }
+        let live = Self::usable(self.live.as_mut(), name)?;
         f(&mut live.conn).into_result().map_err(|source| {
             if source.kind == ErrorKind::PANIC {
                 live.poisoned = true;
@@ -638,21 +645,7 @@ impl DatabaseConnection {
     /// attribute: a panic there does not poison this connection (the driver's own guard
     /// poisons it if the driver panicked).
     pub(crate) fn lend<T>(&mut self, f: impl FnOnce(&mut ConnectionBox) -> T) -> Result<T> {
-        let name = &self.name;
-        let live = self.live.as_mut().ok_or_else(|| Error::NotConnected {
-            connection: name.clone(),
-        })?;
-        if live.poisoned {
-            return Err(Error::Poisoned {
-                connection: name.clone(),
-            });
-        }
-        if let Some(source) = &live.closed {
-            return Err(Error::Closed {
-                connection: name.clone(),
-                source: source.clone(),
-            });
-        }
+        let live = Self::usable(self.live.as_mut(), &self.name)?;
         live.cursor = None;
         Ok(f(&mut live.conn))
     }

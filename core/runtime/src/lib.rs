@@ -27,6 +27,7 @@ pub mod audit;
 pub mod config;
 mod connection;
 mod error;
+mod hex;
 pub mod hook;
 mod manager;
 pub mod migrate;

@@ -114,6 +114,33 @@ fn audit_db(call: NativeCallContext, db: &mut Db, map: Option<Map>) -> RhaiResul
     report_map(&report, opts.fail_on)
 }
 
+/// Runs `check` for the target a script named: a connection (its engine, and the
+/// connection itself for table sizes), an engine name (any of its driver's URL schemes or
+/// its name; an unknown one is an error naming it), or `()` for no engine.
+fn on_target(
+    fname: &str,
+    registry: &Registry,
+    target: Dynamic,
+    check: impl FnOnce(&AuditTargetInfo, Option<&mut DatabaseConnection>) -> myrmex_core::Result<Report>,
+) -> RhaiResult<Report> {
+    if let Some(db) = target.clone().try_cast::<Db>() {
+        return db.with(|c: &mut DatabaseConnection| {
+            let info = AuditTargetInfo::of(c)?;
+            check(&info, Some(c))
+        });
+    }
+    let driver = if target.is_unit() {
+        String::new()
+    } else {
+        let name = target.to_string();
+        registry
+            .driver(&name.to_ascii_lowercase())
+            .map(|d| d.name.clone())
+            .map_err(|e| runtime(format!("{fname}(): engine `{name}`: {e}")))?
+    };
+    check(&AuditTargetInfo::driver(&driver), None).map_err(|e| runtime(e.to_string()))
+}
+
 fn audit_sql(
     call: NativeCallContext,
     sql: &str,
@@ -123,26 +150,9 @@ fn audit_sql(
     let (ctx, registry) = registry(&call)?;
     let opts = options(&ctx, "audit_statements", map)?;
     let statements = audit::split(sql, None);
-    let report = if let Some(db) = target.clone().try_cast::<Db>() {
-        db.with(|c: &mut DatabaseConnection| {
-            let info = AuditTargetInfo::of(c)?;
-            audit::audit_statements(&registry, &statements, &info, Some(c), &opts.audit)
-        })?
-    } else {
-        let driver = if target.is_unit() {
-            String::new()
-        } else {
-            target.to_string()
-        };
-        audit::audit_statements(
-            &registry,
-            &statements,
-            &AuditTargetInfo::driver(&driver),
-            None,
-            &opts.audit,
-        )
-        .map_err(|e| runtime(e.to_string()))?
-    };
+    let report = on_target("audit_statements", &registry, target, |info, conn| {
+        audit::audit_statements(&registry, &statements, info, conn, &opts.audit)
+    })?;
     report_map(&report, opts.fail_on)
 }
 
@@ -155,26 +165,9 @@ fn lint(
     let (ctx, registry) = registry(&call)?;
     let opts = options(&ctx, "lint_migrations", map)?;
     let dir = std::path::Path::new(dir);
-    let report = if let Some(db) = target.clone().try_cast::<Db>() {
-        db.with(|c: &mut DatabaseConnection| {
-            let info = AuditTargetInfo::of(c)?;
-            audit::lint_migrations(&registry, dir, &info, Some(c), &opts.audit)
-        })?
-    } else {
-        let driver = if target.is_unit() {
-            String::new()
-        } else {
-            target.to_string()
-        };
-        audit::lint_migrations(
-            &registry,
-            dir,
-            &AuditTargetInfo::driver(&driver),
-            None,
-            &opts.audit,
-        )
-        .map_err(|e| runtime(e.to_string()))?
-    };
+    let report = on_target("lint_migrations", &registry, target, |info, conn| {
+        audit::lint_migrations(&registry, dir, info, conn, &opts.audit)
+    })?;
     report_map(&report, opts.fail_on)
 }
 

@@ -25,7 +25,7 @@ pub fn fingerprint(finding: &Finding) -> String {
         }
         None => h.update([0u8]),
     }
-    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::encode(&h.finalize())
 }
 
 /// One field, length first, so `ab`+`c` and `a`+`bc` hash apart.

@@ -26,7 +26,7 @@ pub fn of(text: &str) -> String {
         }
         h.update(line.as_bytes());
     }
-    hex(&h.finalize())
+    crate::hex::encode(&h.finalize())
 }
 
 /// The running checksum of the statements done so far (progress records of statement-by-
@@ -47,7 +47,7 @@ impl Progress {
 
     /// The checksum of the statements added so far.
     pub fn hex(&self) -> String {
-        hex(&self.0.clone().finalize())
+        crate::hex::encode(&self.0.clone().finalize())
     }
 }
 
@@ -58,16 +58,6 @@ fn normalized_lines(text: &str) -> Vec<&str> {
         lines.pop();
     }
     lines
-}
-
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut s = String::with_capacity(bytes.len() * 2);
-    for b in bytes {
-        s.push(DIGITS[usize::from(b >> 4)] as char);
-        s.push(DIGITS[usize::from(b & 15)] as char);
-    }
-    s
 }
 
 /// A short form for messages (first 12 hex digits).

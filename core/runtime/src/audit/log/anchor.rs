@@ -3,9 +3,9 @@
 //! append. A log that ends before the entry its anchor records lost lines at its tail.
 
 use super::entry::Checkpoint;
-use super::hex;
 use super::paths;
 use crate::error::{Error, Result};
+use crate::hex;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::Path;

@@ -7,7 +7,7 @@
 //! changes what is hashed.
 
 use super::entry::{Checkpoint, Record};
-use super::hex;
+use crate::hex;
 use sha2::{Digest, Sha256};
 
 /// The `prev` of the very first entry.

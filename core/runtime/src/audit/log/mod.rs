@@ -26,7 +26,6 @@ mod anchor;
 mod chain;
 mod clock;
 mod entry;
-mod hex;
 mod hook;
 mod identity;
 mod lock;

@@ -7,8 +7,8 @@
 //! big-endian, followed by the 32 bytes of its hash.
 
 use super::entry::Checkpoint;
-use super::hex;
 use crate::error::{Error, Result};
+use crate::hex;
 use ed25519_dalek::{Signature, Signer as _, SigningKey, Verifier as _, VerifyingKey};
 use sha2::{Digest, Sha256};
 use std::fmt;
