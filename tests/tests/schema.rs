@@ -104,12 +104,12 @@ fn version_two(v1: &SchemaDefinition) -> SchemaDefinition {
     customer.indexes = vec![schema_def::Index {
         name: Some("customer_created_idx".into()),
         columns: vec!["created_at".into()],
-        unique: false,
-        predicate: None,
+        ..Default::default()
     }];
     customer.checks.push(schema_def::Check {
         name: Some("customer_ltv_check".into()),
         expr: "lifetime_value >= 0".into(),
+        ..Default::default()
     });
     let team = v2.tables.iter_mut().find(|t| t.name == "team").unwrap();
     team.foreign_keys.clear();
@@ -273,7 +273,11 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
         };
         let identity = r.chance(50);
         let mut id = schema_def::Column::new("id", ColumnType::BigInt);
-        id.identity = identity;
+        id.identity = if identity {
+            schema_def::Identity::ByDefault
+        } else {
+            schema_def::Identity::No
+        };
         t.columns.push(id);
         t.primary_key = vec!["id".into()];
         for ci in 0..1 + r.below(6) {
@@ -303,6 +307,7 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
                 t.unique.push(schema_def::Unique {
                     name: Some(format!("u_{ti}")),
                     columns: vec![c.clone()],
+                    ..Default::default()
                 });
             }
         }
@@ -314,6 +319,7 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
                 t.checks.push(schema_def::Check {
                     name: Some(format!("ck_{ti}")),
                     expr: format!("{} >= 0", Dialect::Postgres.quote(c).replace('"', "\u{1}")),
+                    ..Default::default()
                 });
             }
         }
@@ -326,9 +332,9 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
             if r.chance(60) {
                 t.indexes.push(schema_def::Index {
                     name: Some(format!("ix_{ti}")),
-                    columns: vec![c.clone()],
+                    columns: vec![c.as_str().into()],
                     unique: r.chance(30),
-                    predicate: None,
+                    ..Default::default()
                 });
             }
         }
@@ -349,12 +355,12 @@ fn random_schema(r: &mut Rng) -> SchemaDefinition {
                 ref_columns: vec!["id".into()],
                 on_delete: actions[r.below(3)],
                 on_update: schema_def::FkAction::NoAction,
+                ..Default::default()
             });
             t.indexes.push(schema_def::Index {
                 name: Some(format!("fkix_{ti}")),
-                columns: vec![format!("ref_{ti}")],
-                unique: false,
-                predicate: None,
+                columns: vec![format!("ref_{ti}").as_str().into()],
+                ..Default::default()
             });
         }
         if r.chance(25) {

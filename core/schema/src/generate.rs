@@ -95,7 +95,7 @@ impl SchemaGenerator {
     ) -> Result<String, SchemaError> {
         let d = self.dialect;
         let mut items = Vec::new();
-        let inline_pk = d == Dialect::Sqlite && t.columns.iter().any(|c| c.identity);
+        let inline_pk = d == Dialect::Sqlite && t.columns.iter().any(|c| c.identity.is_set());
         for c in &t.columns {
             items.push(self.column_def(t, c)?);
         }
@@ -142,7 +142,7 @@ impl SchemaGenerator {
             d.quote(&c.name),
             d.type_sql(&c.ty, &t.name, &c.name)?
         );
-        if c.identity {
+        if c.identity.is_set() {
             match d {
                 Dialect::Sqlite => {
                     s = format!("{} INTEGER PRIMARY KEY AUTOINCREMENT", d.quote(&c.name))
@@ -187,6 +187,39 @@ impl SchemaGenerator {
     fn cols(&self, cols: &[String]) -> String {
         cols.iter()
             .map(|c| self.dialect.quote(c))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// The keys of an index: quoted columns or parenthesised expressions, each with its
+    /// prefix length, collation, operator class and ordering.
+    fn index_keys(&self, keys: &[crate::IndexColumn]) -> String {
+        keys.iter()
+            .map(|k| {
+                let mut s = match (&k.column, &k.expr) {
+                    (Some(c), _) => self.dialect.quote(c),
+                    (None, Some(e)) => format!("({})", e.trim()),
+                    (None, None) => String::new(),
+                };
+                if let Some(n) = k.length {
+                    s.push_str(&format!("({n})"));
+                }
+                if let Some(c) = &k.collation {
+                    s.push_str(&format!(" COLLATE {}", self.dialect.quote(c)));
+                }
+                if let Some(o) = &k.opclass {
+                    s.push_str(&format!(" {o}"));
+                }
+                if k.desc {
+                    s.push_str(" DESC");
+                }
+                match k.nulls_first {
+                    Some(true) => s.push_str(" NULLS FIRST"),
+                    Some(false) => s.push_str(" NULLS LAST"),
+                    None => {}
+                }
+                s
+            })
             .collect::<Vec<_>>()
             .join(", ")
     }
@@ -236,7 +269,7 @@ impl SchemaGenerator {
             if ix.unique { "UNIQUE " } else { "" },
             d.quote(ix.name.as_deref().unwrap_or_default()),
             d.quote(&t.name),
-            self.cols(&ix.columns)
+            self.index_keys(&ix.columns)
         );
         if let Some(p) = &ix.predicate {
             s.push_str(&format!(" WHERE {}", p.trim()));

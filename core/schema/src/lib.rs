@@ -37,7 +37,10 @@ mod types;
 mod validate;
 
 pub use definition::{
-    Check, Column, DefaultValue, FkAction, ForeignKey, Index, SchemaDefinition, Table, Unique,
+    Check, Column, DefaultValue, Deferrable, DialectText, Domain, EnumType, Event, Exclude,
+    Extension, FkAction, ForeignKey, Generated, Grant, Identity, Index, IndexColumn, Namespace,
+    Partition, PartitionOf, Policy, Routine, SchemaDefinition, Sequence, SequenceOptions, Table,
+    Trigger, Unique, Unsupported, View, VirtualTable,
 };
 pub use dialect::Dialect;
 pub use diff::{diff, Change};

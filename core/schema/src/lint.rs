@@ -156,7 +156,7 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                     ),
                 );
             }
-            if c.identity && matches!(c.ty, ColumnType::SmallInt | ColumnType::Int) {
+            if c.identity.is_set() && matches!(c.ty, ColumnType::SmallInt | ColumnType::Int) {
                 add(
                     "small-identity",
                     Some(&c.name),
@@ -194,7 +194,7 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
             .iter()
             .filter(|i| i.unique && i.predicate.is_none())
         {
-            for col in &ix.columns {
+            for col in ix.columns.iter().filter_map(|k| k.column.as_deref()) {
                 if t.column(col).is_some_and(|c| c.nullable) {
                     add(
                         "nullable-unique",
@@ -235,22 +235,26 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
         }
         for ix in &t.indexes {
             let name = ix.name.as_deref().unwrap_or_default();
+            if !ix.columns.iter().all(|k| k.is_plain()) {
+                continue;
+            }
+            let ix_columns = labels(&ix.columns);
             let covered = keys(t)
                 .iter()
                 .filter(|(other, _)| *other != name)
-                .any(|(_, cols)| cols.len() > ix.columns.len() && cols.starts_with(&ix.columns))
+                .any(|(_, cols)| cols.len() > ix_columns.len() && cols.starts_with(&ix_columns))
                 || (!ix.unique
                     && ix.predicate.is_none()
                     && keys(t)
                         .iter()
-                        .any(|(other, cols)| *other != name && *cols == ix.columns));
+                        .any(|(other, cols)| *other != name && *cols == ix_columns));
             if covered && ix.predicate.is_none() && !ix.unique {
                 add(
                     "redundant-index",
                     Some(name),
                     format!(
                         "({}) already leads another index or key",
-                        ix.columns.join(", ")
+                        ix_columns.join(", ")
                     ),
                 );
             }
@@ -298,9 +302,14 @@ fn keys(t: &Table) -> Vec<(String, Vec<String>)> {
         k.push((u.name.clone().unwrap_or_default(), u.columns.clone()));
     }
     for i in &t.indexes {
-        k.push((i.name.clone().unwrap_or_default(), i.columns.clone()));
+        k.push((i.name.clone().unwrap_or_default(), labels(&i.columns)));
     }
     k
+}
+
+/// The column names (or expression texts) of index keys.
+fn labels(keys: &[crate::IndexColumn]) -> Vec<String> {
+    keys.iter().map(|k| k.label().to_string()).collect()
 }
 
 fn leads_index(t: &Table, cols: &[String]) -> bool {

@@ -22,10 +22,10 @@ pub fn normalized(def: &SchemaDefinition, dialect: Dialect) -> SchemaDefinition 
     for t in &mut def.tables {
         let pk = t.primary_key.clone();
         for c in &mut t.columns {
-            if c.identity || pk.contains(&c.name) {
+            if c.identity.is_set() || pk.contains(&c.name) {
                 c.nullable = false;
             }
-            if dialect == Dialect::Sqlite && c.identity {
+            if dialect == Dialect::Sqlite && c.identity.is_set() {
                 c.ty = ColumnType::BigInt;
             }
             if dialect == Dialect::Mysql && c.ty == ColumnType::Uuid {
@@ -33,14 +33,15 @@ pub fn normalized(def: &SchemaDefinition, dialect: Dialect) -> SchemaDefinition 
             }
         }
         if dialect.is_mysql_family() {
-            let (uniq, rest): (Vec<_>, Vec<_>) = t
-                .indexes
-                .drain(..)
-                .partition(|i| i.unique && i.predicate.is_none());
+            let (uniq, rest): (Vec<_>, Vec<_>) = t.indexes.drain(..).partition(|i| {
+                i.unique && i.predicate.is_none() && i.columns.iter().all(|k| k.is_plain())
+            });
             t.indexes = rest;
             t.unique.extend(uniq.into_iter().map(|i| Unique {
                 name: i.name,
-                columns: i.columns,
+                columns: i.columns.iter().map(|k| k.label().to_string()).collect(),
+                nulls_not_distinct: false,
+                deferrable: Default::default(),
             }));
             for f in &mut t.foreign_keys {
                 for a in [&mut f.on_delete, &mut f.on_update] {

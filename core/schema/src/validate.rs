@@ -49,7 +49,7 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                 p(at.clone(), "duplicate column name".into());
             }
             check_ident(&c.name, "column name", dialect, &mut p, at.clone());
-            if c.identity {
+            if c.identity.is_set() {
                 identities += 1;
                 if !c.ty.is_integer() {
                     p(
@@ -105,7 +105,7 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                 p(Some("primary key".into()), format!("unknown column `{c}`"));
             }
         }
-        if let Some(id) = t.columns.iter().find(|c| c.identity) {
+        if let Some(id) = t.columns.iter().find(|c| c.identity.is_set()) {
             match dialect {
                 Some(Dialect::Sqlite) if t.primary_key != [id.name.clone()] => p(
                     Some(format!("column `{}`", id.name)),
@@ -140,8 +140,15 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
             if ix.columns.is_empty() {
                 p(at.clone(), "no columns".into());
             }
-            for c in ix.columns.iter().filter(|c| !has(c)) {
-                p(at.clone(), format!("unknown column `{c}`"));
+            for k in &ix.columns {
+                match (&k.column, &k.expr) {
+                    (Some(c), None) if !has(c) => p(at.clone(), format!("unknown column `{c}`")),
+                    (Some(_), Some(_)) | (None, None) => p(
+                        at.clone(),
+                        "each key is either a `column` or an `expr`, not both or neither".into(),
+                    ),
+                    _ => {}
+                }
             }
             if ix.predicate.is_some() && dialect.is_some_and(Dialect::is_mysql_family) {
                 p(
@@ -267,9 +274,15 @@ pub(crate) fn is_key(t: &Table, cols: &[String]) -> bool {
     let same = |k: &[String]| k.len() == cols.len() && k.iter().all(|c| cols.contains(c));
     same(&t.primary_key)
         || t.unique.iter().any(|u| same(&u.columns))
-        || t.indexes
-            .iter()
-            .any(|i| i.unique && i.predicate.is_none() && same(&i.columns))
+        || t.indexes.iter().any(|i| {
+            let plain: Vec<String> = i
+                .columns
+                .iter()
+                .filter(|k| k.is_plain())
+                .map(|k| k.label().to_string())
+                .collect();
+            i.unique && i.predicate.is_none() && plain.len() == i.columns.len() && same(&plain)
+        })
 }
 
 fn check_ident(

@@ -10,8 +10,8 @@
 use crate::catalog::{self, Filter, Scope};
 use myrmex_plugin::schema::normalize::parse_default;
 use myrmex_plugin::schema::{
-    Check, Column, ColumnType, DefaultValue, FkAction, ForeignKey, Index, SchemaDefinition, Table,
-    Unique,
+    Check, Column, ColumnType, DefaultValue, FkAction, ForeignKey, Identity, Index, IndexColumn,
+    SchemaDefinition, Table, Unique,
 };
 use myrmex_plugin::PluginError;
 use mysql::Conn;
@@ -61,10 +61,14 @@ pub fn read(
         let mut c = Column::new(&r.name, portable_type(&r.column_type));
         c.nullable = r.nullable;
         let extra = r.extra.to_ascii_lowercase();
-        c.identity = extra.contains("auto_increment");
+        c.identity = if extra.contains("auto_increment") {
+            Identity::ByDefault
+        } else {
+            Identity::No
+        };
         c.default = match r.default {
             None => None,
-            Some(_) if c.identity => None,
+            Some(_) if c.identity.is_set() => None,
             Some(raw) if !mariadb && !extra.contains("default_generated") => {
                 // MySQL 8 reports literal defaults unquoted.
                 parse_default(&raw, &c.ty).map(|d| match d {
@@ -96,6 +100,7 @@ pub fn read(
         t.checks.push(Check {
             name: Some(r.name),
             expr: r.clause,
+            ..Default::default()
         });
     }
 
@@ -116,6 +121,7 @@ pub fn read(
                 None => t.unique.push(Unique {
                     name: Some(r.constraint),
                     columns: vec![r.column],
+                    ..Default::default()
                 }),
             },
             "FOREIGN KEY" => {
@@ -128,6 +134,7 @@ pub fn read(
                         ref_columns: Vec::new(),
                         on_delete: FkAction::NoAction,
                         on_update: FkAction::NoAction,
+                        ..Default::default()
                     });
                 fk.columns.push(r.column);
                 fk.ref_columns.push(r.ref_column);
@@ -163,12 +170,12 @@ pub fn read(
             .iter_mut()
             .find(|i| i.name.as_deref() == Some(&r.name))
         {
-            Some(i) => i.columns.push(column),
+            Some(i) => i.columns.push(IndexColumn::named(&column)),
             None => t.indexes.push(Index {
                 name: Some(r.name),
-                columns: vec![column],
+                columns: vec![IndexColumn::named(&column)],
                 unique: !r.non_unique,
-                predicate: None,
+                ..Default::default()
             }),
         }
     }
@@ -179,11 +186,19 @@ pub fn read(
             .iter()
             .map(|f| (f.name.clone(), f.columns.clone()))
             .collect();
-        t.indexes
-            .retain(|i| !fks.iter().any(|(n, c)| *n == i.name && *c == i.columns));
+        t.indexes.retain(|i| {
+            !fks.iter().any(|(n, c)| {
+                *n == i.name
+                    && c.len() == i.columns.len()
+                    && c.iter()
+                        .zip(&i.columns)
+                        .all(|(a, k)| k.is_plain() && k.label() == a)
+            })
+        });
     }
     Ok(SchemaDefinition {
         tables: tables.into_values().collect(),
+        ..Default::default()
     })
 }
 
@@ -285,13 +300,14 @@ mod tests {
         assert_eq!(parent.comment.as_deref(), Some("the parents"));
         assert_eq!(parent.primary_key, ["id"]);
         let id = parent.column("id").unwrap();
-        assert!(id.identity && !id.nullable);
+        assert!(id.identity.is_set() && !id.nullable);
         assert_eq!(id.ty, ColumnType::BigInt);
         assert_eq!(
             parent.unique,
             [Unique {
                 name: Some("parent_code_key".into()),
-                columns: vec!["code".into()]
+                columns: vec!["code".into()],
+                ..Default::default()
             }]
         );
         assert!(parent.indexes.is_empty(), "{:?}", parent.indexes);
@@ -307,6 +323,7 @@ mod tests {
                 ref_columns: vec!["id".into()],
                 on_delete: FkAction::Cascade,
                 on_update: FkAction::SetNull,
+                ..Default::default()
             }]
         );
         assert_eq!(child.checks.len(), 1, "{:?}", child.checks);
@@ -317,8 +334,7 @@ mod tests {
             [Index {
                 name: Some("child_label_idx".into()),
                 columns: vec!["label".into(), "qty".into()],
-                unique: false,
-                predicate: None,
+                ..Default::default()
             }],
             "the foreign key's own index is not listed"
         );

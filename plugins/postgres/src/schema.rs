@@ -10,7 +10,8 @@ use crate::catalog::{self, Constraint, Relation, Scope};
 use crate::session::Session;
 use myrmex_plugin::schema::normalize::parse_default;
 use myrmex_plugin::schema::{
-    Check, Column, ColumnType, FkAction, ForeignKey, Index, SchemaDefinition, Table, Unique,
+    Check, Column, ColumnType, FkAction, ForeignKey, Index, IndexColumn, SchemaDefinition, Table,
+    Unique,
 };
 use myrmex_plugin::PluginError;
 use std::collections::BTreeMap;
@@ -23,7 +24,10 @@ pub fn read(s: &Session, schemas: &[String]) -> Result<SchemaDefinition, PluginE
     let qualify = schemas.len() > 1;
     let mut tables: Vec<Table> = rels.into_iter().map(|r| table(r, qualify)).collect();
     tables.sort_by(|a, b| a.name.cmp(&b.name));
-    Ok(SchemaDefinition { tables })
+    Ok(SchemaDefinition {
+        tables,
+        ..Default::default()
+    })
 }
 
 fn table(rel: Relation, qualify: bool) -> Table {
@@ -40,7 +44,11 @@ fn table(rel: Relation, qualify: bool) -> Table {
         let identity = a.generated();
         let mut c = Column::new(&a.name, portable_type(&a.type_name));
         c.nullable = !a.not_null;
-        c.identity = identity;
+        c.identity = if identity {
+            myrmex_plugin::schema::Identity::ByDefault
+        } else {
+            myrmex_plugin::schema::Identity::No
+        };
         c.default = if identity {
             None
         } else {
@@ -55,9 +63,14 @@ fn table(rel: Relation, qualify: bool) -> Table {
     for i in rel.indexes.into_iter().filter(|i| !i.backs_constraint) {
         t.indexes.push(Index {
             name: Some(i.name),
-            columns: i.keys.iter().map(|k| unquote(k)).collect(),
+            columns: i
+                .keys
+                .iter()
+                .map(|k| IndexColumn::named(&unquote(k)))
+                .collect(),
             unique: i.unique,
             predicate: i.predicate,
+            ..Default::default()
         });
     }
     t
@@ -69,10 +82,12 @@ fn constraint(t: &mut Table, con: Constraint, qualify: bool) {
         b'u' => t.unique.push(Unique {
             name: Some(con.name),
             columns: con.columns,
+            ..Default::default()
         }),
         b'c' => t.checks.push(Check {
             name: Some(con.name),
             expr: check_expr(&con.definition),
+            ..Default::default()
         }),
         b'f' => {
             let table = con.ref_table.unwrap_or_default();
@@ -86,6 +101,7 @@ fn constraint(t: &mut Table, con: Constraint, qualify: bool) {
                 ref_columns: con.ref_columns,
                 on_delete: action(con.on_delete),
                 on_update: action(con.on_update),
+                ..Default::default()
             })
         }
         _ => {}
@@ -218,7 +234,7 @@ pub(crate) mod tests {
         let authors = def.table("authors").unwrap();
         assert_eq!(authors.primary_key, ["id"]);
         let id = authors.column("id").unwrap();
-        assert!(id.identity && !id.nullable && id.default.is_none());
+        assert!(id.identity.is_set() && !id.nullable && id.default.is_none());
         assert_eq!(id.ty, ColumnType::BigInt);
         assert_eq!(authors.column("name").unwrap().ty, ColumnType::Varchar(80));
         assert!(authors.column("born").unwrap().nullable);
@@ -228,7 +244,10 @@ pub(crate) mod tests {
 
         let books = def.table("books").unwrap();
         assert_eq!(books.comment.as_deref(), Some("for sale"));
-        assert!(books.column("id").unwrap().identity, "serial is identity");
+        assert!(
+            books.column("id").unwrap().identity.is_set(),
+            "serial is identity"
+        );
         assert_eq!(
             books.column("title").unwrap().comment.as_deref(),
             Some("as printed")
@@ -260,13 +279,16 @@ pub(crate) mod tests {
             (fk.on_delete, fk.on_update),
             (FkAction::Cascade, FkAction::NoAction)
         );
-        let idx: Vec<(&str, &[String], bool)> = books
+        let idx: Vec<(&str, Vec<String>, bool)> = books
             .indexes
             .iter()
             .map(|i| {
                 (
                     i.name.as_deref().unwrap_or(""),
-                    i.columns.as_slice(),
+                    i.columns
+                        .iter()
+                        .map(|k| k.label().to_string())
+                        .collect::<Vec<_>>(),
                     i.predicate.is_some(),
                 )
             })
@@ -274,8 +296,8 @@ pub(crate) mod tests {
         assert_eq!(
             idx,
             [
-                ("Books Tags", &["tags".to_string()][..], false),
-                ("books_cheap_idx", &["lower(title)".to_string()][..], true),
+                ("Books Tags", vec!["tags".to_string()], false),
+                ("books_cheap_idx", vec!["lower(title)".to_string()], true),
             ]
         );
     }

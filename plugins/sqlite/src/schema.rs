@@ -14,7 +14,8 @@ use myrmex_plugin::schema::sqlite_ddl::{
     self, constraint, index_predicate, leading_ident, parenthesised, ConstraintItem,
 };
 use myrmex_plugin::schema::{
-    Check, Column, ColumnType, FkAction, ForeignKey, Index, SchemaDefinition, Table, Unique,
+    Check, Column, ColumnType, FkAction, ForeignKey, Identity, Index, IndexColumn,
+    SchemaDefinition, Table, Unique,
 };
 use myrmex_plugin::PluginError;
 use rusqlite::Connection;
@@ -50,7 +51,10 @@ pub fn read(conn: &Connection, schemas: &[String]) -> Result<SchemaDefinition> {
             tables.push(table(conn, schema, o, &objects)?);
         }
     }
-    Ok(SchemaDefinition { tables })
+    Ok(SchemaDefinition {
+        tables,
+        ..Default::default()
+    })
 }
 
 /// The column names inside the first parentheses of a constraint's text.
@@ -89,8 +93,8 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
         });
         let mut c = Column::new(&r.name, portable_type(&r.decl));
         c.nullable = !r.not_null;
-        c.identity = item.is_some_and(|i| i.text.to_ascii_uppercase().contains("AUTOINCREMENT"));
-        if c.identity {
+        if item.is_some_and(|i| i.text.to_ascii_uppercase().contains("AUTOINCREMENT")) {
+            c.identity = Identity::ByDefault;
             c.ty = ColumnType::BigInt;
             c.nullable = false;
         }
@@ -119,6 +123,7 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
             t.checks.push(Check {
                 name: Some(c.name.clone().unwrap_or_else(|| format!("{name}_check{n}"))),
                 expr: expr.trim().to_string(),
+                ..Default::default()
             });
         }
     }
@@ -131,6 +136,7 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
             on_delete: FkAction::parse(&fk.on_delete).unwrap_or_default(),
             on_update: FkAction::parse(&fk.on_update).unwrap_or_default(),
             columns: fk.columns,
+            ..Default::default()
         });
     }
 
@@ -146,6 +152,7 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
             t.unique.push(Unique {
                 name: named_of("UNIQUE", &columns).or(Some(ix.name)),
                 columns,
+                ..Default::default()
             });
         } else {
             let predicate = objects
@@ -155,9 +162,10 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
                 .and_then(index_predicate);
             t.indexes.push(Index {
                 name: Some(ix.name),
-                columns,
+                columns: columns.iter().map(|c| IndexColumn::named(c)).collect(),
                 unique: ix.unique,
                 predicate,
+                ..Default::default()
             });
         }
     }

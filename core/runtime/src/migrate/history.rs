@@ -145,6 +145,7 @@ impl History {
                 primary_key: vec!["version".into()],
                 ..Default::default()
             }],
+            ..Default::default()
         }
     }
 

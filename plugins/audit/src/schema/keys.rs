@@ -54,7 +54,14 @@ pub fn check(def: &SchemaDefinition, found: &mut Vec<Finding>) {
 fn indexed(t: &Table, columns: &[String]) -> bool {
     leads(&t.primary_key, columns)
         || t.unique.iter().any(|u| leads(&u.columns, columns))
-        || t.indexes.iter().any(|i| leads(&i.columns, columns))
+        || t.indexes.iter().any(|i| {
+            let keys: Vec<String> = i
+                .columns
+                .iter()
+                .map_while(|k| k.column.clone().filter(|_| k.expr.is_none()))
+                .collect();
+            leads(&keys, columns)
+        })
 }
 
 /// True when `columns`, in any order, are the first columns of `key`.
@@ -65,7 +72,7 @@ fn leads(key: &[String], columns: &[String]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use myrmex_plugin::schema::{Column, ColumnType, ForeignKey, Index};
+    use myrmex_plugin::schema::{Column, ColumnType, ForeignKey, Index, IndexColumn};
 
     fn fk(columns: &[&str]) -> ForeignKey {
         ForeignKey {
@@ -75,6 +82,7 @@ mod tests {
             ref_columns: Vec::new(),
             on_delete: Default::default(),
             on_update: Default::default(),
+            ..Default::default()
         }
     }
 
@@ -88,9 +96,8 @@ mod tests {
                 .iter()
                 .map(|cols| Index {
                     name: None,
-                    columns: cols.iter().map(|c| c.to_string()).collect(),
-                    unique: false,
-                    predicate: None,
+                    columns: cols.iter().map(|c| IndexColumn::named(c)).collect(),
+                    ..Default::default()
                 })
                 .collect(),
             ..Table::default()
@@ -99,7 +106,13 @@ mod tests {
 
     fn ids(t: Table) -> Vec<(String, String)> {
         let mut found = Vec::new();
-        check(&SchemaDefinition { tables: vec![t] }, &mut found);
+        check(
+            &SchemaDefinition {
+                tables: vec![t],
+                ..Default::default()
+            },
+            &mut found,
+        );
         found.into_iter().map(|f| (f.rule, f.message)).collect()
     }
 
