@@ -7,7 +7,8 @@ use std::fmt;
 /// One problem found by validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// The table at fault (empty for schema-wide problems).
+    /// The table at fault (empty for schema-wide problems and objects other than tables,
+    /// which `item` names: ``view `v` ``, ``enum `mood` ``).
     pub table: String,
     /// The column, constraint or index at fault, when there is one.
     pub item: Option<String>,
@@ -18,7 +19,8 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.table, &self.item) {
-            (t, _) if t.is_empty() => write!(f, "{}", self.message),
+            (t, Some(i)) if t.is_empty() => write!(f, "{i}: {}", self.message),
+            (t, None) if t.is_empty() => write!(f, "{}", self.message),
             (t, Some(i)) => write!(f, "table `{t}`, {i}: {}", self.message),
             (t, None) => write!(f, "table `{t}`: {}", self.message),
         }

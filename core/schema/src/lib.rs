@@ -31,6 +31,7 @@ pub mod diff;
 mod error;
 mod generate;
 pub mod lint;
+pub mod names;
 pub mod normalize;
 pub mod sqlite_ddl;
 mod types;
