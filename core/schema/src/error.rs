@@ -51,6 +51,16 @@ pub enum SchemaError {
         /// What, naming the column, constraint or index.
         what: String,
     },
+    /// The dialect cannot express an object other than a table (view, routine, trigger, …).
+    #[error("{dialect} cannot express {object}: {what}")]
+    Object {
+        /// Target dialect.
+        dialect: Dialect,
+        /// The object, with its kind (``view `v` ``).
+        object: String,
+        /// What is missing or wrong.
+        what: String,
+    },
     /// A dialect name that is not one of sqlite, postgres, mysql, mariadb.
     #[error("unknown dialect `{0}` (expected sqlite, postgres, mysql or mariadb)")]
     UnknownDialect(String),

@@ -1,12 +1,16 @@
 //! [`SchemaGenerator`]: DDL for a [`SchemaDefinition`] in one dialect.
 
-use crate::definition::{Check, Column, ForeignKey, Index, SchemaDefinition, Table, Unique};
+mod objects;
+mod order;
+mod table;
+
+use crate::definition::{ForeignKey, SchemaDefinition};
 use crate::dialect::Dialect;
 use crate::error::SchemaError;
 use crate::normalize::normalized;
-use crate::types::ColumnType;
 use crate::validate::validate;
-use std::collections::HashSet;
+pub(crate) use order::{code_order, creation_order, dependants, parent_key, ref_key, Code};
+pub(crate) use table::sequence_options;
 
 /// Turns a [`SchemaDefinition`] into DDL statements for one dialect.
 ///
@@ -44,237 +48,91 @@ impl SchemaGenerator {
         self.dialect
     }
 
-    /// The DDL as one script, statements separated by `;` and a blank line.
+    /// The DDL as one script, statements separated by `;` and a blank line, headed by one
+    /// `-- unsupported: …` comment per object the definition says it leaves out.
     pub fn generate(&self, def: &SchemaDefinition) -> Result<String, SchemaError> {
-        Ok(script(&self.statements(def)?))
+        Ok(format!("{}{}", header(def), script(&self.statements(def)?)))
     }
 
-    /// The DDL statements in execution order: tables ordered so foreign keys resolve, foreign
-    /// keys of a cycle added afterwards with ALTER TABLE, then indexes and comments.
+    /// The DDL statements in execution order: schemas, extensions, enums, domains and
+    /// sequences; tables ordered so foreign keys, parents and partitions resolve (each with
+    /// its indexes, comments and row-level security); foreign keys closing a cycle and NOT
+    /// VALID constraints; sequence ownership; virtual tables; routines and views in
+    /// dependency order; policies, triggers, events and grants. `unsupported` entries are
+    /// never generated (see [`header`]).
     pub fn statements(&self, def: &SchemaDefinition) -> Result<Vec<String>, SchemaError> {
         validate(def, Some(self.dialect))?;
         let def = normalized(def, self.dialect);
         let d = self.dialect;
         let (order, deferred) = creation_order(&def, d);
         let mut out = Vec::new();
+        for n in &def.schemas {
+            out.extend(self.create_namespace(n));
+        }
+        for e in &def.extensions {
+            out.push(self.create_extension(e));
+        }
+        for e in &def.enums {
+            out.extend(self.create_enum(e));
+        }
+        for dm in &def.domains {
+            out.extend(self.create_domain(dm)?);
+        }
+        for s in &def.sequences {
+            out.extend(self.create_sequence(s));
+        }
         for t in &order {
             let defer: Vec<&ForeignKey> = t
                 .foreign_keys
                 .iter()
-                .filter(|f| deferred.contains(&(t.name.clone(), fk_name(f))))
+                .filter(|f| deferred.contains(&(t.key(), fk_name(f))))
                 .collect();
             out.push(self.create_table(t, &defer)?);
-            for ix in &t.indexes {
-                out.push(self.create_index(t, ix));
+            if t.partition_of.is_none() || d != Dialect::Postgres {
+                for ix in &t.indexes {
+                    out.push(self.create_index(t, ix));
+                }
             }
-            if d == Dialect::Postgres {
-                out.extend(pg_comments(t));
-            }
+            out.extend(self.table_comments(t));
+            out.extend(self.row_security(t, t.row_security, t.force_row_security));
         }
         for t in &order {
             for f in t
                 .foreign_keys
                 .iter()
-                .filter(|f| deferred.contains(&(t.name.clone(), fk_name(f))))
+                .filter(|f| !f.not_valid && deferred.contains(&(t.key(), fk_name(f))))
             {
-                out.push(format!(
-                    "ALTER TABLE {} ADD {}",
-                    d.quote(&t.name),
-                    self.foreign_key(f)
-                ));
+                out.push(self.add_constraint(t, &self.foreign_key(t, f), false));
             }
+            out.extend(self.add_not_valid(t));
+        }
+        for s in def.sequences.iter().filter(|s| s.owned_by.is_some()) {
+            out.push(self.sequence_owner(s));
+        }
+        for v in &def.virtual_tables {
+            out.push(self.create_virtual_table(v));
+        }
+        for c in code_order(&def.routines, &def.views) {
+            match c {
+                Code::Routine(r) => out.extend(self.create_routine(r)?),
+                Code::View(v) => out.extend(self.create_view(v)?),
+            }
+        }
+        for t in &order {
+            for p in &t.policies {
+                out.push(self.create_policy(t, p));
+            }
+        }
+        for t in &def.triggers {
+            out.extend(self.create_trigger(t)?);
+        }
+        for e in &def.events {
+            out.push(self.create_event(e)?);
+        }
+        for g in &def.grants {
+            out.push(self.grant(g, &g.privileges));
         }
         Ok(out)
-    }
-
-    /// `CREATE TABLE` for `t` (already normalised), leaving out the foreign keys in `skip`.
-    pub(crate) fn create_table(
-        &self,
-        t: &Table,
-        skip: &[&ForeignKey],
-    ) -> Result<String, SchemaError> {
-        let d = self.dialect;
-        let mut items = Vec::new();
-        let inline_pk = d == Dialect::Sqlite && t.columns.iter().any(|c| c.identity.is_set());
-        for c in &t.columns {
-            items.push(self.column_def(t, c)?);
-        }
-        if !t.primary_key.is_empty() && !inline_pk {
-            items.push(format!("PRIMARY KEY ({})", self.cols(&t.primary_key)));
-        }
-        for u in &t.unique {
-            items.push(self.unique(u));
-        }
-        for ck in &t.checks {
-            items.push(self.check(ck));
-        }
-        for f in &t.foreign_keys {
-            if !skip.iter().any(|s| fk_name(s) == fk_name(f)) {
-                items.push(self.foreign_key(f));
-            }
-        }
-        let mut sql = format!("CREATE TABLE {} (\n", d.quote(&t.name));
-        if let (Dialect::Sqlite, Some(c)) = (d, &t.comment) {
-            sql.push_str(&format!("  {}\n", sqlite_comment(c)));
-        }
-        sql.push_str(
-            &items
-                .iter()
-                .map(|i| format!("  {i}"))
-                .collect::<Vec<_>>()
-                .join(",\n"),
-        );
-        sql.push_str("\n)");
-        if d.is_mysql_family() {
-            sql.push_str(" ENGINE=InnoDB DEFAULT CHARSET=utf8mb4");
-            if let Some(c) = &t.comment {
-                sql.push_str(&format!(" COMMENT={}", d.literal(c)));
-            }
-        }
-        Ok(sql)
-    }
-
-    /// One column definition (`name TYPE NOT NULL DEFAULT …`).
-    pub(crate) fn column_def(&self, t: &Table, c: &Column) -> Result<String, SchemaError> {
-        let d = self.dialect;
-        let mut s = format!(
-            "{} {}",
-            d.quote(&c.name),
-            d.type_sql(&c.ty, &t.name, &c.name)?
-        );
-        if c.identity.is_set() {
-            match d {
-                Dialect::Sqlite => {
-                    s = format!("{} INTEGER PRIMARY KEY AUTOINCREMENT", d.quote(&c.name))
-                }
-                Dialect::Postgres => s.push_str(" GENERATED BY DEFAULT AS IDENTITY"),
-                Dialect::Mysql | Dialect::Mariadb => s.push_str(" NOT NULL AUTO_INCREMENT"),
-            }
-        } else {
-            if !c.nullable {
-                s.push_str(" NOT NULL");
-            } else if d.is_mysql_family() && c.ty == ColumnType::TimestampTz {
-                // MySQL TIMESTAMP columns are NOT NULL unless told otherwise on old servers.
-                s.push_str(" NULL");
-            }
-            if let Some(def) = &c.default {
-                let mut v = d.default_sql(c, def);
-                let needs_parens = d == Dialect::Mysql
-                    && matches!(c.ty, ColumnType::Text | ColumnType::Blob | ColumnType::Json)
-                    && !v.starts_with('(');
-                if needs_parens {
-                    v = format!("({v})");
-                }
-                s.push_str(" DEFAULT ");
-                s.push_str(&v);
-            }
-        }
-        if let Some(comment) = &c.comment {
-            match d {
-                Dialect::Mysql | Dialect::Mariadb => {
-                    s.push_str(&format!(" COMMENT {}", d.literal(comment)))
-                }
-                Dialect::Sqlite => {
-                    s.push(' ');
-                    s.push_str(&sqlite_comment(comment));
-                }
-                Dialect::Postgres => {}
-            }
-        }
-        Ok(s)
-    }
-
-    fn cols(&self, cols: &[String]) -> String {
-        cols.iter()
-            .map(|c| self.dialect.quote(c))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// The keys of an index: quoted columns or parenthesised expressions, each with its
-    /// prefix length, collation, operator class and ordering.
-    fn index_keys(&self, keys: &[crate::IndexColumn]) -> String {
-        keys.iter()
-            .map(|k| {
-                let mut s = match (&k.column, &k.expr) {
-                    (Some(c), _) => self.dialect.quote(c),
-                    (None, Some(e)) => format!("({})", e.trim()),
-                    (None, None) => String::new(),
-                };
-                if let Some(n) = k.length {
-                    s.push_str(&format!("({n})"));
-                }
-                if let Some(c) = &k.collation {
-                    s.push_str(&format!(" COLLATE {}", self.dialect.quote(c)));
-                }
-                if let Some(o) = &k.opclass {
-                    s.push_str(&format!(" {o}"));
-                }
-                if k.desc {
-                    s.push_str(" DESC");
-                }
-                match k.nulls_first {
-                    Some(true) => s.push_str(" NULLS FIRST"),
-                    Some(false) => s.push_str(" NULLS LAST"),
-                    None => {}
-                }
-                s
-            })
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
-
-    /// `CONSTRAINT name UNIQUE (…)`.
-    pub(crate) fn unique(&self, u: &Unique) -> String {
-        format!(
-            "CONSTRAINT {} UNIQUE ({})",
-            self.dialect.quote(u.name.as_deref().unwrap_or_default()),
-            self.cols(&u.columns)
-        )
-    }
-
-    /// `CONSTRAINT name CHECK (…)`.
-    pub(crate) fn check(&self, c: &Check) -> String {
-        format!(
-            "CONSTRAINT {} CHECK ({})",
-            self.dialect.quote(c.name.as_deref().unwrap_or_default()),
-            c.expr.trim()
-        )
-    }
-
-    /// `CONSTRAINT name FOREIGN KEY (…) REFERENCES …`.
-    pub(crate) fn foreign_key(&self, f: &ForeignKey) -> String {
-        let d = self.dialect;
-        let mut s = format!(
-            "CONSTRAINT {} FOREIGN KEY ({}) REFERENCES {} ({})",
-            d.quote(&fk_name(f)),
-            self.cols(&f.columns),
-            d.quote(&f.ref_table),
-            self.cols(&f.ref_columns)
-        );
-        if f.on_delete != crate::FkAction::NoAction {
-            s.push_str(&format!(" ON DELETE {}", f.on_delete.sql()));
-        }
-        if f.on_update != crate::FkAction::NoAction {
-            s.push_str(&format!(" ON UPDATE {}", f.on_update.sql()));
-        }
-        s
-    }
-
-    /// `CREATE [UNIQUE] INDEX …`.
-    pub(crate) fn create_index(&self, t: &Table, ix: &Index) -> String {
-        let d = self.dialect;
-        let mut s = format!(
-            "CREATE {}INDEX {} ON {} ({})",
-            if ix.unique { "UNIQUE " } else { "" },
-            d.quote(ix.name.as_deref().unwrap_or_default()),
-            d.quote(&t.name),
-            self.index_keys(&ix.columns)
-        );
-        if let Some(p) = &ix.predicate {
-            s.push_str(&format!(" WHERE {}", p.trim()));
-        }
-        s
     }
 }
 
@@ -289,6 +147,16 @@ impl SchemaGenerator {
 /// ```
 pub fn generate_schema(def: &SchemaDefinition, dialect: Dialect) -> Result<String, SchemaError> {
     SchemaGenerator::new(dialect).generate(def)
+}
+
+/// One `-- unsupported: <kind> <name>: <reason>` line per object the definition lists as
+/// unsupported (what inspection met and cannot express): a script generated from it does not
+/// recreate them, and says so first.
+pub fn header(def: &SchemaDefinition) -> String {
+    def.unsupported
+        .iter()
+        .map(|u| format!("-- {}\n", crate::diff::unsupported_line(u)))
+        .collect()
 }
 
 /// Joins statements into a script.
@@ -311,67 +179,4 @@ pub(crate) fn fk_name(f: &ForeignKey) -> String {
 /// A comment SQLite keeps in the stored `CREATE TABLE` text (`*/` cannot occur inside).
 pub(crate) fn sqlite_comment(text: &str) -> String {
     format!("/* {} */", text.replace("*/", "* /"))
-}
-
-fn pg_comments(t: &Table) -> Vec<String> {
-    let d = Dialect::Postgres;
-    let mut out = Vec::new();
-    if let Some(c) = &t.comment {
-        out.push(format!(
-            "COMMENT ON TABLE {} IS {}",
-            d.quote(&t.name),
-            d.literal(c)
-        ));
-    }
-    for c in &t.columns {
-        if let Some(text) = &c.comment {
-            out.push(format!(
-                "COMMENT ON COLUMN {}.{} IS {}",
-                d.quote(&t.name),
-                d.quote(&c.name),
-                d.literal(text)
-            ));
-        }
-    }
-    out
-}
-
-/// Tables in an order where each one's foreign-key targets exist before it, and the foreign
-/// keys `(table, constraint)` that must be added afterwards to break cycles. SQLite resolves
-/// foreign keys lazily, so nothing is deferred there.
-pub(crate) fn creation_order(
-    def: &SchemaDefinition,
-    d: Dialect,
-) -> (Vec<Table>, HashSet<(String, String)>) {
-    let mut remaining: Vec<&Table> = def.tables.iter().collect();
-    let mut created: HashSet<String> = HashSet::new();
-    let mut order = Vec::new();
-    let mut deferred = HashSet::new();
-    while !remaining.is_empty() {
-        let ready = remaining.iter().position(|t| {
-            t.foreign_keys
-                .iter()
-                .all(|f| f.ref_table == t.name || created.contains(&f.ref_table))
-        });
-        let i = match ready {
-            Some(i) => i,
-            None => {
-                // A cycle: create the first remaining table now, its unresolved keys later.
-                let t = remaining[0];
-                for f in &t.foreign_keys {
-                    if f.ref_table != t.name
-                        && !created.contains(&f.ref_table)
-                        && d != Dialect::Sqlite
-                    {
-                        deferred.insert((t.name.clone(), fk_name(f)));
-                    }
-                }
-                0
-            }
-        };
-        let t = remaining.remove(i);
-        created.insert(t.name.clone());
-        order.push(t.clone());
-    }
-    (order, deferred)
 }

@@ -1,0 +1,1 @@
+//! Exact SQL of every diff rule, per dialect.
