@@ -114,16 +114,21 @@ impl Plan {
             format!("ALTER TABLE {} RENAME TO {}", self.q(&tmp), self.q(t)),
         ];
         for s in steps {
-            self.columns.push(change(s, desc.clone(), destructive));
+            let mut c = change(s, desc.clone(), destructive);
+            // The pragma is a no-op inside a transaction.
+            c.outside_transaction = c.sql.starts_with("PRAGMA");
+            self.columns.push(c);
         }
         for ix in &b.indexes {
             self.columns.push(self.create_index(b, ix));
         }
-        self.columns.push(change(
+        let mut on = change(
             "PRAGMA foreign_keys = ON".into(),
             format!("re-enable foreign keys after rebuilding {t}"),
             false,
-        ));
+        );
+        on.outside_transaction = true;
+        self.columns.push(on);
         Ok(())
     }
 }
