@@ -98,19 +98,33 @@ impl Plan {
             } else {
                 String::new()
             };
-            push(
-                self,
+            self.columns.push(change(
                 format!("{pre} TYPE {ty}{coll}{using}"),
-                &format!("change type of ({} → {})", old.ty, new.ty),
+                format!(
+                    "change type of {key}.{} ({} → {})",
+                    new.name, old.ty, new.ty
+                ),
                 narrowing,
-            );
+            ));
         }
-        if default_key(old) != default_key(new) && !new.identity.is_set() {
-            let sql = match &new.default {
-                Some(v) => format!("{pre} SET DEFAULT {}", d.default_sql(new, v)),
-                None => format!("{pre} DROP DEFAULT"),
-            };
-            push(self, sql, "change default of", false);
+        // A default goes before an identity comes (a column cannot have both); an identity
+        // column never gets one.
+        if default_key(old) != default_key(new) {
+            match &new.default {
+                Some(v) if !new.identity.is_set() => push(
+                    self,
+                    format!("{pre} SET DEFAULT {}", d.default_sql(new, v)),
+                    "change default of",
+                    false,
+                ),
+                Some(_) => {}
+                None => push(
+                    self,
+                    format!("{pre} DROP DEFAULT"),
+                    "drop default of",
+                    false,
+                ),
+            }
         }
         if old.nullable != new.nullable {
             let sql = if new.nullable {
@@ -131,6 +145,23 @@ impl Plan {
                     }
                 }
                 push(self, sql, "add identity", false);
+                // The rows already there keep their values: the identity continues after them.
+                if new
+                    .identity_options
+                    .as_ref()
+                    .and_then(|o| o.start)
+                    .is_none()
+                {
+                    push(
+                        self,
+                        format!(
+                            "DO $$ BEGIN EXECUTE format('{pre} RESTART WITH %s', (SELECT COALESCE(MAX({col}), 0) + 1 FROM {tn})); END $$",
+                            pre = pre.replace('\'', "''")
+                        ),
+                        "continue identity after the existing values of",
+                        false,
+                    );
+                }
             }
             (was, now) => {
                 if was != now {

@@ -361,6 +361,26 @@ impl Plan {
                     false,
                 ));
             }
+            if let (None, Some(owner), None) = (old, &s.owned_by, s.options.start) {
+                // A sequence made for a column that already holds values continues after them.
+                let (table, column) = owner.rsplit_once('.').unwrap_or((owner.as_str(), ""));
+                let existing = a.tables.iter().find(|t| {
+                    (t.key() == table || (t.name == table && t.schema == s.schema))
+                        && t.column(column).is_some()
+                });
+                if let Some(t) = existing {
+                    self.post.push(change(
+                        format!(
+                            "SELECT setval({}, COALESCE(MAX({}), 0) + 1, false) FROM {}",
+                            self.d.literal(&name),
+                            self.q(column),
+                            t.sql_name(self.d)
+                        ),
+                        format!("continue sequence {k} after the values of {owner}"),
+                        false,
+                    ));
+                }
+            }
             if old.is_some_and(|o| o.comment != s.comment) && self.d == Dialect::Postgres {
                 self.post.push(change(
                     format!(

@@ -248,8 +248,16 @@ impl Plan {
         }
         let before = self.columns.len();
         // Columns.
+        // New columns and columns recreated for their generated expression, in table order,
+        // so that they land in it.
         for (i, c) in b.columns.iter().enumerate() {
-            if a.column(&c.name).is_none() {
+            if let Some(old) = a.column(&c.name) {
+                if !crate::normalize::same_generated(old, c) {
+                    self.alter_column(b, old, c)?;
+                }
+                continue;
+            }
+            {
                 let mut sql = format!("ALTER TABLE {tn} ADD COLUMN {}", self.g.column_def(b, c)?);
                 if self.d.is_mysql_family() {
                     match i {
@@ -263,7 +271,7 @@ impl Plan {
         }
         for c in &b.columns {
             if let Some(old) = a.column(&c.name) {
-                if !same_column(old, c) {
+                if !same_column(old, c) && crate::normalize::same_generated(old, c) {
                     self.alter_column(b, old, c)?;
                 }
             }
@@ -506,20 +514,26 @@ impl Plan {
     /// cannot, so a differing order is a notice.
     fn column_order(&mut self, a: &Table, b: &Table) -> Result<(), SchemaError> {
         // The order after adds (placed by AFTER/FIRST on MySQL, appended elsewhere) and drops.
+        // A column recreated for its generated expression is added at the end again (on
+        // PostgreSQL, one losing its expression stays where it is).
+        let recreated = |c: &crate::Column| {
+            b.column(&c.name).is_some_and(|n| {
+                !crate::normalize::same_generated(c, n)
+                    && !(self.d == Dialect::Postgres && n.generated.is_none() && c.ty == n.ty)
+            })
+        };
         let mut current: Vec<String> = a
             .columns
             .iter()
-            .filter(|c| b.column(&c.name).is_some())
+            .filter(|c| b.column(&c.name).is_some() && !recreated(c))
             .map(|c| c.name.clone())
             .collect();
         let wanted: Vec<String> = b.columns.iter().map(|c| c.name.clone()).collect();
         if !self.d.is_mysql_family() {
-            let common: Vec<&String> = wanted.iter().filter(|n| current.contains(n)).collect();
-            let added_last = wanted
-                .iter()
-                .skip_while(|n| current.contains(n))
-                .all(|n| !current.contains(n));
-            if current.iter().collect::<Vec<_>>() != common || !added_last {
+            // Added and recreated columns are appended, in table order.
+            let mut result = current.clone();
+            result.extend(wanted.iter().filter(|n| !current.contains(n)).cloned());
+            if result != wanted {
                 self.notices.push(format!(
                     "table {}: column order differs (now {}; wanted {}); {} cannot reorder columns",
                     b.key(),
