@@ -712,7 +712,7 @@ impl Plan {
         };
         for g in &a.grants {
             let now = b.grants.iter().find(|x| gk(x) == gk(g));
-            let keep: Vec<String> = now.map(|n| privs(n)).unwrap_or_default();
+            let keep: Vec<String> = now.map(&privs).unwrap_or_default();
             let regrant = now.is_some_and(|n| n.grant_option != g.grant_option);
             let gone: Vec<String> = privs(g)
                 .into_iter()
@@ -729,7 +729,7 @@ impl Plan {
         for g in &b.grants {
             let before = a.grants.iter().find(|x| gk(x) == gk(g));
             let regrant = before.is_some_and(|o| o.grant_option != g.grant_option);
-            let had: Vec<String> = before.map(|o| privs(o)).unwrap_or_default();
+            let had: Vec<String> = before.map(&privs).unwrap_or_default();
             let new: Vec<String> = privs(g)
                 .into_iter()
                 .filter(|p| regrant || !had.contains(p))

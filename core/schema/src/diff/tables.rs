@@ -518,8 +518,9 @@ impl Plan {
         // PostgreSQL, one losing its expression stays where it is).
         let recreated = |c: &crate::Column| {
             b.column(&c.name).is_some_and(|n| {
-                !crate::normalize::same_generated(c, n)
-                    && !(self.d == Dialect::Postgres && n.generated.is_none() && c.ty == n.ty)
+                let keeps_place =
+                    self.d == Dialect::Postgres && n.generated.is_none() && c.ty == n.ty;
+                !(crate::normalize::same_generated(c, n) || keeps_place)
             })
         };
         let mut current: Vec<String> = a

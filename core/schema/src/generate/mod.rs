@@ -180,3 +180,6 @@ pub(crate) fn fk_name(f: &ForeignKey) -> String {
 pub(crate) fn sqlite_comment(text: &str) -> String {
     format!("/* {} */", text.replace("*/", "* /"))
 }
+
+#[cfg(test)]
+mod tests;
