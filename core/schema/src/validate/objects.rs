@@ -130,6 +130,25 @@ pub(super) fn table_features(
             if !g.stored && dialect == Some(Postgres) {
                 p(at.clone(), "postgres has no VIRTUAL generated columns (`generated.stored = false`); PostgreSQL stores them".into());
             }
+            if dialect.is_some_and(Dialect::is_mysql_family) {
+                let words: Vec<&str> = g
+                    .expr
+                    .split(|ch: char| !(ch.is_alphanumeric() || ch == '_'))
+                    .collect();
+                if let Some(id) = t
+                    .columns
+                    .iter()
+                    .find(|x| x.identity.is_set() && words.contains(&x.name.as_str()))
+                {
+                    p(
+                        at.clone(),
+                        format!(
+                            "MySQL/MariaDB cannot compute a generated column from the AUTO_INCREMENT column `{}`",
+                            id.name
+                        ),
+                    );
+                }
+            }
             if g.expr.trim().is_empty() {
                 p(at.clone(), "generated expression is empty".into());
             }
