@@ -753,3 +753,80 @@ fn chinook_schema_copies_from_sqlite_to_the_servers() {
         assert_same(&def, &c.schema().unwrap(), d, "Chinook copied from SQLite");
     }
 }
+
+#[test]
+fn unsupported_objects_are_never_silent() {
+    let dir = temp_dir("schema-unsupported");
+    let a = dir.join("a.toml");
+    let b = dir.join("b.toml");
+    std::fs::write(
+        &a,
+        "enums = [{ name = \"mood\", labels = [\"sad\", \"happy\"] }]\n[[unsupported]]\nkind = \"rule\"\nname = \"public.t.r\"\nreason = \"rules are not part of the definition\"\n",
+    )
+    .unwrap();
+    std::fs::write(
+        &b,
+        "enums = [{ name = \"mood\", labels = [\"happy\", \"sad\"] }]\n",
+    )
+    .unwrap();
+    let line = "unsupported: rule public.t.r: rules are not part of the definition";
+    // generate: a comment heads the script, a line on stderr; --strict fails with the list
+    let out = run(myrmex()
+        .args(["schema", "generate"])
+        .arg(&a)
+        .args(["--dialect", "postgres"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(
+        out.stdout.starts_with(&format!("-- {line}\n")),
+        "{}",
+        out.stdout
+    );
+    assert!(out.stderr.contains(line), "{}", out.stderr);
+    let out = run(myrmex()
+        .args(["schema", "generate", "--strict"])
+        .arg(&a)
+        .args(["--dialect", "postgres"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("--strict") && out.stderr.contains(line),
+        "{}",
+        out.stderr
+    );
+    // diff: the refused enum change and the inspected rule, never "no changes"
+    let out = run(myrmex()
+        .args(["schema", "diff"])
+        .arg(&a)
+        .arg(&b)
+        .args(["--dialect", "postgres"]));
+    assert_eq!(out.code, 0, "{}", out.stderr);
+    assert!(!out.stdout.contains("-- no changes"), "{}", out.stdout);
+    assert!(out.stdout.contains(&format!("-- {line}")), "{}", out.stdout);
+    assert!(
+        out.stdout
+            .contains("-- unsupported: enum mood: labels removed or reordered"),
+        "{}",
+        out.stdout
+    );
+    let out = run(myrmex()
+        .args(["--format", "json", "schema", "diff"])
+        .arg(&a)
+        .arg(&b)
+        .args(["--dialect", "postgres"]));
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).unwrap();
+    assert_eq!(v["changes"].as_array().map(Vec::len), Some(0));
+    assert_eq!(v["unsupported"][0]["kind"], "rule");
+    assert_eq!(v["unsupported"][1]["kind"], "enum");
+    let out = run(myrmex()
+        .args(["schema", "diff", "--strict"])
+        .arg(&a)
+        .arg(&b)
+        .args(["--dialect", "postgres"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    // The same definition on both sides, nothing unsupported: no changes.
+    let out = run(myrmex()
+        .args(["schema", "diff"])
+        .arg(&b)
+        .arg(&b)
+        .args(["--dialect", "postgres"]));
+    assert_eq!(out.stdout, "-- no changes\n", "{}", out.stderr);
+}
