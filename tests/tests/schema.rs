@@ -554,7 +554,7 @@ fn readable(def: &SchemaDefinition, want: &SchemaDefinition) -> SchemaDefinition
         // Generated columns: SQLite's table_info hides them, PostgreSQL reads the expression
         // as a default until the drivers read them as generated.
         t.columns
-            .retain(|c| !w.column(&c.name).is_some_and(|x| x.generated.is_some()));
+            .retain(|c| w.column(&c.name).is_none_or(|x| x.generated.is_none()));
         for c in &mut t.columns {
             if c.identity.is_set() {
                 c.identity = schema_def::Identity::ByDefault;
