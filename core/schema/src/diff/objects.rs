@@ -53,6 +53,16 @@ impl Plan {
         self.events(a, b)?;
         if self.options.grants {
             self.grants(a, b);
+        } else {
+            let same =
+                a.grants.len() == b.grants.len() && a.grants.iter().all(|g| b.grants.contains(g));
+            if !same {
+                self.notices.push(format!(
+                    "privileges differ ({} grant(s) on one side, {} on the other) and were not compared: diff with grants (--grants, #{{ grants: true }}) to migrate them",
+                    a.grants.len(),
+                    b.grants.len()
+                ));
+            }
         }
         Ok(())
     }
