@@ -113,8 +113,31 @@ fn convert_constraints(t: &mut Table, cx: &mut Cx) {
             );
         }
     }
+    let not_null: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| !c.nullable || t.primary_key.contains(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
     for f in &mut t.foreign_keys {
         let name = f.name.clone().unwrap_or_default();
+        if let Some(c) = f.columns.iter().find(|c| not_null.contains(c)) {
+            for (action, which) in [
+                (&mut f.on_delete, "ON DELETE"),
+                (&mut f.on_update, "ON UPDATE"),
+            ] {
+                if *action == FkAction::SetNull {
+                    *action = FkAction::NoAction;
+                    cx.report.push(
+                        ObjectKind::ForeignKey,
+                        &name,
+                        Action::Rewritten,
+                        format!("{which} SET NULL on NOT NULL column {c} can never succeed: NO ACTION (the statement fails, as in the source)"),
+                        false,
+                    );
+                }
+            }
+        }
         if f.deferrable != Deferrable::No && cx.to.is_mysql_family() {
             f.deferrable = Deferrable::No;
             cx.report.push(
