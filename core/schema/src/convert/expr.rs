@@ -139,11 +139,11 @@ fn render(e: &Expr, ctx: &ExprCtx) -> Out {
             }
         }
         Expr::Cast {
-            kind,
+            kind: CastKind::Cast | CastKind::DoubleColon,
             expr,
             data_type,
             format: None,
-        } if matches!(kind, CastKind::Cast | CastKind::DoubleColon) => cast(expr, data_type, ctx)?,
+        } => cast(expr, data_type, ctx)?,
         Expr::BinaryOp { left, op, right } => binary(left, op, right, ctx)?,
         Expr::UnaryOp { op, expr } => {
             let inner = render(expr, ctx)?;
