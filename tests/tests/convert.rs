@@ -37,8 +37,26 @@ fn convert_and_apply(
     let to = dst.connect().schema_dialect().unwrap();
     let what = format!("{from} → {to}");
     let c = convert_schema(def, from, to, rules).unwrap_or_else(|e| panic!("{what}: {e}"));
-    let ddl =
+    let mut ddl =
         schema_def::generate_schema(&c.definition, to).unwrap_or_else(|e| panic!("{what}: {e}"));
+    if to == Dialect::Postgres && !ddl.contains("CREATE TYPE") {
+        // Enum types the conversion created (MySQL enum columns), for as long as the
+        // generator does not write `CREATE TYPE` itself.
+        let types: String = c
+            .definition
+            .enums
+            .iter()
+            .map(|e| {
+                let labels: Vec<String> = e.labels.iter().map(|l| to.literal(l)).collect();
+                format!(
+                    "CREATE TYPE {} AS ENUM ({});\n",
+                    to.quote(&e.name),
+                    labels.join(", ")
+                )
+            })
+            .collect();
+        ddl = types + &ddl;
+    }
     apply_with_client(dst, &ddl, &what);
     let back = dst.connect().schema().unwrap();
     for t in &c.definition.tables {
@@ -311,4 +329,92 @@ fn strict_conversion_fails_naming_every_loss() {
         .unwrap()
         .iter()
         .any(|d| d["object"] == "film.fulltext" && d["action"] == "dropped"));
+}
+
+/// Loads Sakila's MySQL schema into a scratch MariaDB database with its client, leaving out
+/// the script's own DROP/CREATE SCHEMA and USE lines and its `sakila.` qualifiers.
+fn sakila_mysql() -> Target {
+    let my = targets("conv-sakila-my")
+        .into_iter()
+        .find(|t| t.engine == "mysql")
+        .expect("Sakila for MySQL needs MYRMEX_TEST_MYSQL_URL");
+    let text = std::fs::read_to_string(datasets().join("sakila/mysql-sakila-schema.sql")).unwrap();
+    let script: String = text
+        .lines()
+        .filter(|l| {
+            let u = l.trim_start().to_ascii_uppercase();
+            !(u.starts_with("DROP SCHEMA")
+                || u.starts_with("CREATE SCHEMA")
+                || u.starts_with("USE "))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+        // Its views name the database; ours has another name.
+        .replace("sakila.", "");
+    let path = temp_dir("sakila-my").join("sakila.sql");
+    std::fs::write(&path, script).unwrap();
+    let out = my
+        .client()
+        .stdin(std::fs::File::open(&path).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "loading Sakila: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    my
+}
+
+#[test]
+fn sakila_from_mariadb_applies_on_postgres_and_sqlite() {
+    let my = sakila_mysql();
+    let mut conn = my.connect();
+    let from = conn.schema_dialect().unwrap();
+    let def = conn.schema().unwrap();
+    assert!(def.table("film").is_some());
+    for dst in targets("conv-sakila-my-dst") {
+        if dst.engine == "mysql" {
+            continue;
+        }
+        let c = convert_and_apply(&def, from, &dst, &CastRules::default());
+        let to = c.to;
+        let report = c.report_text();
+        let film = c.definition.table("film").unwrap();
+        // Unsigned ids are wider integers with a CHECK; the enum holds; SET is text (a loss).
+        assert_eq!(
+            film.column("film_id").unwrap().ty,
+            ColumnType::BigInt,
+            "{report}"
+        );
+        assert!(
+            film.checks.iter().any(|k| k.expr == "film_id >= 0"),
+            "{report}"
+        );
+        assert!(
+            has(&c, ObjectKind::Column, "film.rating", Action::Mapped),
+            "{report}"
+        );
+        assert!(
+            c.losses()
+                .iter()
+                .any(|d| d.object == "film.special_features"),
+            "{to}: {report}"
+        );
+        let mut t = dst.connect();
+        t.execute_batch("INSERT INTO language (language_id, name) VALUES (1, 'English')")
+            .unwrap_or_else(|e| panic!("{to}: {e}"));
+        let bad = t.execute_batch(
+            "INSERT INTO film (film_id, title, language_id, rating) VALUES (1, 'x', 1, 'XXX')",
+        );
+        let err = bad
+            .err()
+            .unwrap_or_else(|| panic!("{to}: rating XXX accepted"))
+            .to_string();
+        assert!(!err.to_ascii_lowercase().contains("syntax"), "{to}: {err}");
+        t.execute_batch(
+            "INSERT INTO film (film_id, title, language_id, rating, release_year) VALUES (2, 'y', 1, 'PG-13', 2006)",
+        )
+        .unwrap_or_else(|e| panic!("{to}: a good film row was refused: {e}"));
+    }
 }
