@@ -185,6 +185,8 @@ impl Cx<'_> {
 }
 
 #[cfg(test)]
+mod object_tests;
+#[cfg(test)]
 mod tests;
 
 #[cfg(test)]
