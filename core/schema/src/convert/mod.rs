@@ -33,8 +33,10 @@
 //! # Ok::<(), myrmex_schema::SchemaError>(())
 //! ```
 
+mod casts;
 mod columns;
 mod expr;
+mod functions;
 mod indexes;
 mod names;
 mod objects;
