@@ -20,6 +20,8 @@ pub(crate) struct ExprCtx<'a> {
     /// Enum and domain names: a cast to one of them is dropped (the value keeps its base
     /// type in the target).
     pub user_types: &'a [String],
+    /// When set, every column name the expression reads is added to it.
+    pub seen: Option<&'a std::cell::RefCell<Vec<String>>>,
 }
 
 pub(crate) type Out = Result<String, String>;
@@ -49,8 +51,26 @@ pub(crate) fn parse(sql: &str, from: Dialect) -> Result<Expr, String> {
 
 /// `sql` (in `ctx.from`) written for `ctx.to`, or why it cannot be.
 pub(crate) fn translate(sql: &str, ctx: &ExprCtx) -> Out {
-    let e = parse(sql, ctx.from)?;
+    let e = parse(check_body(sql), ctx.from)?;
     render(&e, ctx)
+}
+
+/// A constraint's expression without the `CHECK` keyword and `NOT VALID` that catalogs print
+/// around it (`CHECK ((x > 0)) NOT VALID` → `(x > 0)`); other text unchanged.
+fn check_body(sql: &str) -> &str {
+    let t = sql.trim();
+    let Some(rest) = t
+        .get(..5)
+        .filter(|k| k.eq_ignore_ascii_case("check"))
+        .map(|_| t[5..].trim_start())
+        .filter(|r| r.starts_with('('))
+    else {
+        return t;
+    };
+    match rest.len().checked_sub(9).and_then(|i| rest.get(i..)) {
+        Some(tail) if tail.eq_ignore_ascii_case("NOT VALID") => rest[..rest.len() - 9].trim_end(),
+        _ => rest,
+    }
 }
 
 /// The sequence a `nextval('name'::regclass)` default draws from.
@@ -74,16 +94,31 @@ pub(crate) fn nextval_sequence(sql: &str, from: Dialect) -> Option<String> {
 
 /// The column names an expression reads (lower-cased for PostgreSQL's unquoted names).
 pub(crate) fn columns_used(sql: &str, from: Dialect) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(e) = parse(sql, from) {
-        collect_idents(&format!("{e}"), from, &mut out);
+    let Ok(e) = parse(check_body(sql), from) else {
+        return Vec::new();
+    };
+    // Render for the source itself, noting the identifiers met on the way; an expression
+    // outside the subset falls back to the tokens that are not keywords.
+    let seen = std::cell::RefCell::new(Vec::new());
+    let ctx = ExprCtx {
+        from,
+        to: from,
+        value_as: None,
+        user_types: &[],
+        seen: Some(&seen),
+    };
+    if render(&e, &ctx).is_ok() {
+        return seen.into_inner();
     }
+    let mut out = Vec::new();
+    collect_idents(&format!("{e}"), from, &mut out);
     out
 }
 
 fn collect_idents(rendered: &str, from: Dialect, out: &mut Vec<String>) {
-    // The identifiers of the expression are its word tokens that are not keywords or
-    // function names: ask the tokenizer rather than guess with string edits.
+    // The identifiers of the expression are its word tokens that are not operators,
+    // function names or type names (after `::` or `AS`): ask the tokenizer rather than
+    // guess with string edits.
     let pg = PostgreSqlDialect {};
     let my = MySqlDialect {};
     let lite = SQLiteDialect {};
@@ -95,24 +130,39 @@ fn collect_idents(rendered: &str, from: Dialect, out: &mut Vec<String>) {
     let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(d, rendered).tokenize() else {
         return;
     };
+    const OPERATORS: &[&str] = &[
+        "AND", "OR", "NOT", "NULL", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "SIMILAR", "CASE",
+        "WHEN", "THEN", "ELSE", "END", "TRUE", "FALSE", "CAST", "AS", "ESCAPE", "ANY", "ALL",
+        "SOME", "ARRAY", "DISTINCT", "FROM", "COLLATE",
+    ];
+    let mut after_type_marker = false;
     for (i, t) in tokens.iter().enumerate() {
-        if let Token::Word(w) = t {
-            let next_is_paren = tokens[i + 1..]
-                .iter()
-                .find(|t| !matches!(t, Token::Whitespace(_)))
-                .is_some_and(|t| *t == Token::LParen);
-            if (w.keyword == sqlparser::keywords::Keyword::NoKeyword || w.quote_style.is_some())
-                && !next_is_paren
-            {
-                let name = if w.quote_style.is_none() && from == Dialect::Postgres {
-                    w.value.to_lowercase()
-                } else {
-                    w.value.clone()
-                };
-                if !out.contains(&name) {
-                    out.push(name);
-                }
+        match t {
+            Token::Whitespace(_) => continue,
+            Token::DoubleColon => {
+                after_type_marker = true;
+                continue;
             }
+            Token::Word(w) => {
+                let next_is_paren = tokens[i + 1..]
+                    .iter()
+                    .find(|t| !matches!(t, Token::Whitespace(_)))
+                    .is_some_and(|t| *t == Token::LParen);
+                let upper = w.value.to_ascii_uppercase();
+                let keyword = w.quote_style.is_none() && OPERATORS.contains(&upper.as_str());
+                if !keyword && !next_is_paren && !after_type_marker {
+                    let name = if w.quote_style.is_none() && from == Dialect::Postgres {
+                        w.value.to_lowercase()
+                    } else {
+                        w.value.clone()
+                    };
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+                after_type_marker = upper == "AS" && w.quote_style.is_none();
+            }
+            _ => after_type_marker = false,
         }
     }
 }
@@ -233,6 +283,12 @@ fn ident(id: &Ident, ctx: &ExprCtx) -> String {
     } else {
         id.value.clone()
     };
+    if let Some(seen) = ctx.seen {
+        let mut v = seen.borrow_mut();
+        if !v.contains(&name) {
+            v.push(name.clone());
+        }
+    }
     match ctx.value_as {
         Some(col) if id.quote_style.is_none() && name.eq_ignore_ascii_case("value") => {
             ctx.to.quote(col)

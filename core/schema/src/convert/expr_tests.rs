@@ -10,6 +10,7 @@ fn tr(sql: &str, from: Dialect, to: Dialect) -> Out {
             to,
             value_as: None,
             user_types: &["mpaa_rating".to_string()],
+            seen: None,
         },
     )
 }
@@ -145,6 +146,7 @@ fn domain_value_becomes_the_column() {
         to: Mysql,
         value_as: Some("release_year"),
         user_types: &[],
+        seen: None,
     };
     assert_eq!(
         translate("((VALUE >= 1901) AND (VALUE <= 2155))", &ctx).unwrap(),
@@ -176,4 +178,22 @@ fn nextval_and_columns() {
         columns_used("(Total >= 0::numeric) AND lower(\"Name\") <> ''", Pg),
         ["total", "Name"]
     );
+    assert_eq!(
+        columns_used("id > 0 AND zone::text ~ 'x'", Pg),
+        ["id", "zone"]
+    );
+    assert_eq!(columns_used("id > 0", Mysql), ["id"]);
+}
+
+#[test]
+fn check_keyword_printed_by_catalogs_is_stripped() {
+    assert_eq!(
+        tr("CHECK (((VALUE >= 1901)))", Pg, Mysql).unwrap(),
+        "(((value >= 1901)))"
+    );
+    assert_eq!(
+        tr("CHECK ((x > 0)) NOT VALID", Pg, Sqlite).unwrap(),
+        "((x > 0))"
+    );
+    assert_eq!(tr("checked > 0", Pg, Sqlite).unwrap(), "checked > 0");
 }

@@ -176,6 +176,7 @@ impl Cx<'_> {
             to: self.to,
             value_as,
             user_types: &self.user_types,
+            seen: None,
         }
     }
 

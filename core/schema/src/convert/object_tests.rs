@@ -302,3 +302,24 @@ columns = [{ name = "a", type = "int", collation = "C" }]
     assert!(t.columns[0].collation.is_none());
     assert!(c.definition.grants.is_empty() && c.definition.views.is_empty());
 }
+
+#[test]
+fn mysql_checks_cannot_read_the_auto_increment_column() {
+    let d = def(r#"
+[[tables]]
+name = "t"
+primary_key = ["id"]
+columns = [{ name = "id", type = "int", identity = true }, { name = "n", type = "int" }]
+checks = [{ name = "t_id_pos", expr = "id > 0" }, { name = "t_n_pos", expr = "n > 0" }]
+"#);
+    let c = conv(&d, Dialect::Postgres, Dialect::Mysql, &[]);
+    let names: Vec<_> = c.definition.tables[0]
+        .checks
+        .iter()
+        .filter_map(|k| k.name.clone())
+        .collect();
+    assert_eq!(names, ["t_n_pos"]);
+    assert!(line(&c, ObjectKind::Check, "t_id_pos").loss);
+    let c = conv(&d, Dialect::Postgres, Dialect::Mariadb, &[]);
+    assert_eq!(c.definition.tables[0].checks.len(), 2);
+}

@@ -84,8 +84,43 @@ pub(crate) fn convert_table(t: &Table, cx: &mut Cx) -> Table {
     convert_constraints(&mut out, cx);
     indexes::convert(&mut out, &dropped, cx);
     convert_identity(&mut out, cx);
+    drop_checks_on_auto_increment(&mut out, cx);
     convert_options(&mut out, cx);
     out
+}
+
+/// MySQL rejects a CHECK that reads an AUTO_INCREMENT column (MariaDB accepts it).
+fn drop_checks_on_auto_increment(t: &mut Table, cx: &mut Cx) {
+    if cx.to != Dialect::Mysql {
+        return;
+    }
+    let Some(id) = t
+        .columns
+        .iter()
+        .find(|c| c.identity.is_set())
+        .map(|c| c.name.clone())
+    else {
+        return;
+    };
+    let to = cx.to;
+    t.checks.retain(|ck| {
+        let reads = super::expr::columns_used(&ck.expr, to)
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&id));
+        if reads {
+            cx.report.push(
+                ObjectKind::Check,
+                ck.name.clone().unwrap_or_default(),
+                Action::Dropped,
+                format!(
+                    "CHECK ({}) reads the AUTO_INCREMENT column {}.{id}, which MySQL does not allow",
+                    ck.expr, t.name
+                ),
+                true,
+            );
+        }
+        !reads
+    });
 }
 
 fn convert_constraints(t: &mut Table, cx: &mut Cx) {
