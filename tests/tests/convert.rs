@@ -186,10 +186,16 @@ fn complete_sakila(def: &mut SchemaDefinition) {
     }
 }
 
+/// True when the report has a line for `object` (a routine by its name, whatever the
+/// arguments inspection spells).
 fn has(c: &Conversion, kind: ObjectKind, object: &str, action: Action) -> bool {
-    c.report
-        .iter()
-        .any(|d| d.kind == kind && d.object == object && d.action == action)
+    c.report.iter().any(|d| {
+        let same = match object.strip_suffix("(…)") {
+            Some(name) => d.object.starts_with(&format!("{name}(")),
+            None => d.object == object,
+        };
+        d.kind == kind && same && d.action == action
+    })
 }
 
 #[test]
@@ -211,7 +217,7 @@ fn sakila_from_postgres_applies_on_mariadb_and_sqlite_with_its_losses_reported()
             (ObjectKind::View, "film_list", Action::NotConverted),
             (
                 ObjectKind::Routine,
-                "film_in_stock(integer, integer)",
+                "film_in_stock(…)",
                 Action::NotConverted,
             ),
             (
