@@ -270,6 +270,16 @@ fn convert_identity(t: &mut Table, cx: &mut Cx) {
     for (n, i) in ids.into_iter().enumerate() {
         let obj = format!("{}.{}", t.name, t.columns[i].name);
         let name = t.columns[i].name.clone();
+        if t.columns[i].identity_options.is_some() && to != Dialect::Postgres {
+            t.columns[i].identity_options = None;
+            cx.report.push(
+                ObjectKind::Column,
+                &obj,
+                Action::Mapped,
+                "identity sequence options dropped (the copy sets the counter)",
+                false,
+            );
+        }
         if n > 0 && to != Dialect::Postgres {
             t.columns[i].identity = Identity::No;
             cx.report.push(
@@ -299,16 +309,6 @@ fn convert_identity(t: &mut Table, cx: &mut Cx) {
                 &obj,
                 Action::Mapped,
                 "GENERATED ALWAYS AS IDENTITY → auto-increment (explicit values are accepted)",
-                false,
-            );
-        }
-        if t.columns[i].identity_options.is_some() && to != Dialect::Postgres {
-            t.columns[i].identity_options = None;
-            cx.report.push(
-                ObjectKind::Column,
-                &obj,
-                Action::Mapped,
-                "identity sequence options dropped (the copy sets the counter)",
                 false,
             );
         }
