@@ -11,6 +11,7 @@ mod output;
 mod progress;
 mod repl;
 mod schema_cmd;
+mod schema_convert;
 mod script;
 mod shard_cmd;
 mod sql_input;

@@ -21,6 +21,7 @@ def_package! {
         super::conn::register(module);
         super::copy_out::register(module);
         super::schema::register(module);
+        super::convert::register(module);
         super::migrate::register(module);
         super::manager::register(module);
         super::plugins::register(module);
