@@ -209,7 +209,7 @@ fn queries(with_grants: bool) -> Vec<(&'static str, &'static str, String)> {
         q.push((
             "default privileges",
             "default privileges are not part of the definition",
-            "SELECT coalesce(n.nspname::text, ''), pg_get_userbyid(d.defaclrole)::text || ' on ' || d.defaclobjtype \
+            "SELECT coalesce(n.nspname::text, ''), pg_get_userbyid(d.defaclrole)::text || ' on ' || d.defaclobjtype::text \
              FROM pg_default_acl d LEFT JOIN pg_namespace n ON n.oid = d.defaclnamespace \
              WHERE $1::text[] IS NOT NULL"
                 .to_string(),
