@@ -32,8 +32,8 @@ fn expect(dir: &Path) -> Expect {
     let Ok(text) = std::fs::read_to_string(dir.join("expect.toml")) else {
         return Expect::default();
     };
-    let v: toml::Table = toml::from_str(&text)
-        .unwrap_or_else(|e| panic!("{}/expect.toml: {e}", dir.display()));
+    let v: toml::Table =
+        toml::from_str(&text).unwrap_or_else(|e| panic!("{}/expect.toml: {e}", dir.display()));
     Expect {
         refused: v
             .get("refused")

@@ -64,7 +64,9 @@ impl Engine {
             )
         };
         admin.execute_batch(&drop).expect("drop a pair database");
-        admin.execute_batch(&create).expect("create a pair database");
+        admin
+            .execute_batch(&create)
+            .expect("create a pair database");
         with_database(&self.base, &db)
     }
 
@@ -189,7 +191,13 @@ fn pg_dump(url: &str) -> String {
 fn mysql_dump(url: &str, db: &str) -> String {
     let args = mysql_client_args(url);
     let mut dump = Command::new("mariadb-dump");
-    dump.args(["--no-data", "--skip-comments", "--routines", "--events", "--skip-dump-date"]);
+    dump.args([
+        "--no-data",
+        "--skip-comments",
+        "--routines",
+        "--events",
+        "--skip-dump-date",
+    ]);
     dump.args(&args[..args.len() - 1]);
     dump.arg(db);
     let text = output(&mut dump);
@@ -233,7 +241,10 @@ fn sqlite_dump(url: &str) -> String {
         path,
         "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name",
     ]));
-    text.lines().map(normalise_sql).collect::<Vec<_>>().join("\n")
+    text.lines()
+        .map(normalise_sql)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 /// Lower case, one space between words, none around punctuation, identifiers unquoted.

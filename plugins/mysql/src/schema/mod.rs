@@ -4,25 +4,42 @@
 //! Types map back to the portable set where the schema generators spell them that way
 //! (`int`, `varchar(80)`, `datetime(6)` → timestamp, …); anything else, unsigned and zerofill
 //! types included, is a raw `mysql` type. Defaults are read as SQL on MariaDB and as bare
-//! values on MySQL 8 (which quotes nothing unless the default is an expression). With more
-//! than one database, table names (and references to them) are written `database.table`.
+//! values on MySQL 8 (which quotes nothing unless the default is an expression). Tables of
+//! the session's database carry no `schema`; tables of any other database read carry its
+//! name, and so do foreign keys into it.
+//!
+//! Besides tables: generated (virtual and stored) and invisible columns, column character
+//! sets and collations that differ from the table's, FULLTEXT/SPATIAL/HASH indexes, prefix
+//! lengths and descending keys, table options and partitioning, views, triggers, routines
+//! and events ([`objects`]); what the definition cannot hold is listed as unsupported.
+
+mod objects;
 
 use crate::catalog::{self, Filter, Scope};
 use myrmex_plugin::schema::normalize::parse_default;
 use myrmex_plugin::schema::{
-    Check, Column, ColumnType, DefaultValue, FkAction, ForeignKey, Identity, Index, IndexColumn,
-    SchemaDefinition, Table, Unique,
+    Check, Column, ColumnType, DefaultValue, FkAction, ForeignKey, Generated, Identity, Index,
+    IndexColumn, SchemaDefinition, Table, Unique,
 };
 use myrmex_plugin::PluginError;
 use mysql::Conn;
 use std::collections::BTreeMap;
 
-/// Reads the base tables of `schemas` (the current database when empty).
+/// Reads the objects of `schemas` (the current database when empty).
 pub fn read(
     conn: &mut Conn,
     schemas: &[String],
     mariadb: bool,
 ) -> Result<SchemaDefinition, PluginError> {
+    let current: Option<String> = {
+        use mysql::prelude::Queryable;
+        conn.query_first::<Option<String>, _>("SELECT DATABASE()")
+            .map_err(crate::error::map)?
+            .flatten()
+    };
+    let field = |schema: &str| -> Option<String> {
+        (Some(schema) != current.as_deref()).then(|| schema.to_string())
+    };
     let f = Filter {
         scope: if schemas.is_empty() {
             Scope::Current
@@ -31,28 +48,22 @@ pub fn read(
         },
         table: None,
     };
-    let qualify = schemas.len() > 1;
-    let key = |schema: &str, table: &str| {
-        if qualify {
-            format!("{schema}.{table}")
-        } else {
-            table.to_string()
-        }
-    };
-
-    let mut tables: BTreeMap<String, Table> = catalog::tables(conn, f)?
-        .into_iter()
+    let key = |schema: &str, table: &str| (schema.to_string(), table.to_string());
+    let listed = catalog::tables(conn, f)?;
+    let mut tables: BTreeMap<(String, String), Table> = listed
+        .iter()
         .filter(|t| t.table_type == "BASE TABLE")
         .map(|t| {
-            let name = key(&t.schema, &t.name);
             let table = Table {
-                name: name.clone(),
-                comment: t.comment,
+                schema: field(&t.schema),
+                name: t.name.clone(),
+                comment: t.comment.clone(),
                 ..Default::default()
             };
-            (name, table)
+            (key(&t.schema, &t.name), table)
         })
         .collect();
+    let facts = objects::table_facts(conn, f)?;
 
     for r in catalog::columns(conn, f)? {
         let Some(t) = tables.get_mut(&key(&r.schema, &r.table)) else {
@@ -61,6 +72,21 @@ pub fn read(
         let mut c = Column::new(&r.name, portable_type(&r.column_type));
         c.nullable = r.nullable;
         let extra = r.extra.to_ascii_lowercase();
+        c.invisible = extra.contains("invisible");
+        if let Some(expr) = r.generation.clone().filter(|_| extra.contains("generated")) {
+            c.generated = Some(Generated {
+                expr,
+                stored: extra.contains("stored") || extra.contains("persistent"),
+            });
+        }
+        if let Some(fact) = facts.get(&(r.schema.clone(), r.table.clone())) {
+            if r.collation.is_some() && r.collation != fact.collation {
+                c.collation = r.collation.clone();
+                if r.charset != fact.charset {
+                    c.charset = r.charset.clone();
+                }
+            }
+        }
         c.identity = if extra.contains("auto_increment") {
             Identity::ByDefault
         } else {
@@ -68,6 +94,7 @@ pub fn read(
         };
         c.default = match r.default {
             None => None,
+            Some(_) if c.generated.is_some() => None,
             Some(_) if c.identity.is_set() => None,
             Some(raw) if !mariadb && !extra.contains("default_generated") => {
                 // MySQL 8 reports literal defaults unquoted.
@@ -104,7 +131,7 @@ pub fn read(
         });
     }
 
-    let mut fks: BTreeMap<(String, String), ForeignKey> = BTreeMap::new();
+    let mut fks: BTreeMap<((String, String), String), ForeignKey> = BTreeMap::new();
     for r in catalog::keys(conn, f)? {
         let table = key(&r.schema, &r.table);
         let Some(t) = tables.get_mut(&table) else {
@@ -130,7 +157,8 @@ pub fn read(
                     .or_insert_with(|| ForeignKey {
                         name: Some(r.constraint),
                         columns: Vec::new(),
-                        ref_table: key(&r.ref_schema, &r.ref_table),
+                        ref_schema: (r.ref_schema != r.schema).then(|| r.ref_schema.clone()),
+                        ref_table: r.ref_table.clone(),
                         ref_columns: Vec::new(),
                         on_delete: FkAction::NoAction,
                         on_update: FkAction::NoAction,
@@ -164,17 +192,23 @@ pub fn read(
         if t.unique.iter().any(|u| u.name.as_deref() == Some(&r.name)) {
             continue;
         }
-        let column = r.column.unwrap_or_default();
+        let mut column = IndexColumn::named(&r.column.unwrap_or_default());
+        column.desc = r.order == "D";
+        column.length = r.sub_part;
         match t
             .indexes
             .iter_mut()
             .find(|i| i.name.as_deref() == Some(&r.name))
         {
-            Some(i) => i.columns.push(IndexColumn::named(&column)),
+            Some(i) => i.columns.push(column),
             None => t.indexes.push(Index {
                 name: Some(r.name),
-                columns: vec![IndexColumn::named(&column)],
+                columns: vec![column],
                 unique: !r.non_unique,
+                method: match r.index_type.as_str() {
+                    "BTREE" | "" => None,
+                    other => Some(other.to_ascii_lowercase()),
+                },
                 ..Default::default()
             }),
         }
@@ -196,10 +230,19 @@ pub fn read(
             })
         });
     }
-    Ok(SchemaDefinition {
+    for (k, t) in tables.iter_mut() {
+        if let Some(fact) = facts.get(k) {
+            t.options = fact.options.clone();
+            t.partition_by = fact.partition_by.clone();
+            t.partitions = fact.partitions.clone();
+        }
+    }
+    let mut def = SchemaDefinition {
         tables: tables.into_values().collect(),
         ..Default::default()
-    })
+    };
+    objects::read(conn, f, &field, &listed, &facts, &mut def)?;
+    Ok(def)
 }
 
 /// `COLUMN_TYPE` → portable type, or raw.
@@ -294,7 +337,8 @@ mod tests {
         .unwrap();
         let def = c.schema(&[]).unwrap();
         let names: Vec<&str> = def.tables.iter().map(|t| t.name.as_str()).collect();
-        assert_eq!(names, ["child", "parent"], "views are left out");
+        assert_eq!(names, ["child", "parent"], "views are apart");
+        assert_eq!(def.views[0].name, "child_view");
 
         let parent = def.table("parent").unwrap();
         assert_eq!(parent.comment.as_deref(), Some("the parents"));
@@ -353,9 +397,7 @@ mod tests {
         let two = c
             .schema(&[db.options.database.to_string(), "no_such_db_x".into()])
             .unwrap();
-        assert!(two
-            .table(&format!("{}.child", db.options.database))
-            .is_some());
+        assert_eq!(two.table("child").unwrap().schema, None);
         let listed = c.tables().unwrap();
         assert_eq!(listed.len(), 3);
         let d = c.describe("", "child").unwrap();

@@ -7,6 +7,13 @@
 //! a `bigint` identity; primary-key columns are NOT NULL; an unnamed CHECK is named
 //! `<table>_check<n>`; a UNIQUE constraint without a name takes its index's name; a foreign
 //! key that names only the parent table keeps empty `ref_columns` (the parent's primary key).
+//!
+//! Generated columns (virtual and stored) carry their expression from the `CREATE TABLE`
+//! text, and columns their `COLLATE`; `WITHOUT ROWID` and `STRICT` are read from the text's
+//! tail. Views, triggers, virtual tables and index keys are read in [`objects`]; a table
+//! whose text cannot be read is listed as unsupported.
+
+mod objects;
 
 use crate::catalog::{self, Object};
 use myrmex_plugin::schema::normalize::parse_default;
@@ -14,8 +21,8 @@ use myrmex_plugin::schema::sqlite_ddl::{
     self, constraint, index_predicate, leading_ident, parenthesised, ConstraintItem,
 };
 use myrmex_plugin::schema::{
-    Check, Column, ColumnType, FkAction, ForeignKey, Identity, Index, IndexColumn,
-    SchemaDefinition, Table, Unique,
+    Check, Column, ColumnType, FkAction, ForeignKey, Generated, Identity, Index, SchemaDefinition,
+    Table, Unique, Unsupported,
 };
 use myrmex_plugin::PluginError;
 use rusqlite::Connection;
@@ -33,15 +40,47 @@ pub fn read(conn: &Connection, schemas: &[String]) -> Result<SchemaDefinition> {
     } else {
         schemas
     };
+    let mut def = SchemaDefinition::default();
     let mut tables: Vec<Table> = Vec::new();
     let mut from: BTreeMap<String, &str> = BTreeMap::new();
     for schema in schemas {
         catalog::check_database(conn, schema)?;
         let objects = catalog::objects(conn, schema)?;
-        for o in objects
+        let shadow = objects::shadow_tables(conn, schema)?;
+        let names: Vec<String> = objects
             .iter()
-            .filter(|o| o.kind == "table" && !o.is_internal())
-        {
+            .filter(|o| o.kind == "table" || o.kind == "view")
+            .map(|o| o.name.clone())
+            .collect();
+        for o in objects.iter().filter(|o| !o.is_internal()) {
+            let read = match o.kind.as_str() {
+                "view" => objects::view(o, &names).map(|v| def.views.push(v)),
+                "table" if o.is_virtual() => {
+                    objects::virtual_table(o).map(|v| def.virtual_tables.push(v))
+                }
+                "table" if o.sql.as_deref().and_then(sqlite_ddl::table_items).is_none() => None,
+                _ => Some(()),
+            };
+            if read.is_none() {
+                def.unsupported.push(Unsupported {
+                    kind: if o.is_virtual() {
+                        "virtual table".into()
+                    } else {
+                        o.kind.clone()
+                    },
+                    name: o.name.clone(),
+                    reason: "its CREATE text could not be read".to_string(),
+                });
+            }
+        }
+        def.triggers.extend(objects::triggers(conn, schema)?);
+        for o in objects.iter().filter(|o| {
+            o.kind == "table"
+                && !o.is_internal()
+                && !o.is_virtual()
+                && !shadow.contains(&o.name)
+                && o.sql.as_deref().and_then(sqlite_ddl::table_items).is_some()
+        }) {
             if let Some(first) = from.insert(o.name.clone(), schema) {
                 return Err(PluginError::invalid(format!(
                     "table `{}` is in both `{first}` and `{schema}`; read one database at a time",
@@ -51,10 +90,8 @@ pub fn read(conn: &Connection, schemas: &[String]) -> Result<SchemaDefinition> {
             tables.push(table(conn, schema, o, &objects)?);
         }
     }
-    Ok(SchemaDefinition {
-        tables,
-        ..Default::default()
-    })
+    def.tables = tables;
+    Ok(def)
 }
 
 /// The column names inside the first parentheses of a constraint's text.
@@ -81,11 +118,20 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
         comment,
         ..Table::default()
     };
+    let tail = o
+        .sql
+        .as_deref()
+        .and_then(|s| s.rfind(')').map(|i| s[i + 1..].to_ascii_uppercase()))
+        .unwrap_or_default();
+    t.without_rowid = tail.contains("WITHOUT ROWID");
+    t.strict = tail
+        .split(|c: char| !c.is_ascii_alphabetic())
+        .any(|w| w == "STRICT");
     let mut pk: Vec<(u32, String)> = Vec::new();
-    // Generated and hidden columns are not part of the definition.
+    // Hidden columns (of virtual tables) are not part of the definition; generated ones are.
     for r in catalog::columns(conn, schema, name)?
         .into_iter()
-        .filter(|c| c.hidden == 0)
+        .filter(|c| c.hidden == 0 || c.hidden == 2 || c.hidden == 3)
     {
         let item = items.iter().find(|i| {
             leading_ident(&i.text).is_some_and(|(n, _)| n == r.name)
@@ -100,6 +146,15 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
         }
         c.default = r.default.as_deref().and_then(|d| parse_default(d, &c.ty));
         c.comment = item.and_then(|i| i.comment.clone());
+        if let Some(text) = item.map(|i| i.text.as_str()) {
+            c.collation = word_after(text, "COLLATE");
+            if r.hidden == 2 || r.hidden == 3 {
+                c.generated = generated_expr(text).map(|expr| Generated {
+                    expr,
+                    stored: r.hidden == 3,
+                });
+            }
+        }
         if r.pk > 0 {
             pk.push((r.pk, r.name.clone()));
             c.nullable = false;
@@ -160,9 +215,13 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
                 .find(|o| o.kind == "index" && o.name == ix.name)
                 .and_then(|o| o.sql.as_deref())
                 .and_then(index_predicate);
+            let sql = objects
+                .iter()
+                .find(|o| o.kind == "index" && o.name == ix.name)
+                .and_then(|o| o.sql.as_deref());
             t.indexes.push(Index {
+                columns: self::objects::index_keys(conn, schema, &ix.name, sql)?,
                 name: Some(ix.name),
-                columns: columns.iter().map(|c| IndexColumn::named(c)).collect(),
                 unique: ix.unique,
                 predicate,
                 ..Default::default()
@@ -172,6 +231,31 @@ fn table(conn: &Connection, schema: &str, o: &Object, objects: &[Object]) -> Res
     t.unique.reverse();
     t.indexes.sort_by(|a, b| a.name.cmp(&b.name));
     Ok(t)
+}
+
+/// The identifier after the keyword `word` in a column's text (`COLLATE NOCASE` → `NOCASE`).
+fn word_after(text: &str, word: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper
+        .match_indices(word)
+        .find(|(i, _)| *i > 0 && text.as_bytes()[i - 1] == b' ')?
+        .0;
+    leading_ident(&text[at + word.len()..]).map(|(n, _)| n)
+}
+
+/// The expression of a generated column: `c INT GENERATED ALWAYS AS (a + b) STORED` →
+/// `a + b`.
+fn generated_expr(text: &str) -> Option<String> {
+    let upper = text.to_ascii_uppercase();
+    let at = upper
+        .match_indices("AS")
+        .find(|(i, _)| {
+            *i > 0
+                && !upper.as_bytes()[i - 1].is_ascii_alphanumeric()
+                && upper[i + 2..].trim_start().starts_with('(')
+        })?
+        .0;
+    parenthesised(&text[at + 2..]).map(|e| e.trim().to_string())
 }
 
 /// Declared type → portable type, or raw (`DATETIME` reads as `timestamp`, `NVARCHAR(n)` as
@@ -251,6 +335,7 @@ mod tests {
               { name = "price", type = "decimal(8,2)", default = 0 },
               { name = "author_id", type = "int" },
               { name = "printed", type = "timestamp" },
+              { name = "total", type = "int", generated = { expr = "price * 2", stored = false } },
             ]
             unique = [{ name = "sqlite_autoindex_book_2", columns = ["isbn"] }]
             foreign_keys = [
