@@ -461,7 +461,11 @@ fn diff(
     let target = SchemaDefinition::load(to)?;
     let dialect = conn.schema_dialect()?;
     let current = History::new(&mgr.options().table, dialect)?.user_schema(conn)?;
-    let up = schema_def::diff(&current, &target, dialect)?;
+    let options = schema_def::DiffOptions::default();
+    let up = schema_def::diff_with(&current, &target, dialect, &options)?;
+    for l in up.unsupported_lines() {
+        eprintln!("{l}");
+    }
     if up.is_empty() {
         println!(
             "-- the database already matches {}: no migration written",
@@ -469,13 +473,30 @@ fn diff(
         );
         return Ok(0);
     }
-    let down = schema_def::diff(&target, &current, dialect)?;
-    let text = |changes: &[schema_def::Change], what: &str| {
-        let mut s = format!(
+    let down = schema_def::diff_with(&target, &current, dialect, &options)?;
+    let text = |plan: &schema_def::DiffPlan, what: &str| {
+        let mut s = String::new();
+        // A statement that cannot run in a transaction block makes the whole part run
+        // statement by statement (pragmas aside: the runner applies the foreign-key pragma
+        // around its transaction).
+        if plan
+            .changes
+            .iter()
+            .any(|c| c.outside_transaction && !c.sql.starts_with("PRAGMA"))
+        {
+            s.push_str("-- myrmex: no-transaction\n");
+        }
+        s.push_str(&format!(
             "-- {name}: {what}, written by `myrmex migrate diff` from {}\n",
             to.display()
-        );
-        for c in changes {
+        ));
+        for l in plan.unsupported_lines() {
+            s.push_str(&format!("-- {l}\n"));
+        }
+        for n in &plan.notices {
+            s.push_str(&format!("-- notice: {n}\n"));
+        }
+        for c in &plan.changes {
             let mark = if c.destructive { " [DESTRUCTIVE]" } else { "" };
             s.push_str(&format!("\n-- {}{mark}\n{};\n", c.description, c.sql));
         }

@@ -18,12 +18,23 @@ pub enum SchemaCommand {
         /// sqlite, postgres, mysql or mariadb.
         #[arg(long)]
         dialect: String,
+        /// Fail (exit 1) when the definition lists unsupported objects.
+        #[arg(long)]
+        strict: bool,
     },
-    /// Read a live database into a definition (TOML; JSON with --format json).
+    /// Read a live database into a definition (TOML; JSON with --format json); what it
+    /// cannot express is listed on stderr and in the definition's `unsupported`.
     Inspect {
         /// A connection URL or a connection name from the config.
         #[arg(long)]
         db: String,
+        /// Schemas (PostgreSQL) or databases (MySQL/MariaDB) to read, comma-separated
+        /// (default: what the driver reads by default).
+        #[arg(long, value_delimiter = ',')]
+        schemas: Vec<String>,
+        /// Fail (exit 1) when anything is unsupported.
+        #[arg(long)]
+        strict: bool,
     },
     /// The statements that migrate FROM to TO; each is a definition file, a URL or a
     /// connection name. Destructive statements are marked.
@@ -35,6 +46,12 @@ pub enum SchemaCommand {
         /// Dialect (default: the engine of whichever side is a database).
         #[arg(long)]
         dialect: Option<String>,
+        /// Compare privileges (GRANT/REVOKE) too.
+        #[arg(long)]
+        grants: bool,
+        /// Fail (exit 1) when anything is unsupported or refused.
+        #[arg(long)]
+        strict: bool,
     },
     /// Lint a definition file or a database (text, --format json or sarif); exits 1 when
     /// a finding is an error.
@@ -107,20 +124,55 @@ fn source(ctx: &Context, s: &str) -> Result<(SchemaDefinition, Option<Dialect>),
     }
 }
 
+/// Says every unsupported or refused object on stderr; with `strict`, fails with the list.
+fn report(lines: &[String], strict: bool) -> Result<(), Failure> {
+    for l in lines {
+        eprintln!("{l}");
+    }
+    if strict && !lines.is_empty() {
+        return Err(Failure(
+            EXIT_ERROR,
+            format!(
+                "--strict: {} object(s) unsupported or refused:\n{}",
+                lines.len(),
+                lines.join("\n")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn unsupported_lines(def: &SchemaDefinition) -> Vec<String> {
+    def.unsupported
+        .iter()
+        .map(schema_def::unsupported_line)
+        .collect()
+}
+
 fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failure> {
     match cmd {
-        SchemaCommand::Generate { file, dialect: d } => {
+        SchemaCommand::Generate {
+            file,
+            dialect: d,
+            strict,
+        } => {
             let d = dialect(d)?;
             let (def, _) = source(ctx, file)?;
             let stmts = schema_def::SchemaGenerator::new(d).statements(&def)?;
+            report(&unsupported_lines(&def), *strict)?;
             match format {
                 Format::Json => println!("{}", serde_json::to_string_pretty(&stmts)?),
-                _ => print!("{}", schema_def::script(&stmts)),
+                _ => print!("{}{}", schema_def::header(&def), schema_def::script(&stmts)),
             }
         }
-        SchemaCommand::Inspect { db } => {
+        SchemaCommand::Inspect {
+            db,
+            schemas,
+            strict,
+        } => {
             let mut conn = open(ctx, db)?;
-            let def = conn.schema()?;
+            let def = conn.schema_of(schemas)?;
+            report(&unsupported_lines(&def), *strict)?;
             match format {
                 Format::Json => println!("{}", def.to_json()),
                 Format::Table | Format::Toml => print!("{}", def.to_toml()),
@@ -131,6 +183,8 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
             from,
             to,
             dialect: d,
+            grants,
+            strict,
         } => {
             let (a, da) = source(ctx, from)?;
             let (b, db) = source(ctx, to)?;
@@ -140,24 +194,13 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
                     usage("neither side is a database: say which --dialect to diff for".into())
                 })?,
             };
-            let changes = schema_def::diff(&a, &b, d)?;
+            let options = schema_def::DiffOptions { grants: *grants };
+            let plan = schema_def::diff_with(&a, &b, d, &options)?;
+            let lines = plan.unsupported_lines();
+            report(&lines, *strict)?;
             match format {
-                Format::Json => {
-                    let list: Vec<serde_json::Value> = changes
-                        .iter()
-                        .map(|c| serde_json::json!({"sql": c.sql, "description": c.description, "destructive": c.destructive}))
-                        .collect();
-                    println!("{}", serde_json::to_string_pretty(&list)?);
-                }
-                _ => {
-                    if changes.is_empty() {
-                        println!("-- no changes");
-                    }
-                    for c in &changes {
-                        let mark = if c.destructive { " [DESTRUCTIVE]" } else { "" };
-                        println!("-- {}{mark}\n{};\n", c.description, c.sql);
-                    }
-                }
+                Format::Json => println!("{}", serde_json::to_string_pretty(&plan_json(&plan))?),
+                _ => print!("{}", plan_text(&plan)),
             }
         }
         SchemaCommand::Lint {
@@ -186,4 +229,55 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
         }
     }
     Ok(0)
+}
+
+/// A diff plan as JSON: `changes` (sql, description, destructive, outside_transaction),
+/// `notices` and `unsupported` (kind, name, reason).
+fn plan_json(plan: &schema_def::DiffPlan) -> serde_json::Value {
+    let changes: Vec<serde_json::Value> = plan
+        .changes
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "sql": c.sql,
+                "description": c.description,
+                "destructive": c.destructive,
+                "outside_transaction": c.outside_transaction,
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "changes": changes,
+        "notices": plan.notices,
+        "unsupported": plan.unsupported,
+    })
+}
+
+/// A diff plan as SQL: `-- unsupported: …` and `-- notice: …` lines first, then each
+/// statement under its description; "-- no changes" only when there is nothing at all.
+pub(crate) fn plan_text(plan: &schema_def::DiffPlan) -> String {
+    let mut s = String::new();
+    for l in plan.unsupported_lines() {
+        s.push_str(&format!("-- {l}\n"));
+    }
+    for n in &plan.notices {
+        s.push_str(&format!("-- notice: {n}\n"));
+    }
+    if !plan.unsupported.is_empty() || !plan.notices.is_empty() {
+        s.push('\n');
+    }
+    if plan.is_empty() {
+        s.push_str("-- no changes\n");
+    }
+    for c in &plan.changes {
+        let mut mark = String::new();
+        if c.destructive {
+            mark.push_str(" [DESTRUCTIVE]");
+        }
+        if c.outside_transaction {
+            mark.push_str(" [OUTSIDE TRANSACTION]");
+        }
+        s.push_str(&format!("-- {}{mark}\n{};\n\n", c.description, c.sql));
+    }
+    s
 }

@@ -3,7 +3,7 @@
 //! schema crate's typed definition, which names anything it does not know.
 
 use crate::{DatabaseConnection, Error, Result};
-use myrmex_schema::{Dialect, SchemaDefinition};
+use myrmex_schema::{Change, Dialect, DiffOptions, DiffPlan, SchemaDefinition};
 
 impl DatabaseConnection {
     /// The schema generator for this connection's dialect; a dialect the generators do not
@@ -26,7 +26,9 @@ impl DatabaseConnection {
         self.schema_of(&[])
     }
 
-    /// Reads the tables of `schemas` (empty: the current one).
+    /// Reads `schemas` (empty: what the driver reads by default, the current schema or
+    /// database and the other non-system ones it holds) into a definition; what the driver
+    /// met and cannot express is listed in its `unsupported`.
     pub fn schema_of(&mut self, schemas: &[String]) -> Result<SchemaDefinition> {
         let tree = self.schema_tree(schemas)?;
         myrmex_plugin::tree::from_tree(&tree).map_err(|reason| Error::SchemaDocument {
@@ -47,5 +49,51 @@ impl DatabaseConnection {
             self.execute(s, &[])?;
         }
         Ok(stmts.len())
+    }
+}
+
+impl DatabaseConnection {
+    /// Runs the statements of a diff plan in order. On an engine with transactional DDL
+    /// (PostgreSQL, SQLite), consecutive statements run in one transaction each group, so a
+    /// failure leaves the group undone; a statement marked `outside_transaction` (PostgreSQL
+    /// `ALTER TYPE … ADD VALUE`, SQLite `PRAGMA foreign_keys`) runs on its own and is
+    /// committed before the statements after it. Inside a transaction the caller opened,
+    /// every statement runs in it. Returns the number of statements run.
+    pub fn apply_changes(&mut self, changes: &[Change]) -> Result<usize> {
+        let grouped = self.dialect()?.transactional_ddl && !self.in_transaction();
+        let mut i = 0;
+        while i < changes.len() {
+            if !grouped || changes[i].outside_transaction {
+                self.execute(&changes[i].sql, &[])?;
+                i += 1;
+                continue;
+            }
+            let end = changes[i..]
+                .iter()
+                .position(|c| c.outside_transaction)
+                .map_or(changes.len(), |p| i + p);
+            let mut tx = self.transaction()?;
+            for c in &changes[i..end] {
+                tx.execute(&c.sql, &[])?;
+            }
+            tx.commit()?;
+            i = end;
+        }
+        Ok(changes.len())
+    }
+
+    /// Brings this database to `want`: reads its schema (what [`Self::schema`] reads), diffs
+    /// with `options` and applies the statements
+    /// ([`Self::apply_changes`]). Returns the plan, with what it could not migrate.
+    pub fn apply_diff(
+        &mut self,
+        want: &SchemaDefinition,
+        options: &DiffOptions,
+    ) -> Result<DiffPlan> {
+        let dialect = self.schema_dialect()?;
+        let current = self.schema()?;
+        let plan = myrmex_schema::diff_with(&current, want, dialect, options)?;
+        self.apply_changes(&plan.changes)?;
+        Ok(plan)
     }
 }

@@ -948,6 +948,10 @@ impl SchemaDefinition {
                 c.name
                     .get_or_insert_with(|| format!("{table}_check{}", i + 1));
             }
+            for (i, x) in t.excludes.iter_mut().enumerate() {
+                x.name
+                    .get_or_insert_with(|| format!("{table}_excl{}", i + 1));
+            }
             for ix in &mut t.indexes {
                 ix.name.get_or_insert_with(|| {
                     format!(
@@ -969,12 +973,17 @@ impl SchemaDefinition {
         let pks: Vec<(String, Vec<String>)> = self
             .tables
             .iter()
-            .map(|t| (t.name.clone(), t.primary_key.clone()))
+            .map(|t| (t.key(), t.primary_key.clone()))
             .collect();
         for t in &mut self.tables {
+            let schema = t.schema.clone();
             for f in &mut t.foreign_keys {
                 if f.ref_columns.is_empty() {
-                    if let Some((_, pk)) = pks.iter().find(|(n, _)| *n == f.ref_table) {
+                    let target = crate::names::key(
+                        f.ref_schema.as_deref().or(schema.as_deref()),
+                        &f.ref_table,
+                    );
+                    if let Some((_, pk)) = pks.iter().find(|(n, _)| *n == target) {
                         f.ref_columns = pk.clone();
                     }
                 }

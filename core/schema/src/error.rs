@@ -7,7 +7,8 @@ use std::fmt;
 /// One problem found by validation.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Problem {
-    /// The table at fault (empty for schema-wide problems).
+    /// The table at fault (empty for schema-wide problems and objects other than tables,
+    /// which `item` names: ``view `v` ``, ``enum `mood` ``).
     pub table: String,
     /// The column, constraint or index at fault, when there is one.
     pub item: Option<String>,
@@ -18,7 +19,8 @@ pub struct Problem {
 impl fmt::Display for Problem {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.table, &self.item) {
-            (t, _) if t.is_empty() => write!(f, "{}", self.message),
+            (t, Some(i)) if t.is_empty() => write!(f, "{i}: {}", self.message),
+            (t, None) if t.is_empty() => write!(f, "{}", self.message),
             (t, Some(i)) => write!(f, "table `{t}`, {i}: {}", self.message),
             (t, None) => write!(f, "table `{t}`: {}", self.message),
         }
@@ -47,6 +49,16 @@ pub enum SchemaError {
         /// The table.
         table: String,
         /// What, naming the column, constraint or index.
+        what: String,
+    },
+    /// The dialect cannot express an object other than a table (view, routine, trigger, …).
+    #[error("{dialect} cannot express {object}: {what}")]
+    Object {
+        /// Target dialect.
+        dialect: Dialect,
+        /// The object, with its kind (``view `v` ``).
+        object: String,
+        /// What is missing or wrong.
         what: String,
     },
     /// A dialect name that is not one of sqlite, postgres, mysql, mariadb.

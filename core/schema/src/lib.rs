@@ -31,6 +31,7 @@ pub mod diff;
 mod error;
 mod generate;
 pub mod lint;
+pub mod names;
 pub mod normalize;
 pub mod sqlite_ddl;
 mod types;
@@ -43,9 +44,9 @@ pub use definition::{
     Trigger, Unique, Unsupported, View, VirtualTable,
 };
 pub use dialect::Dialect;
-pub use diff::{diff, Change};
+pub use diff::{diff, diff_with, unsupported_line, Change, DiffOptions, DiffPlan};
 pub use error::{Problem, SchemaError};
-pub use generate::{generate_schema, script, SchemaGenerator};
+pub use generate::{generate_schema, header, script, SchemaGenerator};
 pub use lint::{lint, Finding, Severity};
 pub use types::ColumnType;
 pub use validate::{problems, validate};

@@ -19,9 +19,22 @@ use crate::types::ColumnType;
 /// `def` as `dialect` will hold it (see the module documentation).
 pub fn normalized(def: &SchemaDefinition, dialect: Dialect) -> SchemaDefinition {
     let mut def = def.with_names().with_resolved_refs();
+    for dm in &mut def.domains {
+        dm.ty = type_in(&dm.ty, dialect);
+    }
     for t in &mut def.tables {
         let pk = t.primary_key.clone();
+        for ix in &mut t.indexes {
+            if ix
+                .method
+                .as_deref()
+                .is_some_and(|m| m.eq_ignore_ascii_case("btree"))
+            {
+                ix.method = None;
+            }
+        }
         for c in &mut t.columns {
+            c.ty = type_in(&c.ty, dialect);
             if c.identity.is_set() || pk.contains(&c.name) {
                 c.nullable = false;
             }
@@ -53,6 +66,69 @@ pub fn normalized(def: &SchemaDefinition, dialect: Dialect) -> SchemaDefinition 
         }
     }
     def
+}
+
+/// A column type as `dialect` holds it: a raw type keeps only that dialect's text (lower case
+/// outside quotes, whitespace collapsed), and becomes the portable type it spells when that
+/// portable type renders to the same text; so a raw type compares equal to its own text read
+/// back, and `{ postgres = "integer" }` to `int`.
+pub fn type_in(ty: &ColumnType, dialect: Dialect) -> ColumnType {
+    let ColumnType::Raw(m) = ty else {
+        return ty.clone();
+    };
+    let text = m.get(dialect.name()).or_else(|| {
+        (dialect == Dialect::Mariadb)
+            .then(|| m.get("mysql"))
+            .flatten()
+    });
+    let Some(text) = text else {
+        return ty.clone();
+    };
+    let canon = raw_key(text);
+    if let Ok(p) = ColumnType::parse(&canon) {
+        if dialect
+            .type_sql(&p, "", "")
+            .is_ok_and(|s| raw_key(&s) == canon)
+        {
+            return p;
+        }
+    }
+    let mut one = std::collections::BTreeMap::new();
+    one.insert(dialect.name().to_string(), canon);
+    ColumnType::Raw(one)
+}
+
+/// Lower case outside quotes, whitespace runs as one space, none around `(`, `)` and `,`.
+fn raw_key(s: &str) -> String {
+    let mut out = String::new();
+    let mut quote: Option<char> = None;
+    for c in s.trim().chars() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None if c == '\'' || c == '"' => {
+                quote = Some(c);
+                out.push(c);
+            }
+            None if c.is_whitespace() => {
+                if !out.ends_with([' ', '(', ',']) {
+                    out.push(' ');
+                }
+            }
+            None if matches!(c, '(' | ')' | ',') => {
+                while out.ends_with(' ') {
+                    out.pop();
+                }
+                out.push(c);
+            }
+            None => out.push(c.to_ascii_lowercase()),
+        }
+    }
+    out
 }
 
 /// Words that may follow `::` in a PostgreSQL cast.
@@ -273,8 +349,26 @@ pub fn same_column(a: &Column, b: &Column) -> bool {
         && a.ty == b.ty
         && a.nullable == b.nullable
         && a.identity == b.identity
+        && (!a.identity.is_set() || a.identity_options == b.identity_options)
         && default_key(a) == default_key(b)
+        && same_generated(a, b)
+        && lower(&a.collation) == lower(&b.collation)
+        && lower(&a.charset) == lower(&b.charset)
+        && a.invisible == b.invisible
         && a.comment == b.comment
+}
+
+/// Whether two columns are generated the same way (same expression, both stored or virtual).
+pub fn same_generated(a: &Column, b: &Column) -> bool {
+    match (&a.generated, &b.generated) {
+        (None, None) => true,
+        (Some(x), Some(y)) => x.stored == y.stored && expr_key(&x.expr) == expr_key(&y.expr),
+        _ => false,
+    }
+}
+
+fn lower(s: &Option<String>) -> Option<String> {
+    s.as_ref().map(|s| s.to_ascii_lowercase())
 }
 
 fn table_differences(a: &Table, b: &Table, out: &mut Vec<String>) {

@@ -1,4 +1,7 @@
-//! Validation of a [`SchemaDefinition`], for every dialect or one in particular.
+//! Validation of a [`SchemaDefinition`], for every dialect or one in particular: tables and
+//! their keys here, the other object kinds and what each dialect can hold in [`objects`].
+
+mod objects;
 
 use crate::definition::{DefaultValue, FkAction, SchemaDefinition, Table};
 use crate::dialect::Dialect;
@@ -13,13 +16,6 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
     let named = def.with_names();
     let mut tables = HashSet::new();
     let mut object_names: HashSet<String> = HashSet::new();
-    if def.tables.is_empty() {
-        out.push(Problem {
-            table: String::new(),
-            item: None,
-            message: "the definition has no tables".into(),
-        });
-    }
     for t in &named.tables {
         let mut p = |item: Option<String>, message: String| {
             out.push(Problem {
@@ -31,10 +27,15 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
         if t.name.trim().is_empty() {
             p(None, "table name is empty".into());
         }
-        if !tables.insert(t.name.to_ascii_lowercase()) {
+        if !tables.insert(t.key().to_ascii_lowercase()) {
             p(None, "duplicate table name".into());
         }
-        if t.columns.is_empty() {
+        // PostgreSQL holds tables without columns; the others need one (a partition takes
+        // its parent's columns).
+        if t.columns.is_empty()
+            && t.partition_of.is_none()
+            && dialect.is_some_and(|d| d != Dialect::Postgres)
+        {
             p(None, "table has no columns".into());
         }
         check_ident(&t.name, "table name", dialect, &mut p, None);
@@ -63,6 +64,18 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                         "an identity column cannot have a default".into(),
                     );
                 }
+                if c.generated.is_some() {
+                    p(
+                        at.clone(),
+                        "a column is identity or generated, not both".into(),
+                    );
+                }
+            }
+            if c.generated.is_some() && c.default.is_some() {
+                p(
+                    at.clone(),
+                    "a generated column cannot have a default".into(),
+                );
             }
             match (&c.default, &c.ty) {
                 (Some(DefaultValue::Expr { expr }), _) if expr.trim().is_empty() => {
@@ -96,8 +109,15 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                 }
             }
         }
-        if identities > 1 {
-            p(None, "more than one identity column".into());
+        // PostgreSQL allows several identity columns; MySQL one AUTO_INCREMENT, SQLite one rowid.
+        if identities > 1 && dialect.is_some_and(|d| d != Dialect::Postgres) {
+            p(
+                None,
+                format!(
+                    "more than one identity column ({} allows one)",
+                    dialect.map_or("", Dialect::name)
+                ),
+            );
         }
         let has = |c: &String| t.column(c).is_some();
         for c in &t.primary_key {
@@ -132,7 +152,14 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
             for c in u.columns.iter().filter(|c| !has(c)) {
                 p(at.clone(), format!("unknown column `{c}`"));
             }
-            name_once(&name, &mut object_names, dialect, &mut p, at);
+            name_once(
+                &name,
+                t.schema.as_deref(),
+                &mut object_names,
+                dialect,
+                &mut p,
+                at,
+            );
         }
         for ix in &t.indexes {
             let name = ix.name.clone().unwrap_or_default();
@@ -156,7 +183,14 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                     "MySQL/MariaDB have no partial indexes (`where`); drop the predicate or use a raw generated column".into(),
                 );
             }
-            name_once(&name, &mut object_names, dialect, &mut p, at);
+            name_once(
+                &name,
+                t.schema.as_deref(),
+                &mut object_names,
+                dialect,
+                &mut p,
+                at,
+            );
         }
         for ck in &t.checks {
             let name = ck.name.clone().unwrap_or_default();
@@ -164,7 +198,14 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
             if ck.expr.trim().is_empty() {
                 p(at.clone(), "empty expression".into());
             }
-            name_once(&name, &mut object_names, dialect, &mut p, at);
+            name_once(
+                &name,
+                t.schema.as_deref(),
+                &mut object_names,
+                dialect,
+                &mut p,
+                at,
+            );
         }
         for fk in &t.foreign_keys {
             let name = fk.name.clone().unwrap_or_default();
@@ -175,7 +216,14 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
             if fk.columns.is_empty() {
                 p(at.clone(), "no columns".into());
             }
-            name_once(&name, &mut object_names, dialect, &mut p, at.clone());
+            name_once(
+                &name,
+                t.schema.as_deref(),
+                &mut object_names,
+                dialect,
+                &mut p,
+                at.clone(),
+            );
             if dialect.is_some_and(Dialect::is_mysql_family)
                 && (fk.on_delete == FkAction::SetDefault || fk.on_update == FkAction::SetDefault)
             {
@@ -184,8 +232,10 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                     "InnoDB does not support SET DEFAULT; use RESTRICT, CASCADE or SET NULL".into(),
                 );
             }
+            // PostgreSQL and SQLite accept SET NULL on a NOT NULL column (it fails when it
+            // fires); MySQL/MariaDB refuse the constraint.
             for (action, which) in [(fk.on_delete, "ON DELETE"), (fk.on_update, "ON UPDATE")] {
-                if action == FkAction::SetNull {
+                if action == FkAction::SetNull && dialect.is_some_and(Dialect::is_mysql_family) {
                     for c in &fk.columns {
                         if t.column(c).is_some_and(|c| !c.nullable) || t.primary_key.contains(c) {
                             p(
@@ -196,11 +246,24 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                     }
                 }
             }
-            let Some(rt) = named.table(&fk.ref_table) else {
-                p(
-                    at.clone(),
-                    format!("references unknown table `{}`", fk.ref_table),
-                );
+            let ref_schema = fk.ref_schema.as_deref().or(t.schema.as_deref());
+            let Some(rt) = named
+                .tables
+                .iter()
+                .find(|r| r.name == fk.ref_table && r.schema.as_deref() == ref_schema)
+            else {
+                // A table in a schema the definition does not describe is the engine's to check.
+                let outside = fk.ref_schema.is_some()
+                    && !named
+                        .tables
+                        .iter()
+                        .any(|r| r.schema.as_deref() == ref_schema);
+                if !outside {
+                    p(
+                        at.clone(),
+                        format!("references unknown table `{}`", fk.ref_table),
+                    );
+                }
                 continue;
             };
             let rcols = if fk.ref_columns.is_empty() {
@@ -255,7 +318,9 @@ pub fn problems(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Problem
                 }
             }
         }
+        objects::table_features(t, dialect, &mut p);
     }
+    objects::check(&named, dialect, &mut out);
     out
 }
 
@@ -285,7 +350,7 @@ pub(crate) fn is_key(t: &Table, cols: &[String]) -> bool {
         })
 }
 
-fn check_ident(
+pub(crate) fn check_ident(
     name: &str,
     what: &str,
     dialect: Option<Dialect>,
@@ -311,12 +376,13 @@ fn check_ident(
 
 fn name_once(
     name: &str,
+    schema: Option<&str>,
     seen: &mut HashSet<String>,
     dialect: Option<Dialect>,
     p: &mut impl FnMut(Option<String>, String),
     at: Option<String>,
 ) {
-    if !seen.insert(name.to_ascii_lowercase()) {
+    if !seen.insert(crate::names::key(schema, name).to_ascii_lowercase()) {
         p(
             at.clone(),
             "name already used by another constraint or index in the schema".into(),
