@@ -99,9 +99,13 @@ fn run_pair(e: &Engine, dir: &Path) -> Result<(), String> {
     let def_b = cb
         .schema_of(&request)
         .map_err(|x| format!("inspecting after: {x}"))?;
-    let plan = schema_def::diff(&def_a, &def_b, dialect);
+    let options = schema_def::DiffOptions { grants: exp.grants };
+    let plan = schema_def::diff_with(&def_a, &def_b, dialect, &options);
     let error = plan.as_ref().err().map(|x| x.to_string());
-    let named = refusals(&[&def_a, &def_b], error.as_deref());
+    let mut named = refusals(&[&def_a, &def_b], error.as_deref());
+    if let Ok(p) = &plan {
+        named.extend(p.unsupported_lines());
+    }
     let missing: Vec<&String> = exp
         .refused
         .iter()
@@ -117,30 +121,34 @@ fn run_pair(e: &Engine, dir: &Path) -> Result<(), String> {
         return Err(format!("myrmex refused: {}", named.join("; ")));
     }
     let want = e.dump(&b);
-    if let Ok(changes) = &plan {
-        for c in changes {
-            // A plan myrmex declared partial may fail; it has said why already.
-            if let Err(x) = ca.execute_batch(&c.sql) {
-                if refused {
-                    break;
-                }
-                return Err(format!("applying `{}`: {x}", c.sql));
+    if let Ok(plan) = &plan {
+        // A plan myrmex declared partial may fail; it has said why already.
+        if let Err(x) = ca.apply_changes(&plan.changes) {
+            if !refused {
+                let sql: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
+                return Err(format!("applying the plan {sql:?}: {x}"));
             }
         }
         if !refused {
             let got = e.dump(&a);
             if got != want {
-                let plan: Vec<&str> = changes.iter().map(|c| c.sql.as_str()).collect();
+                let sql: Vec<&str> = plan.changes.iter().map(|c| c.sql.as_str()).collect();
                 return Err(format!(
-                    "catalogs differ after the diff was applied\n  plan: {plan:?}\n  {}",
+                    "catalogs differ after the diff was applied\n  plan: {sql:?}\n  notices: {:?}\n  {}",
+                    plan.notices,
                     first_difference(&want, &got)
                 ));
             }
             let again = ca.schema_of(&request).map_err(|x| x.to_string())?;
-            let rest = schema_def::diff(&again, &def_b, dialect).map_err(|x| x.to_string())?;
+            let rest = schema_def::diff_with(&again, &def_b, dialect, &options)
+                .map_err(|x| x.to_string())?;
             if !rest.is_empty() {
-                let rest: Vec<&str> = rest.iter().map(|c| c.sql.as_str()).collect();
-                return Err(format!("a second diff is not empty: {rest:?}"));
+                let sql: Vec<&str> = rest.changes.iter().map(|c| c.sql.as_str()).collect();
+                return Err(format!(
+                    "a second diff is not empty: {sql:?}, notices {:?}, unsupported {:?}",
+                    rest.notices,
+                    rest.unsupported_lines()
+                ));
             }
         }
     }

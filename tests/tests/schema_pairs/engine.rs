@@ -181,8 +181,26 @@ fn pg_dump(url: &str) -> String {
                 || t.starts_with("\\restrict")
                 || t.starts_with("\\unrestrict"))
         })
+        .map(sorted_with_list)
         .collect::<Vec<_>>()
         .join("\n")
+}
+
+/// `WITH (b='1', a='2')` → `WITH (a='2', b='1')`: storage parameters are a set, printed in
+/// the order they were last set.
+fn sorted_with_list(line: &str) -> String {
+    match line
+        .trim()
+        .strip_prefix("WITH (")
+        .and_then(|r| r.strip_suffix(");").or_else(|| r.strip_suffix(')')))
+    {
+        Some(inner) if !inner.contains('(') => {
+            let mut items: Vec<&str> = inner.split(", ").collect();
+            items.sort();
+            format!("WITH ({})", items.join(", "))
+        }
+        _ => line.to_string(),
+    }
 }
 
 /// `mariadb-dump --no-data --skip-comments` (with routines and events), the session
@@ -206,7 +224,7 @@ fn mysql_dump(url: &str, db: &str) -> String {
         .filter(|l| {
             let t = l.trim();
             !(t.is_empty()
-                || (t.starts_with("/*!") && t.contains(" SET ") && t.ends_with("*/;"))
+                || (t.starts_with("/*!") && t.contains(" SET ") && t.ends_with(';'))
                 || t.starts_with("SET ")
                 || t.starts_with("DELIMITER")
                 || t.starts_with("/*M!999999"))
@@ -233,13 +251,31 @@ fn mysql_dump(url: &str, db: &str) -> String {
     out.join("\n")
 }
 
-/// `sqlite_schema` rows (type, name, table, SQL) by type and name, the SQL with its
-/// whitespace and quoting normalised.
+/// `sqlite_schema` rows (type, name, table; the SQL of views, triggers, indexes and virtual
+/// tables, normalised) and, for tables, SQLite's own description of them (`pragma_table_list`,
+/// `pragma_table_xinfo`, `pragma_index_list`, `pragma_index_xinfo`,
+/// `pragma_foreign_key_list`): a table's stored text is whatever statement last rebuilt it,
+/// so its description is compared rather than its text. A lone `INTEGER PRIMARY KEY` column
+/// (the rowid) counts as NOT NULL whether or not its text says so: it cannot hold NULL.
 fn sqlite_dump(url: &str) -> String {
     let path = url.trim_start_matches("sqlite://");
     let text = output(Command::new("sqlite3").args([
         path,
-        "SELECT type, name, tbl_name, sql FROM sqlite_schema ORDER BY type, name",
+        "SELECT type, name, tbl_name, CASE WHEN type = 'table' AND sql NOT LIKE 'CREATE VIRTUAL%' \
+           THEN '' ELSE replace(replace(sql, char(10), ' '), char(13), ' ') END \
+         FROM sqlite_schema ORDER BY type, name; \
+         SELECT 'list', name, type, ncol, wr, strict FROM pragma_table_list WHERE schema = 'main' ORDER BY name; \
+         SELECT 'column', m.name, p.cid, p.name, p.type, \
+           CASE WHEN p.pk = 1 AND upper(p.type) = 'INTEGER' \
+             AND (SELECT count(*) FROM pragma_table_xinfo(m.name) k WHERE k.pk > 0) = 1 \
+             THEN 1 ELSE p.\"notnull\" END, p.dflt_value, p.pk, p.hidden \
+           FROM sqlite_schema m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' ORDER BY m.name, p.cid; \
+         SELECT 'index', m.name, l.name, l.\"unique\", l.origin, l.partial \
+           FROM sqlite_schema m, pragma_index_list(m.name) l WHERE m.type = 'table' ORDER BY m.name, l.name; \
+         SELECT 'key', m.name, x.seqno, x.cid, x.name, x.\"desc\", x.coll, x.key \
+           FROM sqlite_schema m, pragma_index_xinfo(m.name) x WHERE m.type = 'index' ORDER BY m.name, x.seqno; \
+         SELECT 'fk', m.name, f.id, f.seq, f.\"table\", f.\"from\", f.\"to\", f.on_update, f.on_delete, f.\"match\" \
+           FROM sqlite_schema m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table' ORDER BY m.name, f.id, f.seq",
     ]));
     text.lines()
         .map(normalise_sql)

@@ -194,7 +194,8 @@ pub fn read(
         }
         let mut column = IndexColumn::named(&r.column.unwrap_or_default());
         column.desc = r.order == "D";
-        column.length = r.sub_part;
+        // SPATIAL keys report a length the server chose itself.
+        column.length = r.sub_part.filter(|_| r.index_type != "SPATIAL");
         match t
             .indexes
             .iter_mut()

@@ -106,6 +106,25 @@ pub fn table_facts(
         };
         facts.partitions.push(Partition { name, bound });
     }
+    // HASH and KEY partitions named p0, p1, … are what `PARTITIONS n` makes: say it so.
+    for facts in out.values_mut() {
+        let hashed = facts
+            .partition_by
+            .as_deref()
+            .is_some_and(|p| p.contains("HASH") || p.contains("KEY"));
+        let default_names = facts
+            .partitions
+            .iter()
+            .enumerate()
+            .all(|(i, p)| p.name == format!("p{i}") && p.bound.is_empty());
+        if hashed && default_names && !facts.partitions.is_empty() {
+            let n = facts.partitions.len();
+            if let Some(by) = facts.partition_by.as_mut() {
+                by.push_str(&format!(" PARTITIONS {n}"));
+            }
+            facts.partitions.clear();
+        }
+    }
     Ok(out)
 }
 

@@ -162,7 +162,9 @@ fn options(
         _ => (i64::MIN, i64::MAX, ColumnType::BigInt),
     };
     let (dmin, dmax) = if inc > 0 { (1, ty_max) } else { (ty_min, -1) };
-    let dstart = if inc > 0 { min } else { max };
+    // START is written whenever it is not 1 (-1 descending): a sequence altered to a
+    // higher MINVALUE keeps its old start unless told.
+    let dstart = if inc > 0 { 1 } else { -1 };
     SequenceOptions {
         ty: (!identity && portable != ColumnType::BigInt).then_some(portable),
         start: (start != dstart).then_some(start),
@@ -192,6 +194,8 @@ mod tests {
             (Some(100), Some(5), Some(20), true)
         );
         assert_eq!((o.min_value, o.max_value), (None, None));
+        let min10 = options("bigint", [10, 1, 10, m, 1], false, false);
+        assert_eq!((min10.start, min10.min_value), (Some(10), Some(10)));
         let desc = options("bigint", [-1, -1, i64::MIN, -1, 1], false, false);
         assert_eq!(desc.increment, Some(-1));
         assert_eq!(
