@@ -77,10 +77,10 @@ fn refusals(defs: &[&SchemaDefinition], error: Option<&str>) -> Vec<String> {
 }
 
 /// Runs one pair; `Err` says why it fails.
-fn run_pair(e: &Engine, dir: &Path) -> Result<(), String> {
+fn run_pair(e: &Engine, worker: usize, dir: &Path) -> Result<(), String> {
     let exp = expect(dir);
-    let a = e.fresh("pa");
-    let b = e.fresh("pb");
+    let a = e.fresh(&format!("pa{worker}"));
+    let b = e.fresh(&format!("pb{worker}"));
     e.load(&a, &dir.join("before.sql"))?;
     e.load(&b, &dir.join("after.sql"))?;
     let mut request = vec!["*".to_string()];
@@ -154,7 +154,7 @@ fn run_pair(e: &Engine, dir: &Path) -> Result<(), String> {
     }
     drop(ca);
     // Whatever inspect writes, generate accepts, and it makes the same database.
-    let c = e.fresh("pc");
+    let c = e.fresh(&format!("pc{worker}"));
     let mut cc = e.connect(&c);
     let stmts = schema_def::SchemaGenerator::new(dialect)
         .statements(&def_b)
@@ -179,42 +179,74 @@ fn run_pair(e: &Engine, dir: &Path) -> Result<(), String> {
     Ok(())
 }
 
+/// Pairs run on this many workers at once, each with its own databases
+/// (`MYRMEX_PAIR_WORKERS`, default 3).
+fn workers() -> usize {
+    std::env::var("MYRMEX_PAIR_WORKERS")
+        .ok()
+        .and_then(|w| w.parse().ok())
+        .filter(|w| *w > 0)
+        .unwrap_or(3)
+}
+
 fn run_engine(name: &'static str, at_least: usize) {
-    let Some(e) = Engine::new(name) else { return };
+    let Some(probe) = Engine::new(name) else {
+        return;
+    };
+    drop(probe);
     let pairs = engine::pairs(name);
     assert!(
         pairs.len() >= at_least,
         "{name}: {} pairs, at least {at_least} wanted",
         pairs.len()
     );
+    // `MYRMEX_PAIRS=part` runs only the pairs whose directory name contains `part`.
     let only = std::env::var("MYRMEX_PAIRS").unwrap_or_default();
-    let mut failed = Vec::new();
-    let mut ran = 0;
-    for dir in &pairs {
-        let label = dir.file_name().unwrap().to_string_lossy().to_string();
-        if !only.is_empty() && !label.contains(&only) {
-            continue;
-        }
-        ran += 1;
-        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run_pair(&e, dir)))
-            .unwrap_or_else(|p| {
-                Err(p
-                    .downcast_ref::<String>()
-                    .cloned()
-                    .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
-                    .unwrap_or_else(|| "panicked".to_string()))
+    let chosen: Vec<&std::path::PathBuf> = pairs
+        .iter()
+        .filter(|d| d.to_string_lossy().contains(&only))
+        .collect();
+    let next = std::sync::atomic::AtomicUsize::new(0);
+    let failed = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for worker in 0..workers() {
+            let (next, failed, chosen) = (&next, &failed, &chosen);
+            scope.spawn(move || {
+                let Some(e) = Engine::new(name) else { return };
+                loop {
+                    let i = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                    let Some(dir) = chosen.get(i) else { break };
+                    let label = dir.file_name().unwrap().to_string_lossy().to_string();
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run_pair(&e, worker, dir)
+                    }))
+                    .unwrap_or_else(|p| {
+                        Err(p
+                            .downcast_ref::<String>()
+                            .cloned()
+                            .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+                            .unwrap_or_else(|| "panicked".to_string()))
+                    });
+                    if let Err(why) = result {
+                        failed
+                            .lock()
+                            .unwrap()
+                            .push(format!("{name}/{label}: {why}"));
+                    }
+                }
+                for l in ["pa", "pb", "pc"] {
+                    e.drop_db(&format!("{l}{worker}"));
+                }
             });
-        if let Err(why) = result {
-            failed.push(format!("{name}/{label}: {why}"));
         }
-    }
-    for l in ["pa", "pb", "pc"] {
-        e.drop_db(l);
-    }
+    });
+    let mut failed = failed.into_inner().unwrap();
+    failed.sort();
     assert!(
         failed.is_empty(),
-        "{} of {ran} {name} pairs fail:\n\n{}",
+        "{} of {} {name} pairs fail:\n\n{}",
         failed.len(),
+        chosen.len(),
         failed.join("\n\n")
     );
 }

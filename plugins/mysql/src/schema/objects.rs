@@ -184,23 +184,30 @@ pub fn read(
             comment: None,
         });
     }
-    let sql = "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME, ACTION_TIMING, \
-        EVENT_MANIPULATION, ACTION_STATEMENT FROM information_schema.TRIGGERS WHERE {} \
+    // A trigger's text as it was written (`SHOW CREATE TRIGGER`), without its definer.
+    let sql = "SELECT TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, TRIGGER_NAME \
+        FROM information_schema.TRIGGERS WHERE {} \
         ORDER BY TRIGGER_SCHEMA, EVENT_OBJECT_TABLE, ACTION_TIMING, EVENT_MANIPULATION, ACTION_ORDER";
     for r in rows(
         conn,
         sql,
         f.condition("TRIGGER_SCHEMA", "EVENT_OBJECT_TABLE"),
     )? {
-        let (table, name) = (text(&r, 1), text(&r, 2));
+        let (schema, table, name) = (text(&r, 0), text(&r, 1), text(&r, 2));
+        let row: Option<mysql::Row> = conn
+            .query_first(format!("SHOW CREATE TRIGGER `{schema}`.`{name}`"))
+            .map_err(map)?;
+        let Some(body) = row.as_ref().and_then(|row| opt(row, 2)) else {
+            def.unsupported.push(Unsupported {
+                kind: "trigger".to_string(),
+                name: format!("{schema}.{name}"),
+                reason: "its text is hidden from this user".to_string(),
+            });
+            continue;
+        };
         def.triggers.push(Trigger {
-            schema: field(&text(&r, 0)),
-            sql: DialectText::Any(format!(
-                "CREATE TRIGGER `{name}` {} {} ON `{table}` FOR EACH ROW {}",
-                text(&r, 3),
-                text(&r, 4),
-                text(&r, 5)
-            )),
+            schema: field(&schema),
+            sql: DialectText::Any(without_definer(&body)),
             table,
             name,
             disabled: false,

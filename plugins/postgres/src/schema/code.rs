@@ -6,9 +6,21 @@ use super::tables::{index, options};
 use super::Ctx;
 use crate::catalog::{code, get, Relation};
 use crate::session::Session;
-use myrmex_plugin::schema::{DialectText, Routine, SchemaDefinition, Trigger, View};
+use myrmex_plugin::schema::{DialectText, Routine, SchemaDefinition, Trigger, Unsupported, View};
 use myrmex_plugin::PluginError;
 use std::collections::HashMap;
+
+/// Views that use an aggregate or window function the definition cannot hold (with its
+/// name): they could not be created from the definition.
+const USES_UNSUPPORTED: &str = "SELECT DISTINCT rw.ev_class, \
+    p.proname::text || '(' || pg_get_function_identity_arguments(p.oid) || ')' \
+    FROM pg_rewrite rw JOIN pg_depend d ON d.classid = 'pg_rewrite'::regclass AND d.objid = rw.oid \
+      AND d.refclassid = 'pg_proc'::regclass \
+    JOIN pg_proc p ON p.oid = d.refobjid \
+    WHERE rw.ev_class = ANY ($1::oid[]) AND p.prokind IN ('a', 'w') \
+    AND p.pronamespace <> 'pg_catalog'::regnamespace \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_proc'::regclass \
+      AND e.objid = p.oid AND e.deptype = 'e')";
 
 const VIEWS: &str = "SELECT c.oid, pg_get_viewdef(c.oid, true), coalesce(c.reloptions, '{}'), \
     array(SELECT DISTINCT rn.nspname::text || '.' || rc.relname::text FROM pg_rewrite rw \
@@ -37,13 +49,27 @@ const TRIGGERS: &str = "SELECT n.nspname::text, c.relname::text, t.tgname::text,
     ORDER BY 1, 2, 3";
 
 /// Shapes views and materialized views, with their SQL, options, dependencies and
-/// (materialized) indexes.
-pub fn views(s: &Session, ctx: &Ctx, rels: Vec<Relation>) -> Result<Vec<View>, PluginError> {
+/// (materialized) indexes. A view that uses an aggregate the definition cannot hold, or a
+/// view that reads such a view, is listed in `unsupported` instead.
+pub fn views(
+    s: &Session,
+    ctx: &Ctx,
+    rels: Vec<Relation>,
+    unsupported: &mut Vec<Unsupported>,
+) -> Result<Vec<View>, PluginError> {
     let oids: Vec<u32> = rels.iter().map(|r| r.oid).collect();
+    let mut blocked: HashMap<u32, String> = HashMap::new();
+    for r in s.rows(USES_UNSUPPORTED, &[&oids])? {
+        blocked.insert(get(&r, 0)?, get(&r, 1)?);
+    }
     let mut facts: HashMap<u32, (String, Vec<String>, Vec<String>)> = HashMap::new();
     for r in s.rows(VIEWS, &[&oids])? {
         facts.insert(get(&r, 0)?, (get(&r, 1)?, get(&r, 2)?, get(&r, 3)?));
     }
+    let oid_names: HashMap<u32, String> = rels
+        .iter()
+        .map(|r| (r.oid, ctx.qualified(&r.schema, &r.name)))
+        .collect();
     let mut out = Vec::new();
     for rel in rels {
         let (sql, opts, deps) = facts.remove(&rel.oid).unwrap_or_default();
@@ -69,7 +95,63 @@ pub fn views(s: &Session, ctx: &Ctx, rels: Vec<Relation>) -> Result<Vec<View>, P
         });
     }
     out.sort_by(|a, b| (&a.schema, &a.name).cmp(&(&b.schema, &b.name)));
+    let mut reasons: Vec<(String, String)> = rels_blocked(&oid_names, &blocked);
+    // Views reading a view that cannot be created cannot be created either.
+    loop {
+        let before = reasons.len();
+        for v in &out {
+            let name = ctx.qualified(v.schema.as_deref().unwrap_or(&ctx.default), &v.name);
+            if reasons.iter().any(|(n, _)| *n == name) {
+                continue;
+            }
+            if let Some((dep, _)) = reasons.iter().find(|(n, _)| v.depends_on.contains(n)) {
+                let why = format!("it reads view {dep}, which cannot be created");
+                reasons.push((name, why));
+            }
+        }
+        if reasons.len() == before {
+            break;
+        }
+    }
+    out.retain(|v| {
+        let name = ctx.qualified(v.schema.as_deref().unwrap_or(&ctx.default), &v.name);
+        match reasons.iter().find(|(n, _)| *n == name) {
+            Some((n, why)) => {
+                unsupported.push(Unsupported {
+                    kind: if v.materialized {
+                        "materialized view"
+                    } else {
+                        "view"
+                    }
+                    .to_string(),
+                    name: n.clone(),
+                    reason: why.clone(),
+                });
+                false
+            }
+            None => true,
+        }
+    });
     Ok(out)
+}
+
+/// (qualified view name, reason) for the views that use an unsupported function.
+fn rels_blocked(
+    oid_names: &HashMap<u32, String>,
+    blocked: &HashMap<u32, String>,
+) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = blocked
+        .iter()
+        .filter_map(|(oid, f)| {
+            let name = oid_names.get(oid)?;
+            Some((
+                name.clone(),
+                format!("it uses {f}, which is not part of the definition"),
+            ))
+        })
+        .collect();
+    out.sort();
+    out
 }
 
 /// Reads functions and procedures into `def.routines`.

@@ -103,7 +103,8 @@ pub fn read(s: &Session, request: &[String]) -> Result<SchemaDefinition, PluginE
         .into_iter()
         .partition(|r| r.kind != b'v' && r.kind != b'm');
     def.tables = tables::read(s, &ctx, tables)?;
-    def.views = code::views(s, &ctx, views)?;
+    let mut blocked = Vec::new();
+    def.views = code::views(s, &ctx, views, &mut blocked)?;
     objects::read(s, &ctx, &mut def)?;
     code::routines(s, &ctx, &mut def)?;
     code::triggers(s, &ctx, &mut def)?;
@@ -112,5 +113,8 @@ pub fn read(s: &Session, request: &[String]) -> Result<SchemaDefinition, PluginE
         def.grants = grants::read(s, &ctx)?;
     }
     def.unsupported = unsupported::read(s, &ctx, with_grants)?;
+    def.unsupported.extend(blocked);
+    def.unsupported
+        .sort_by(|a, b| (&a.kind, &a.name).cmp(&(&b.kind, &b.name)));
     Ok(def)
 }

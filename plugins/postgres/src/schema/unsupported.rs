@@ -196,7 +196,25 @@ fn queries(with_grants: bool) -> Vec<(&'static str, &'static str, String)> {
             ),
         ),
     ];
+    q.push((
+        "comment",
+        "the comment of the connection's own schema is not part of the definition",
+        "SELECT '', 'schema ' || n.nspname::text FROM pg_namespace n \
+         WHERE n.nspname = ANY ($1::text[]) AND n.nspname = current_schema() \
+         AND obj_description(n.oid, 'pg_namespace') IS NOT NULL \
+         AND NOT (n.nspname = 'public' AND obj_description(n.oid, 'pg_namespace') = 'standard public schema')"
+            .to_string(),
+    ));
     if with_grants {
+        q.push((
+            "privilege",
+            "USAGE revoked from PUBLIC on the public schema: a revoked default privilege is not part of the definition",
+            "SELECT '', 'schema public' FROM pg_namespace n WHERE n.nspname = 'public' \
+             AND n.nspname = ANY ($1::text[]) AND n.nspacl IS NOT NULL \
+             AND NOT EXISTS (SELECT 1 FROM aclexplode(n.nspacl) a \
+               WHERE a.grantee = 0 AND a.privilege_type = 'USAGE')"
+                .to_string(),
+        ));
         q.push((
             "column privilege",
             "privileges on single columns are not part of the definition",
