@@ -119,7 +119,8 @@ pub fn lint(def: &SchemaDefinition, dialect: Option<Dialect>) -> Vec<Finding> {
                 message,
             })
         };
-        if t.primary_key.is_empty() {
+        // A partition's key is its parent's.
+        if t.primary_key.is_empty() && t.partition_of.is_none() {
             add(
                 "missing-primary-key",
                 None,

@@ -272,6 +272,13 @@ pub fn register(module: &mut Module) {
         module,
         |db: &mut Db, def: Dynamic| -> RhaiResult<INT> {
             let def = definition(&def)?;
+            // What the definition lists as unsupported is not created: say so.
+            let lines: Vec<String> = def
+                .unsupported
+                .iter()
+                .map(schema_def::unsupported_line)
+                .collect();
+            say("apply_schema", &lines, &[], false)?;
             db.with(|c| c.apply_schema(&def)).map(|n| n as INT)
         },
     );

@@ -67,7 +67,11 @@ impl Plan {
                     "ALTER TABLE {tn} MODIFY COLUMN {}",
                     self.g.column_def(t, new)?
                 ),
-                format!("change column {key}.{} ({} → {})", new.name, old.ty, new.ty),
+                if old.ty == new.ty {
+                    format!("change column {key}.{}", new.name)
+                } else {
+                    format!("change column {key}.{} ({} → {})", new.name, old.ty, new.ty)
+                },
                 narrowing,
             ));
             return Ok(());

@@ -13,8 +13,10 @@
 //!    order), policies, triggers, events, grants and comments;
 //! 8. sequences, domains, enums, extensions and schemas that went away are dropped.
 
+mod code;
 mod columns;
 mod objects;
+mod settings;
 mod sqlite;
 mod tables;
 

@@ -316,6 +316,12 @@ fn objects_schemas_extensions_domains_policies_and_grants() {
             "ALTER POLICY p ON t TO app USING (a > 1)",
         ]
     );
+    let without = plan(a, b, Dialect::Postgres);
+    assert!(
+        without.notices[0].starts_with("privileges differ"),
+        "{:?}",
+        without.notices
+    );
     let with_grants = diff_with(
         &def(a),
         &def(b),

@@ -178,6 +178,11 @@ fn dialects_refuse_what_they_cannot_hold_naming_object_and_field() {
             "function `f()`: `sql` has no `mysql` text",
         ),
         (
+            "[[tables]]\nname = \"t\"\ncolumns = [{ name = \"a\", type = \"int\" }, { name = \"b\", type = \"int\", nullable = false, generated = { expr = \"a\" } }]".to_string(),
+            Dialect::Mariadb,
+            "column `b`: mariadb cannot declare a generated column NOT NULL",
+        ),
+        (
             "enums = [{ name = \"e\", labels = [\"a\"] }]".to_string(),
             Dialect::Mysql,
             "enum `e`: mysql has no enum types",

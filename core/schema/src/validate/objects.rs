@@ -149,6 +149,13 @@ pub(super) fn table_features(
                     );
                 }
             }
+            if !c.nullable && dialect == Some(Mariadb) {
+                p(
+                    at.clone(),
+                    "mariadb cannot declare a generated column NOT NULL (`nullable = false`)"
+                        .into(),
+                );
+            }
             if g.expr.trim().is_empty() {
                 p(at.clone(), "generated expression is empty".into());
             }
@@ -389,6 +396,12 @@ pub(super) fn check(def: &SchemaDefinition, dialect: Option<Dialect>, out: &mut 
         let at = format!("sequence `{}`", s.name);
         kind(&[Postgres, Mariadb], &at, "sequences", out);
         once("relation", key(s.schema.as_deref(), &s.name), &at, out);
+        if s.options.ty.is_some() && dialect == Some(Mariadb) {
+            out.push(problem(
+                &at,
+                "mariadb has no sequence value types (`type`)".into(),
+            ));
+        }
         if s.owned_by.is_some() && dialect == Some(Mariadb) {
             out.push(problem(
                 &at,
