@@ -119,7 +119,10 @@ pub fn read(
         {
             if let Some(c) = t.columns.iter_mut().find(|c| c.name == r.name) {
                 if c.ty == ColumnType::Text {
+                    // MariaDB's JSON is binary-collated LONGTEXT: the collation is the type's.
                     c.ty = ColumnType::Json;
+                    c.collation = None;
+                    c.charset = None;
                     continue;
                 }
             }
