@@ -32,7 +32,7 @@ pub struct Filter<'a> {
 
 impl Filter<'_> {
     /// The `WHERE` condition on the view's `schema` and `table` columns, with its parameters.
-    fn condition(&self, schema: &str, table: &str) -> (String, Vec<mysql::Value>) {
+    pub(crate) fn condition(&self, schema: &str, table: &str) -> (String, Vec<mysql::Value>) {
         let mut params = Vec::new();
         let mut sql = match self.scope {
             Scope::Current => format!("{schema} = DATABASE()"),
@@ -86,6 +86,12 @@ pub struct ColumnRow {
     pub extra: String,
     /// Its comment; `None` when empty.
     pub comment: Option<String>,
+    /// `GENERATION_EXPRESSION` of a generated column; `None` otherwise.
+    pub generation: Option<String>,
+    /// Character set.
+    pub charset: Option<String>,
+    /// Collation.
+    pub collation: Option<String>,
 }
 
 /// One column of a primary key, unique or foreign key constraint.
@@ -152,15 +158,21 @@ pub struct IndexRow {
     pub non_unique: bool,
     /// The column; `None` for an expression (MySQL functional index).
     pub column: Option<String>,
+    /// `BTREE`, `HASH`, `FULLTEXT`, `SPATIAL`, ….
+    pub index_type: String,
+    /// Prefix length.
+    pub sub_part: Option<u32>,
+    /// `A` ascending, `D` descending.
+    pub order: String,
 }
 
 /// The text of column `i` (empty for NULL; numbers printed).
-fn text(row: &Row, i: usize) -> String {
+pub(crate) fn text(row: &Row, i: usize) -> String {
     opt(row, i).unwrap_or_default()
 }
 
 /// The text of column `i`; `None` for NULL.
-fn opt(row: &Row, i: usize) -> Option<String> {
+pub(crate) fn opt(row: &Row, i: usize) -> Option<String> {
     match row.as_ref(i)? {
         mysql::Value::NULL => None,
         mysql::Value::Bytes(b) => Some(String::from_utf8_lossy(b).into_owned()),
@@ -171,12 +183,12 @@ fn opt(row: &Row, i: usize) -> Option<String> {
 }
 
 /// The text of column `i`; `None` for NULL or empty.
-fn nonempty(row: &Row, i: usize) -> Option<String> {
+pub(crate) fn nonempty(row: &Row, i: usize) -> Option<String> {
     opt(row, i).filter(|s| !s.is_empty())
 }
 
 /// Runs a catalog query; `{}` in `sql` is replaced by the filter's condition.
-fn rows(
+pub(crate) fn rows(
     conn: &mut Conn,
     sql: &str,
     cond: (String, Vec<mysql::Value>),
@@ -210,7 +222,8 @@ pub fn tables(conn: &mut Conn, f: Filter) -> Result<Vec<TableRow>, PluginError> 
 /// Columns, in table order.
 pub fn columns(conn: &mut Conn, f: Filter) -> Result<Vec<ColumnRow>, PluginError> {
     let sql = "SELECT TABLE_SCHEMA, TABLE_NAME, COLUMN_NAME, COLUMN_TYPE, IS_NULLABLE, \
-        COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT FROM information_schema.COLUMNS WHERE {} \
+        COLUMN_DEFAULT, EXTRA, COLUMN_COMMENT, GENERATION_EXPRESSION, CHARACTER_SET_NAME, \
+        COLLATION_NAME FROM information_schema.COLUMNS WHERE {} \
         ORDER BY TABLE_SCHEMA, TABLE_NAME, ORDINAL_POSITION";
     let rows = rows(conn, sql, f.condition("TABLE_SCHEMA", "TABLE_NAME"))?;
     Ok(rows
@@ -224,6 +237,9 @@ pub fn columns(conn: &mut Conn, f: Filter) -> Result<Vec<ColumnRow>, PluginError
             default: opt(r, 5),
             extra: text(r, 6),
             comment: nonempty(r, 7),
+            generation: nonempty(r, 8),
+            charset: nonempty(r, 9),
+            collation: nonempty(r, 10),
         })
         .collect())
 }
@@ -305,8 +321,8 @@ pub fn checks(conn: &mut Conn, f: Filter, mariadb: bool) -> Result<Vec<CheckRow>
 
 /// Index columns, the primary key's first in each table, then by index name and position.
 pub fn indexes(conn: &mut Conn, f: Filter) -> Result<Vec<IndexRow>, PluginError> {
-    let sql = "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME \
-        FROM information_schema.STATISTICS WHERE {} \
+    let sql = "SELECT TABLE_SCHEMA, TABLE_NAME, INDEX_NAME, NON_UNIQUE, COLUMN_NAME, INDEX_TYPE, \
+        SUB_PART, COLLATION FROM information_schema.STATISTICS WHERE {} \
         ORDER BY TABLE_SCHEMA, TABLE_NAME, INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX";
     let rows = rows(conn, sql, f.condition("TABLE_SCHEMA", "TABLE_NAME"))?;
     Ok(rows
@@ -317,6 +333,9 @@ pub fn indexes(conn: &mut Conn, f: Filter) -> Result<Vec<IndexRow>, PluginError>
             name: text(r, 2),
             non_unique: text(r, 3).trim() != "0",
             column: opt(r, 4),
+            index_type: text(r, 5),
+            sub_part: opt(r, 6).and_then(|n| n.parse().ok()),
+            order: text(r, 7),
         })
         .collect())
 }

@@ -21,8 +21,8 @@ pub enum Scope<'a> {
         /// Relation name.
         name: &'a str,
     },
-    /// The tables (plain and partitioned, without their partitions) of these schemas, or
-    /// of `current_schema()` when the list is empty.
+    /// The tables (plain, partitioned and partitions), views and materialized views of
+    /// these schemas, leaving out those that belong to an extension.
     Schemas(&'a [String]),
 }
 
@@ -39,14 +39,17 @@ const ONE_TABLE: &str = " WHERE c.relname = $2 AND c.relkind IN ('r', 'p', 'v', 
     AND (n.nspname = $1 OR ($1 = '' AND n.oid = ANY (current_schemas(false)::regnamespace[]))) \
     ORDER BY array_position(current_schemas(false), n.nspname::text) LIMIT 1";
 
-const SCHEMAS: &str = " WHERE c.relkind IN ('r', 'p') AND NOT c.relispartition \
-    AND (n.nspname = ANY ($1::text[]) OR (cardinality($1::text[]) = 0 AND n.nspname = current_schema())) \
+const SCHEMAS: &str = " WHERE c.relkind IN ('r', 'p', 'v', 'm') AND n.nspname = ANY ($1::text[]) \
+    AND NOT EXISTS (SELECT 1 FROM pg_depend e WHERE e.classid = 'pg_class'::regclass \
+      AND e.objid = c.oid AND e.deptype = 'e') \
     ORDER BY n.nspname, c.relname";
 
 const COLUMNS: &str = "SELECT a.attrelid, a.attname::text, format_type(a.atttypid, a.atttypmod), \
-    a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity <> '', \
-    col_description(a.attrelid, a.attnum) \
+    a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, \
+    col_description(a.attrelid, a.attnum), a.attgenerated, \
+    CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname::text END \
     FROM pg_attribute a LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum \
+    JOIN pg_type t ON t.oid = a.atttypid LEFT JOIN pg_collation co ON co.oid = a.attcollation \
     WHERE a.attrelid = ANY ($1::oid[]) AND a.attnum > 0 AND NOT a.attisdropped \
     ORDER BY a.attrelid, a.attnum";
 
@@ -57,17 +60,36 @@ const CONSTRAINTS: &str = "SELECT con.conrelid, con.conname::text, con.contype, 
     fn.nspname::text, fc.relname::text, \
     array(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY k(n, i) \
       JOIN pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = k.n ORDER BY k.i), \
-    con.confupdtype, con.confdeltype \
+    con.confupdtype, con.confdeltype, con.condeferrable, con.condeferred, con.convalidated, \
+    con.confmatchtype, con.conislocal AND con.conparentid = 0, \
+    coalesce((SELECT ix.indnullsnotdistinct FROM pg_index ix WHERE ix.indexrelid = con.conindid), false), \
+    coalesce((SELECT am.amname::text FROM pg_class ic JOIN pg_am am ON am.oid = ic.relam \
+      WHERE ic.oid = con.conindid AND con.contype = 'x'), ''), \
+    array(SELECT pg_get_indexdef(con.conindid, k.i::int, true) || ' WITH ' || op.oprname \
+      FROM unnest(con.conexclop) WITH ORDINALITY k(o, i) JOIN pg_operator op ON op.oid = k.o ORDER BY k.i), \
+    (SELECT pg_get_expr(ix.indpred, ix.indrelid) FROM pg_index ix \
+      WHERE ix.indexrelid = con.conindid AND con.contype = 'x') \
     FROM pg_constraint con LEFT JOIN pg_class fc ON fc.oid = con.confrelid \
     LEFT JOIN pg_namespace fn ON fn.oid = fc.relnamespace \
-    WHERE con.conrelid = ANY ($1::oid[]) AND con.contype IN ('p', 'u', 'f', 'c') \
+    WHERE con.conrelid = ANY ($1::oid[]) AND con.contype IN ('p', 'u', 'f', 'c', 'x') \
     ORDER BY con.conrelid, con.conname";
 
 const INDEXES: &str = "SELECT ix.indrelid, i.relname::text, ix.indisunique, ix.indisprimary, \
     pg_get_expr(ix.indpred, ix.indrelid), \
     array(SELECT pg_get_indexdef(ix.indexrelid, k, true) FROM generate_series(1, ix.indnkeyatts) k ORDER BY k), \
-    EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')) \
-    FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid \
+    EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = ix.indexrelid AND c.contype IN ('p', 'u', 'x')), \
+    am.amname::text, ix.indoption::int2[], \
+    array(SELECT ix.indkey[k - 1] = 0 FROM generate_series(1, ix.indnkeyatts) k ORDER BY k), \
+    array(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END \
+      FROM unnest(ix.indclass::oid[]) WITH ORDINALITY u(o, i) JOIN pg_opclass oc ON oc.oid = u.o ORDER BY u.i), \
+    array(SELECT CASE WHEN u.c = 0 OR u.c = coalesce(att.attcollation, 100) THEN '' ELSE co.collname::text END \
+      FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY u(c, i) \
+      LEFT JOIN pg_attribute att ON att.attrelid = ix.indrelid AND att.attnum = ix.indkey[u.i - 1] \
+      LEFT JOIN pg_collation co ON co.oid = u.c ORDER BY u.i), \
+    array(SELECT pg_get_indexdef(ix.indexrelid, k, true) FROM generate_series(ix.indnkeyatts + 1, ix.indnatts) k ORDER BY k), \
+    coalesce(i.reloptions, '{}'), ix.indnullsnotdistinct, \
+    EXISTS (SELECT 1 FROM pg_inherits h WHERE h.inhrelid = ix.indexrelid) \
+    FROM pg_index ix JOIN pg_class i ON i.oid = ix.indexrelid JOIN pg_am am ON am.oid = i.relam \
     WHERE ix.indrelid = ANY ($1::oid[]) ORDER BY ix.indrelid, i.relname";
 
 /// A table, view or other relation, with its parts once [`details`] has read them.
@@ -102,16 +124,21 @@ pub struct Attribute {
     pub not_null: bool,
     /// The default expression as the server prints it.
     pub default: Option<String>,
-    /// An identity column (`GENERATED … AS IDENTITY`).
-    pub identity: bool,
+    /// `pg_attribute.attidentity`: `a` always, `d` by default, 0 for none.
+    pub identity: u8,
     /// The column comment.
     pub comment: Option<String>,
+    /// `pg_attribute.attgenerated`: `s` for a stored generated column, 0 for none.
+    pub generated: u8,
+    /// Collation, where it is not the type's default.
+    pub collation: Option<String>,
 }
 
 impl Attribute {
-    /// Identity, or `serial` (a default drawn from a sequence).
-    pub fn generated(&self) -> bool {
-        self.identity
+    /// Takes its values by itself: identity, or `serial` (a default drawn from a
+    /// sequence), as a table description reports auto-increment.
+    pub fn auto_increment(&self) -> bool {
+        self.identity != 0
             || self
                 .default
                 .as_deref()
@@ -140,6 +167,24 @@ pub struct Constraint {
     pub on_update: u8,
     /// Foreign keys: `pg_constraint.confdeltype`.
     pub on_delete: u8,
+    /// DEFERRABLE.
+    pub deferrable: bool,
+    /// INITIALLY DEFERRED.
+    pub deferred: bool,
+    /// Validated (false for NOT VALID).
+    pub validated: bool,
+    /// Foreign keys: `pg_constraint.confmatchtype` (`f` full, `s` simple).
+    pub match_type: u8,
+    /// Declared on this table (not inherited from a parent or a partitioned table).
+    pub local: bool,
+    /// Unique: NULLS NOT DISTINCT.
+    pub nulls_not_distinct: bool,
+    /// Exclusion: the index method.
+    pub exclude_method: String,
+    /// Exclusion: elements, `expression WITH operator`.
+    pub exclude_elements: Vec<String>,
+    /// Exclusion: predicate.
+    pub exclude_predicate: Option<String>,
 }
 
 /// One index.
@@ -157,11 +202,29 @@ pub struct IndexDef {
     pub keys: Vec<String>,
     /// Backs a primary key, unique or exclusion constraint.
     pub backs_constraint: bool,
+    /// Index method (`btree`, `hash`, `gin`, …).
+    pub method: String,
+    /// `pg_index.indoption` per key: bit 1 DESC, bit 2 NULLS FIRST.
+    pub options: Vec<i16>,
+    /// Per key: an expression rather than a column.
+    pub expression: Vec<bool>,
+    /// Per key: the operator class when it is not the type's default, else empty.
+    pub opclasses: Vec<String>,
+    /// Per key: the collation when it is not the column's, else empty.
+    pub collations: Vec<String>,
+    /// INCLUDE columns.
+    pub include: Vec<String>,
+    /// Storage parameters, `name=value`.
+    pub with: Vec<String>,
+    /// NULLS NOT DISTINCT.
+    pub nulls_not_distinct: bool,
+    /// Attached to an index of a partitioned parent (created with it).
+    pub inherited: bool,
 }
 
 /// One column of a catalog row. The catalog queries fix every column's type, so a
 /// mismatch is a bug here, reported as an error rather than a panic.
-fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, PluginError> {
+pub fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, PluginError> {
     row.try_get(i).map_err(|e| {
         PluginError::new(
             ErrorKind::INTERNAL,
@@ -171,7 +234,7 @@ fn get<'a, T: FromSql<'a>>(row: &'a Row, i: usize) -> Result<T, PluginError> {
 }
 
 /// A `"char"` column as its byte.
-fn code(row: &Row, i: usize) -> Result<u8, PluginError> {
+pub fn code(row: &Row, i: usize) -> Result<u8, PluginError> {
     get::<i8>(row, i).map(|c| c as u8)
 }
 
@@ -211,8 +274,10 @@ pub fn details(s: &Session, rels: &mut [Relation]) -> Result<(), PluginError> {
                 type_name: get(&r, 2)?,
                 not_null: get(&r, 3)?,
                 default: get(&r, 4)?,
-                identity: get(&r, 5)?,
+                identity: code(&r, 5)?,
                 comment: get(&r, 6)?,
+                generated: code(&r, 7)?,
+                collation: get(&r, 8)?,
             });
         }
     }
@@ -228,6 +293,15 @@ pub fn details(s: &Session, rels: &mut [Relation]) -> Result<(), PluginError> {
                 ref_columns: get(&r, 7)?,
                 on_update: code(&r, 8)?,
                 on_delete: code(&r, 9)?,
+                deferrable: get(&r, 10)?,
+                deferred: get(&r, 11)?,
+                validated: get(&r, 12)?,
+                match_type: code(&r, 13)?,
+                local: get(&r, 14)?,
+                nulls_not_distinct: get(&r, 15)?,
+                exclude_method: get(&r, 16)?,
+                exclude_elements: get(&r, 17)?,
+                exclude_predicate: get(&r, 18)?,
             });
         }
     }
@@ -240,6 +314,15 @@ pub fn details(s: &Session, rels: &mut [Relation]) -> Result<(), PluginError> {
                 predicate: get(&r, 4)?,
                 keys: get(&r, 5)?,
                 backs_constraint: get(&r, 6)?,
+                method: get(&r, 7)?,
+                options: get(&r, 8)?,
+                expression: get(&r, 9)?,
+                opclasses: get(&r, 10)?,
+                collations: get(&r, 11)?,
+                include: get(&r, 12)?,
+                with: get(&r, 13)?,
+                nulls_not_distinct: get(&r, 14)?,
+                inherited: get(&r, 15)?,
             });
         }
     }

@@ -149,8 +149,12 @@ mod tests {
         use myrmex_plugin::schema::SchemaDefinition;
         let mut direct = crate::testing::in_fresh_schema("t_driver_abi");
         myrmex_plugin::Connection::execute_batch(&mut *direct, crate::schema::tests::SHOP).unwrap();
-        let want =
-            myrmex_plugin::Connection::schema(&mut *direct, &["t_driver_abi".into()]).unwrap();
+        // Read from a session with the default search path, as the contract's one has.
+        let want = myrmex_plugin::Connection::schema(
+            &mut crate::testing::connect(),
+            &["t_driver_abi".into()],
+        )
+        .unwrap();
 
         let boxed = myrmex_plugin::driver_box(crate::testing::driver());
         let url = crate::testing::url();

@@ -88,7 +88,7 @@ pub fn describe(s: &Session, schema: &str, table: &str) -> Result<TableDetail, P
             decl_type: c.type_name.as_str().into(),
             nullable: !c.not_null,
             default: c.default.as_deref().map(RString::from).into(),
-            auto_increment: c.generated(),
+            auto_increment: c.auto_increment(),
             extensions: RVec::new(),
         })
         .collect();
