@@ -201,6 +201,21 @@ impl Plan {
                         continue;
                     }
                     let mut sqls = self.g.create_routine(r)?;
+                    let unchecked = "SET check_function_bodies = false";
+                    if self.d == Dialect::Postgres
+                        && !exists
+                        && !self.pre.iter().any(|c| c.sql == unchecked)
+                    {
+                        // A SQL-language function may call one the plan creates after it.
+                        self.pre.insert(
+                            0,
+                            change(
+                                unchecked.to_string(),
+                                "check function bodies when they run".into(),
+                                false,
+                            ),
+                        );
+                    }
                     if replaced.contains(&k) {
                         sqls[0] = or_replace(&sqls[0]);
                     }

@@ -162,7 +162,7 @@ pub fn diff_with(
     let (order, _) = creation_order(&b, dialect);
     for tb in &order {
         match a.tables.iter().find(|t| t.key() == tb.key()) {
-            None => plan.create_table(tb)?,
+            None => plan.create_table(&crate::generate::local_part(&b, tb))?,
             Some(ta) => plan.alter_table(ta, tb)?,
         }
     }

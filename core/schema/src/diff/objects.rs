@@ -352,6 +352,21 @@ impl Plan {
                 }
                 Some(old) if old.options != s.options => {
                     let clauses = sequence_changes(&old.options, &s.options, self.d);
+                    if let (Dialect::Postgres, Some(min)) = (self.d, s.options.min_value) {
+                        if old.options.min_value != Some(min) {
+                            // A sequence still below its new MINVALUE is moved up to it
+                            // first (not yet called, so the next value is MINVALUE):
+                            // ALTER SEQUENCE refuses a current value out of range.
+                            self.types.push(change(
+                                format!(
+                                    "SELECT setval({lit}, GREATEST(last_value, {min}), last_value >= {min} AND is_called) FROM {name}",
+                                    lit = self.d.literal(&name)
+                                ),
+                                format!("move sequence {k} up to its new minimum"),
+                                false,
+                            ));
+                        }
+                    }
                     if !clauses.is_empty() {
                         self.types.push(change(
                             format!("ALTER SEQUENCE {name} {}", clauses.join(" ")),
@@ -406,6 +421,20 @@ impl Plan {
         }
         for s in &a.sequences {
             if find(&b.sequences, &seq_key(s), seq_key).is_none() {
+                if s.owned_by.is_some() && self.d == Dialect::Postgres {
+                    // A `serial` column's sequence goes before the columns change, with the
+                    // default that reads it (CASCADE): an identity replacing the serial then
+                    // gets the sequence's name, as it would on a new table.
+                    self.drops.push(change(
+                        format!(
+                            "DROP SEQUENCE IF EXISTS {} CASCADE",
+                            crate::names::qualified(self.d, s.schema.as_deref(), &s.name)
+                        ),
+                        format!("drop sequence {} and the default reading it", seq_key(s)),
+                        true,
+                    ));
+                    continue;
+                }
                 // IF EXISTS: an owned sequence goes with its table or column.
                 self.cleanup.push(change(
                     format!(

@@ -135,10 +135,7 @@ impl Plan {
                     .iter()
                     .filter(|(k, v)| a.options.get(*k) != Some(*v))
                 {
-                    let opt = match k.as_str() {
-                        "charset" => format!("DEFAULT CHARSET={v}"),
-                        other => format!("{}={v}", other.to_ascii_uppercase()),
-                    };
+                    let opt = crate::generate::mysql_table_option(k, v);
                     alter(
                         self,
                         format!("ALTER TABLE {tn} {opt}"),

@@ -60,10 +60,10 @@ fn serial_identity_and_shared_sequences() {
     assert_eq!(
         sql(serial, always, Dialect::Postgres),
         [
+            "DROP SEQUENCE IF EXISTS t_id_seq CASCADE",
             "ALTER TABLE t ALTER COLUMN id DROP DEFAULT",
             "ALTER TABLE t ALTER COLUMN id ADD GENERATED ALWAYS AS IDENTITY",
             "DO $$ BEGIN EXECUTE format('ALTER TABLE t ALTER COLUMN id RESTART WITH %s', (SELECT COALESCE(MAX(id), 0) + 1 FROM t)); END $$",
-            "DROP SEQUENCE IF EXISTS t_id_seq",
         ]
     );
     // A serial compared with itself, and the shared sequence's default, are no change.
@@ -242,14 +242,14 @@ fn constraint_flags_indexes_and_not_valid() {
     let ix = format!("{base}indexes = [{{ name = \"i\", columns = [{{ expr = \"lower(a::text)\" }}, {{ column = \"a\", order = \"desc\", nulls = \"last\" }}], method = \"btree\", include = [\"a\"], with = {{ fillfactor = \"70\" }} }}]");
     assert_eq!(
         sql(base, &ix, Dialect::Postgres),
-        ["CREATE INDEX i ON t ((lower(a::text)), a DESC NULLS LAST) INCLUDE (a) WITH (fillfactor = 70)"]
+        ["CREATE INDEX i ON t (lower(a::text), a DESC NULLS LAST) INCLUDE (a) WITH (fillfactor = 70)"]
     );
     let gin = ix.replace("\"btree\"", "\"gin\"");
     assert_eq!(
         sql(&ix, &gin, Dialect::Postgres),
         [
             "DROP INDEX i",
-            "CREATE INDEX i ON t USING gin ((lower(a::text)), a DESC NULLS LAST) INCLUDE (a) WITH (fillfactor = 70)"
+            "CREATE INDEX i ON t USING gin (lower(a::text), a DESC NULLS LAST) INCLUDE (a) WITH (fillfactor = 70)"
         ]
     );
     let uq = |nnd: bool| {

@@ -9,8 +9,10 @@ use crate::dialect::Dialect;
 use crate::error::SchemaError;
 use crate::normalize::normalized;
 use crate::validate::validate;
-pub(crate) use order::{code_order, creation_order, dependants, parent_key, ref_key, Code};
-pub(crate) use table::sequence_options;
+pub(crate) use order::{
+    code_order, creation_order, dependants, local_part, parent_key, ref_key, Code,
+};
+pub(crate) use table::{mysql_table_option, sequence_options};
 
 /// Turns a [`SchemaDefinition`] into DDL statements for one dialect.
 ///
@@ -66,6 +68,11 @@ impl SchemaGenerator {
         let d = self.dialect;
         let (order, deferred) = creation_order(&def, d);
         let mut out = Vec::new();
+        if d == Dialect::Postgres && !def.routines.is_empty() {
+            // A SQL-language function may call one created after it, as pg_dump's scripts
+            // allow: bodies are checked when they run, not when they are created.
+            out.push("SET check_function_bodies = false".to_string());
+        }
         for n in &def.schemas {
             out.extend(self.create_namespace(n));
         }
@@ -87,7 +94,7 @@ impl SchemaGenerator {
                 .iter()
                 .filter(|f| deferred.contains(&(t.key(), fk_name(f))))
                 .collect();
-            out.push(self.create_table(t, &defer)?);
+            out.push(self.create_table(&local_part(&def, t), &defer)?);
             if t.partition_of.is_none() || d != Dialect::Postgres {
                 for ix in &t.indexes {
                     out.push(self.create_index(t, ix));

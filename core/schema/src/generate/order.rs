@@ -20,6 +20,28 @@ pub(crate) fn parent_key(t: &Table, parent: &str) -> String {
     key(s.or(t.schema.as_deref()), n)
 }
 
+/// `t` as its `CREATE TABLE` writes it: without the columns it inherits from parents the
+/// definition holds (PostgreSQL `INHERITS` brings them; the definition lists them on both so
+/// that a child reads as a whole table).
+pub(crate) fn local_part(def: &SchemaDefinition, t: &Table) -> Table {
+    let mut local = t.clone();
+    if t.inherits.is_empty() || t.partition_of.is_some() {
+        return local;
+    }
+    let parents: Vec<&Table> = t
+        .inherits
+        .iter()
+        .filter_map(|p| {
+            let k = parent_key(t, p);
+            def.tables.iter().find(|x| x.key() == k)
+        })
+        .collect();
+    local
+        .columns
+        .retain(|c| !parents.iter().any(|p| p.column(&c.name).is_some()));
+    local
+}
+
 /// Tables in an order where each one's foreign-key targets, parents (INHERITS) and
 /// partitioned parent exist before it, and the foreign keys `(table key, constraint)` that
 /// must be added afterwards to break cycles. SQLite resolves foreign keys lazily, so nothing

@@ -120,7 +120,7 @@ impl SchemaGenerator {
         ));
         for (k, v) in &t.options {
             if !["engine", "charset"].contains(&k.as_str()) {
-                sql.push_str(&format!(" {}={v}", k.to_ascii_uppercase()));
+                sql.push_str(&format!(" {}", mysql_table_option(k, v)));
             }
         }
         if let Some(c) = &t.comment {
@@ -255,7 +255,7 @@ impl SchemaGenerator {
             .map(|k| {
                 let mut s = match (&k.column, &k.expr) {
                     (Some(c), _) => self.dialect.quote(c),
-                    (None, Some(e)) => format!("({})", e.trim()),
+                    (None, Some(e)) => self.index_expression(e.trim()),
                     (None, None) => String::new(),
                 };
                 if let Some(n) = k.length {
@@ -279,6 +279,17 @@ impl SchemaGenerator {
             })
             .collect::<Vec<_>>()
             .join(", ")
+    }
+
+    /// An expression key as the engine prints it back: SQLite keeps the text as written, so it
+    /// goes in bare; PostgreSQL takes a function call bare and anything else in parentheses;
+    /// MySQL wants every functional key part in parentheses.
+    fn index_expression(&self, e: &str) -> String {
+        match self.dialect {
+            Dialect::Sqlite => e.to_string(),
+            Dialect::Postgres if is_function_call(e) => e.to_string(),
+            _ => format!("({e})"),
+        }
     }
 
     /// `CONSTRAINT name UNIQUE [NULLS NOT DISTINCT] (…) [DEFERRABLE …]`.
@@ -433,6 +444,51 @@ pub(crate) fn with_list(m: &std::collections::BTreeMap<String, String>) -> Strin
         .map(|(k, v)| format!("{k} = {v}"))
         .collect::<Vec<_>>()
         .join(", ")
+}
+
+/// True for `name(…)` whose closing parenthesis ends the text: a call PostgreSQL accepts as an
+/// index key without parentheses of its own.
+fn is_function_call(e: &str) -> bool {
+    let Some(open) = e.find('(') else {
+        return false;
+    };
+    let name = &e[..open];
+    if name.is_empty()
+        || !name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '.' || c == '"')
+    {
+        return false;
+    }
+    let mut depth = 0i32;
+    let mut quote: Option<char> = None;
+    for (i, c) in e.char_indices().skip(open) {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '\'' | '"') => quote = Some(c),
+            (None, '(') => depth += 1,
+            (None, ')') => {
+                depth -= 1;
+                if depth == 0 {
+                    return i + 1 == e.len();
+                }
+            }
+            _ => {}
+        }
+    }
+    false
+}
+
+/// A MySQL/MariaDB table option as `ALTER TABLE`/`CREATE TABLE` spell it: the definition's
+/// `charset` and `collation` keys are the `DEFAULT CHARSET` and `COLLATE` clauses; any other
+/// key is the option's own name (`ROW_FORMAT=DYNAMIC`).
+pub(crate) fn mysql_table_option(key: &str, value: &str) -> String {
+    match key {
+        "charset" => format!("DEFAULT CHARSET={value}"),
+        "collation" => format!("COLLATE={value}"),
+        other => format!("{}={value}", other.to_ascii_uppercase()),
+    }
 }
 
 /// The options of a sequence or identity, each as its clause (`INCREMENT BY 2`); `with_type`
