@@ -126,6 +126,22 @@ impl Chunk {
         self.0.row_count()
     }
 
+    /// About how many bytes the chunk's data takes (texts and blobs by length, other values
+    /// by a fixed size), to size the next read.
+    pub fn approx_bytes(&self) -> usize {
+        self.0.data.len()
+            + self
+                .0
+                .rows
+                .iter()
+                .map(|v| match v.as_enum() {
+                    Ok(Value::Blob(b)) => b.len() + 8,
+                    Ok(v) => v.as_text().map_or(8, |t| t.len() + 8),
+                    Err(_) => 8,
+                })
+                .sum::<usize>()
+    }
+
     /// True when the chunk holds nothing.
     pub fn is_empty(&self) -> bool {
         self.0.data.is_empty() && self.0.rows.is_empty()
@@ -381,6 +397,12 @@ impl DatabaseConnection {
             load.write(&Chunk::from_rows(width, values))?;
         }
         load.finish()
+    }
+
+    /// `name` quoted as this connection's dialect quotes identifiers.
+    pub fn quote_ident(&mut self, name: &str) -> Result<String> {
+        let q = self.dialect()?.quote_char();
+        Ok(myrmex_plugin::sql::quote_ident(name, q))
     }
 
     /// Makes the sequence, identity or auto-increment counter behind `column` continue

@@ -41,6 +41,7 @@ mod schema;
 mod secret;
 mod shard;
 mod transaction;
+pub mod transfer;
 pub mod url;
 
 /// The SQL lexer shared with the drivers: statement splitting, keywords, quoting.
