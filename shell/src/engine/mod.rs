@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod conn;
+pub mod bulk;
 pub mod copy_in;
 pub mod copy_out;
 pub mod copy_read;
