@@ -33,7 +33,10 @@ fn rows_of(fname: &str, rows: &Array) -> RhaiResult<(Vec<String>, Vec<Vec<Value>
         let mut out = Vec::with_capacity(rows.len());
         for (i, r) in rows.iter().enumerate() {
             let m = r.read_lock::<Map>().ok_or_else(|| {
-                runtime(format!("{fname}(): row {} is not a map like the first", i + 1))
+                runtime(format!(
+                    "{fname}(): row {} is not a map like the first",
+                    i + 1
+                ))
             })?;
             let mut row = Vec::with_capacity(columns.len());
             for (j, c) in columns.iter().enumerate() {
@@ -54,7 +57,10 @@ fn rows_of(fname: &str, rows: &Array) -> RhaiResult<(Vec<String>, Vec<Vec<Value>
     let mut out = Vec::with_capacity(rows.len());
     for (i, r) in rows.iter().enumerate() {
         let a = r.read_lock::<Array>().ok_or_else(|| {
-            runtime(format!("{fname}(): row {} is neither a map nor an array", i + 1))
+            runtime(format!(
+                "{fname}(): row {} is neither a map nor an array",
+                i + 1
+            ))
         })?;
         out.push(
             a.iter()
@@ -137,10 +143,12 @@ fn copy_in_file(db: &Db, table: &str, path: &str, o: &Map) -> RhaiResult<INT> {
         let mut reader = BufReader::with_capacity(FILE_CHUNK, file);
         let mut buf = Vec::with_capacity(FILE_CHUNK + 4096);
         loop {
-            let n = reader.read_until(b'\n', &mut buf).map_err(|e| myrmex_core::Error::Io {
-                path: path.into(),
-                source: e,
-            })?;
+            let n = reader
+                .read_until(b'\n', &mut buf)
+                .map_err(|e| myrmex_core::Error::Io {
+                    path: path.into(),
+                    source: e,
+                })?;
             if n == 0 || buf.len() >= FILE_CHUNK {
                 if !buf.is_empty() {
                     load.write(&Chunk::from_bytes(std::mem::take(&mut buf)))?;
@@ -239,21 +247,18 @@ pub fn register(module: &mut Module) {
     function("copy_in").set_into_module(module, |db: &mut Db, table: &str, rows: Array| {
         insert_many(db, table, &rows)
     });
-    function("copy_in").set_into_module(
-        module,
-        |db: &mut Db, table: &str, rows: Array, _o: Map| insert_many(db, table, &rows),
-    );
+    function("copy_in")
+        .set_into_module(module, |db: &mut Db, table: &str, rows: Array, _o: Map| {
+            insert_many(db, table, &rows)
+        });
     function("copy_in").set_into_module(module, |db: &mut Db, table: &str, path: &str| {
         copy_in_file(db, table, path, &Map::new())
     });
-    function("copy_in").set_into_module(
-        module,
-        |db: &mut Db, table: &str, path: &str, o: Map| copy_in_file(db, table, path, &o),
-    );
-    function("copy_data").set_into_module(module, |src: &mut Db, dst: Db| {
-        copy(src, &dst, &Map::new())
+    function("copy_in").set_into_module(module, |db: &mut Db, table: &str, path: &str, o: Map| {
+        copy_in_file(db, table, path, &o)
     });
-    function("copy_data").set_into_module(module, |src: &mut Db, dst: Db, o: Map| {
-        copy(src, &dst, &o)
-    });
+    function("copy_data")
+        .set_into_module(module, |src: &mut Db, dst: Db| copy(src, &dst, &Map::new()));
+    function("copy_data")
+        .set_into_module(module, |src: &mut Db, dst: Db, o: Map| copy(src, &dst, &o));
 }

@@ -3,8 +3,8 @@
 //! built over it (the REPL's, a script's, the one running `.rhai` migrations).
 
 pub mod audit;
-pub mod conn;
 pub mod bulk;
+pub mod conn;
 pub mod copy_in;
 pub mod copy_out;
 pub mod copy_read;
