@@ -12,6 +12,7 @@ mod output;
 mod progress;
 mod repl;
 mod schema_cmd;
+mod schema_convert;
 mod script;
 mod shard_cmd;
 mod sql_input;

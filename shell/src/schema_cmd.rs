@@ -45,9 +45,12 @@ pub enum SchemaCommand {
         #[arg(long)]
         dialect: Option<String>,
     },
+    /// Convert a definition file or a database's schema for another engine: the DDL on
+    /// stdout, the report of every decision on stderr (both in JSON with --format json).
+    Convert(crate::schema_convert::ConvertArgs),
 }
 
-struct Failure(u8, String);
+pub(crate) struct Failure(pub(crate) u8, pub(crate) String);
 
 impl<E: std::fmt::Display> From<E> for Failure {
     fn from(e: E) -> Self {
@@ -97,7 +100,10 @@ fn open(ctx: &Context, s: &str) -> Result<DatabaseConnection, Failure> {
 }
 
 /// A definition from a file or a database, with the database's dialect when it is one.
-fn source(ctx: &Context, s: &str) -> Result<(SchemaDefinition, Option<Dialect>), Failure> {
+pub(crate) fn source(
+    ctx: &Context,
+    s: &str,
+) -> Result<(SchemaDefinition, Option<Dialect>), Failure> {
     if is_database(ctx, s) {
         let mut conn = open(ctx, s)?;
         let d = conn.schema_dialect()?;
@@ -109,6 +115,7 @@ fn source(ctx: &Context, s: &str) -> Result<(SchemaDefinition, Option<Dialect>),
 
 fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failure> {
     match cmd {
+        SchemaCommand::Convert(a) => return Ok(crate::schema_convert::run(ctx, a, format)),
         SchemaCommand::Generate { file, dialect: d } => {
             let d = dialect(d)?;
             let (def, _) = source(ctx, file)?;

@@ -5,6 +5,7 @@
 pub mod audit;
 pub mod bulk;
 pub mod conn;
+pub mod convert;
 pub mod copy_in;
 pub mod copy_out;
 pub mod copy_read;

@@ -22,6 +22,7 @@ def_package! {
         super::copy_out::register(module);
         super::bulk::register(module);
         super::schema::register(module);
+        super::convert::register(module);
         super::migrate::register(module);
         super::manager::register(module);
         super::plugins::register(module);

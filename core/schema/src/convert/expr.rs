@@ -3,12 +3,8 @@
 //! `docs/conversion.md`). Anything outside the subset is an error naming what was met, so
 //! that the caller can refuse the constraint by name.
 
-use super::rules::canonical_type_name;
 use crate::dialect::Dialect;
-use sqlparser::ast::{
-    BinaryOperator, CastKind, DataType, Expr, Function, FunctionArg, FunctionArgExpr,
-    FunctionArguments, Ident, InTarget, ObjectNamePart, UnaryOperator, Value,
-};
+use sqlparser::ast::{BinaryOperator, CastKind, Expr, Ident, InTarget, UnaryOperator, Value};
 use sqlparser::dialect::{MySqlDialect, PostgreSqlDialect, SQLiteDialect};
 use sqlparser::parser::Parser;
 use sqlparser::tokenizer::Token;
@@ -24,9 +20,11 @@ pub(crate) struct ExprCtx<'a> {
     /// Enum and domain names: a cast to one of them is dropped (the value keeps its base
     /// type in the target).
     pub user_types: &'a [String],
+    /// When set, every column name the expression reads is added to it.
+    pub seen: Option<&'a std::cell::RefCell<Vec<String>>>,
 }
 
-type Out = Result<String, String>;
+pub(crate) type Out = Result<String, String>;
 
 /// Parses one expression written in `from`'s dialect; the whole text must be the expression.
 pub(crate) fn parse(sql: &str, from: Dialect) -> Result<Expr, String> {
@@ -53,8 +51,26 @@ pub(crate) fn parse(sql: &str, from: Dialect) -> Result<Expr, String> {
 
 /// `sql` (in `ctx.from`) written for `ctx.to`, or why it cannot be.
 pub(crate) fn translate(sql: &str, ctx: &ExprCtx) -> Out {
-    let e = parse(sql, ctx.from)?;
+    let e = parse(check_body(sql), ctx.from)?;
     render(&e, ctx)
+}
+
+/// A constraint's expression without the `CHECK` keyword and `NOT VALID` that catalogs print
+/// around it (`CHECK ((x > 0)) NOT VALID` → `(x > 0)`); other text unchanged.
+fn check_body(sql: &str) -> &str {
+    let t = sql.trim();
+    let Some(rest) = t
+        .get(..5)
+        .filter(|k| k.eq_ignore_ascii_case("check"))
+        .map(|_| t[5..].trim_start())
+        .filter(|r| r.starts_with('('))
+    else {
+        return t;
+    };
+    match rest.len().checked_sub(9).and_then(|i| rest.get(i..)) {
+        Some(tail) if tail.eq_ignore_ascii_case("NOT VALID") => rest[..rest.len() - 9].trim_end(),
+        _ => rest,
+    }
 }
 
 /// The sequence a `nextval('name'::regclass)` default draws from.
@@ -62,10 +78,10 @@ pub(crate) fn nextval_sequence(sql: &str, from: Dialect) -> Option<String> {
     let Expr::Function(f) = parse(sql, from).ok()? else {
         return None;
     };
-    if function_name(&f) != "nextval" {
+    if super::functions::function_name(&f) != "nextval" {
         return None;
     }
-    let args = plain_args(&f).ok()?;
+    let args = super::functions::plain_args(&f).ok()?;
     let mut a = args.first()?.clone();
     while let Expr::Cast { expr, .. } = a {
         a = *expr;
@@ -78,16 +94,31 @@ pub(crate) fn nextval_sequence(sql: &str, from: Dialect) -> Option<String> {
 
 /// The column names an expression reads (lower-cased for PostgreSQL's unquoted names).
 pub(crate) fn columns_used(sql: &str, from: Dialect) -> Vec<String> {
-    let mut out = Vec::new();
-    if let Ok(e) = parse(sql, from) {
-        collect_idents(&format!("{e}"), from, &mut out);
+    let Ok(e) = parse(check_body(sql), from) else {
+        return Vec::new();
+    };
+    // Render for the source itself, noting the identifiers met on the way; an expression
+    // outside the subset falls back to the tokens that are not keywords.
+    let seen = std::cell::RefCell::new(Vec::new());
+    let ctx = ExprCtx {
+        from,
+        to: from,
+        value_as: None,
+        user_types: &[],
+        seen: Some(&seen),
+    };
+    if render(&e, &ctx).is_ok() {
+        return seen.into_inner();
     }
+    let mut out = Vec::new();
+    collect_idents(&format!("{e}"), from, &mut out);
     out
 }
 
 fn collect_idents(rendered: &str, from: Dialect, out: &mut Vec<String>) {
-    // The identifiers of the expression are its word tokens that are not keywords or
-    // function names: ask the tokenizer rather than guess with string edits.
+    // The identifiers of the expression are its word tokens that are not operators,
+    // function names or type names (after `::` or `AS`): ask the tokenizer rather than
+    // guess with string edits.
     let pg = PostgreSqlDialect {};
     let my = MySqlDialect {};
     let lite = SQLiteDialect {};
@@ -99,29 +130,44 @@ fn collect_idents(rendered: &str, from: Dialect, out: &mut Vec<String>) {
     let Ok(tokens) = sqlparser::tokenizer::Tokenizer::new(d, rendered).tokenize() else {
         return;
     };
+    const OPERATORS: &[&str] = &[
+        "AND", "OR", "NOT", "NULL", "IS", "IN", "BETWEEN", "LIKE", "ILIKE", "SIMILAR", "CASE",
+        "WHEN", "THEN", "ELSE", "END", "TRUE", "FALSE", "CAST", "AS", "ESCAPE", "ANY", "ALL",
+        "SOME", "ARRAY", "DISTINCT", "FROM", "COLLATE",
+    ];
+    let mut after_type_marker = false;
     for (i, t) in tokens.iter().enumerate() {
-        if let Token::Word(w) = t {
-            let next_is_paren = tokens[i + 1..]
-                .iter()
-                .find(|t| !matches!(t, Token::Whitespace(_)))
-                .is_some_and(|t| *t == Token::LParen);
-            if (w.keyword == sqlparser::keywords::Keyword::NoKeyword || w.quote_style.is_some())
-                && !next_is_paren
-            {
-                let name = if w.quote_style.is_none() && from == Dialect::Postgres {
-                    w.value.to_lowercase()
-                } else {
-                    w.value.clone()
-                };
-                if !out.contains(&name) {
-                    out.push(name);
-                }
+        match t {
+            Token::Whitespace(_) => continue,
+            Token::DoubleColon => {
+                after_type_marker = true;
+                continue;
             }
+            Token::Word(w) => {
+                let next_is_paren = tokens[i + 1..]
+                    .iter()
+                    .find(|t| !matches!(t, Token::Whitespace(_)))
+                    .is_some_and(|t| *t == Token::LParen);
+                let upper = w.value.to_ascii_uppercase();
+                let keyword = w.quote_style.is_none() && OPERATORS.contains(&upper.as_str());
+                if !keyword && !next_is_paren && !after_type_marker {
+                    let name = if w.quote_style.is_none() && from == Dialect::Postgres {
+                        w.value.to_lowercase()
+                    } else {
+                        w.value.clone()
+                    };
+                    if !out.contains(&name) {
+                        out.push(name);
+                    }
+                }
+                after_type_marker = upper == "AS" && w.quote_style.is_none();
+            }
+            _ => after_type_marker = false,
         }
     }
 }
 
-fn render(e: &Expr, ctx: &ExprCtx) -> Out {
+pub(crate) fn render(e: &Expr, ctx: &ExprCtx) -> Out {
     let to = ctx.to;
     Ok(match e {
         Expr::Identifier(id) => ident(id, ctx),
@@ -139,11 +185,11 @@ fn render(e: &Expr, ctx: &ExprCtx) -> Out {
             }
         }
         Expr::Cast {
-            kind,
+            kind: CastKind::Cast | CastKind::DoubleColon,
             expr,
             data_type,
             format: None,
-        } if matches!(kind, CastKind::Cast | CastKind::DoubleColon) => cast(expr, data_type, ctx)?,
+        } => super::casts::cast(expr, data_type, ctx)?,
         Expr::BinaryOp { left, op, right } => binary(left, op, right, ctx)?,
         Expr::UnaryOp { op, expr } => {
             let inner = render(expr, ctx)?;
@@ -226,7 +272,7 @@ fn render(e: &Expr, ctx: &ExprCtx) -> Out {
             s.push_str(" END");
             s
         }
-        Expr::Function(f) => function(f, ctx)?,
+        Expr::Function(f) => super::functions::function(f, ctx)?,
         other => return Err(format!("`{other}` has no translation")),
     })
 }
@@ -237,6 +283,12 @@ fn ident(id: &Ident, ctx: &ExprCtx) -> String {
     } else {
         id.value.clone()
     };
+    if let Some(seen) = ctx.seen {
+        let mut v = seen.borrow_mut();
+        if !v.contains(&name) {
+            v.push(name.clone());
+        }
+    }
     match ctx.value_as {
         Some(col) if id.quote_style.is_none() && name.eq_ignore_ascii_case("value") => {
             ctx.to.quote(col)
@@ -259,134 +311,6 @@ fn value(v: &Value, ctx: &ExprCtx) -> Out {
         Value::DoubleQuotedString(s) if ctx.from.is_mysql_family() => ctx.to.literal(s),
         other => return Err(format!("literal `{other}`")),
     })
-}
-
-/// The kinds of type a cast can be to.
-#[derive(Debug, PartialEq)]
-enum CastClass {
-    Numeric(Option<String>),
-    Integer,
-    Float,
-    Text,
-    Date,
-    Timestamp,
-    Time,
-    Bool,
-    User,
-    Other,
-}
-
-fn cast_class(t: &DataType, ctx: &ExprCtx) -> CastClass {
-    let name = canonical_type_name(&t.to_string());
-    let base = name.split('(').next().unwrap_or("").to_string();
-    let args = name
-        .find('(')
-        .map(|i| name[i..].trim_end_matches("tz").to_string());
-    if ctx
-        .user_types
-        .iter()
-        .any(|u| u.eq_ignore_ascii_case(&base) || u.eq_ignore_ascii_case(&name))
-    {
-        return CastClass::User;
-    }
-    match base.as_str() {
-        "numeric" | "decimal" | "dec" => CastClass::Numeric(args),
-        "int" | "bigint" | "smallint" | "signed" | "unsigned" | "tinyint" | "mediumint" => {
-            CastClass::Integer
-        }
-        "real" | "double" | "float" => CastClass::Float,
-        "text" | "varchar" | "char" | "bpchar" | "string" | "nvarchar" | "nchar" => CastClass::Text,
-        "date" => CastClass::Date,
-        "timestamp" | "timestamptz" | "datetime" => CastClass::Timestamp,
-        "time" | "timetz" => CastClass::Time,
-        "bool" => CastClass::Bool,
-        _ => CastClass::Other,
-    }
-}
-
-fn cast(inner: &Expr, t: &DataType, ctx: &ExprCtx) -> Out {
-    let to = ctx.to;
-    let class = cast_class(t, ctx);
-    let lit = literal_of(inner, ctx);
-    let text = lit.and_then(|v| v.clone().into_string());
-    if class == CastClass::User {
-        return render(inner, ctx);
-    }
-    // `'now'::date`, `'now'::timestamp`: the moment of the insert.
-    if text
-        .as_deref()
-        .is_some_and(|s| s.eq_ignore_ascii_case("now"))
-    {
-        match class {
-            CastClass::Date => return Ok("CURRENT_DATE".into()),
-            CastClass::Timestamp => return Ok("CURRENT_TIMESTAMP".into()),
-            _ => {}
-        }
-    }
-    if to != Dialect::Postgres {
-        // A literal the target would coerce anyway keeps no cast.
-        match (&class, lit) {
-            (
-                CastClass::Numeric(_) | CastClass::Integer | CastClass::Float,
-                Some(Value::Number(n, _)),
-            ) => return Ok(n.clone()),
-            (CastClass::Numeric(_) | CastClass::Integer | CastClass::Float, Some(_))
-                if text
-                    .as_deref()
-                    .is_some_and(|s| s.trim().parse::<f64>().is_ok()) =>
-            {
-                return Ok(text.unwrap_or_default().trim().to_string())
-            }
-            (
-                CastClass::Text | CastClass::Date | CastClass::Timestamp | CastClass::Time,
-                Some(_),
-            ) if text.is_some() => return render(inner, ctx),
-            _ => {}
-        }
-    }
-    let x = render(inner, ctx)?;
-    let unsupported = || Err(format!("cast to `{t}`"));
-    let ty = match (to, &class) {
-        (Dialect::Postgres, _) if ctx.from == Dialect::Postgres => t.to_string(),
-        (Dialect::Postgres, CastClass::Numeric(a)) => {
-            format!("NUMERIC{}", a.as_deref().unwrap_or(""))
-        }
-        (Dialect::Postgres, CastClass::Integer) => "BIGINT".into(),
-        (Dialect::Postgres, CastClass::Float) => "DOUBLE PRECISION".into(),
-        (Dialect::Postgres, CastClass::Text) => "TEXT".into(),
-        (Dialect::Postgres, CastClass::Date) => "DATE".into(),
-        (Dialect::Postgres, CastClass::Timestamp) => "TIMESTAMP".into(),
-        (Dialect::Postgres, CastClass::Time) => "TIME".into(),
-        (Dialect::Postgres, CastClass::Bool) => "BOOLEAN".into(),
-        (_, CastClass::Text) => return Ok(x),
-        (Dialect::Sqlite, CastClass::Date | CastClass::Timestamp | CastClass::Time) => {
-            return Ok(x)
-        }
-        (Dialect::Sqlite, CastClass::Numeric(_)) => "NUMERIC".into(),
-        (Dialect::Sqlite, CastClass::Integer) => "INTEGER".into(),
-        (Dialect::Sqlite, CastClass::Float) => "REAL".into(),
-        (_, CastClass::Numeric(Some(a))) => format!("DECIMAL{a}"),
-        (_, CastClass::Numeric(None)) => "DECIMAL(65,30)".into(),
-        (_, CastClass::Integer) => "SIGNED".into(),
-        (_, CastClass::Float) => "DOUBLE".into(),
-        (_, CastClass::Date) => "DATE".into(),
-        (_, CastClass::Timestamp) => "DATETIME(6)".into(),
-        (_, CastClass::Time) => "TIME(6)".into(),
-        _ => return unsupported(),
-    };
-    Ok(format!("CAST({x} AS {ty})"))
-}
-
-/// The literal under parentheses and casts to text (`('now'::text)`), if that is all `e` is.
-fn literal_of<'e>(e: &'e Expr, ctx: &ExprCtx) -> Option<&'e Value> {
-    match e {
-        Expr::Value(v) => Some(&v.value),
-        Expr::Nested(x) => literal_of(x, ctx),
-        Expr::Cast {
-            expr, data_type, ..
-        } if cast_class(data_type, ctx) == CastClass::Text => literal_of(expr, ctx),
-        _ => None,
-    }
 }
 
 fn binary(l: &Expr, op: &BinaryOperator, r: &Expr, ctx: &ExprCtx) -> Out {
@@ -488,292 +412,6 @@ fn like(
     Ok(s)
 }
 
-fn function_name(f: &Function) -> String {
-    f.name
-        .0
-        .last()
-        .map(|p| match p {
-            ObjectNamePart::Identifier(i) => i.value.to_ascii_lowercase(),
-            other => other.to_string().to_ascii_lowercase(),
-        })
-        .unwrap_or_default()
-}
-
-fn plain_args(f: &Function) -> Result<Vec<Expr>, String> {
-    match &f.args {
-        FunctionArguments::None => Ok(Vec::new()),
-        FunctionArguments::List(l) if l.duplicate_treatment.is_none() && l.clauses.is_empty() => l
-            .args
-            .iter()
-            .map(|a| match a {
-                FunctionArg::Unnamed(FunctionArgExpr::Expr(e)) => Ok(e.clone()),
-                other => Err(format!("argument `{other}`")),
-            })
-            .collect(),
-        other => Err(format!("arguments `{other}`")),
-    }
-}
-
-fn function(f: &Function, ctx: &ExprCtx) -> Out {
-    let name = function_name(f);
-    if f.filter.is_some() || f.over.is_some() || !f.within_group.is_empty() {
-        return Err(format!("function `{f}`"));
-    }
-    let args = plain_args(f)?;
-    let r = args
-        .iter()
-        .map(|a| render(a, ctx))
-        .collect::<Result<Vec<_>, _>>()?;
-    let to = ctx.to;
-    let arity = |n: usize| -> Result<(), String> {
-        if r.len() == n {
-            Ok(())
-        } else {
-            Err(format!("`{f}`: {name} with {} argument(s)", r.len()))
-        }
-    };
-    Ok(match name.as_str() {
-        "now"
-        | "current_timestamp"
-        | "localtimestamp"
-        | "transaction_timestamp"
-        | "statement_timestamp"
-        | "getdate" => {
-            if !matches!(r.len(), 0 | 1) {
-                arity(0)?;
-            }
-            "CURRENT_TIMESTAMP".into()
-        }
-        "current_date" | "curdate" => {
-            arity(0)?;
-            "CURRENT_DATE".into()
-        }
-        "current_time" | "curtime" | "localtime" => {
-            if !matches!(r.len(), 0 | 1) {
-                arity(0)?;
-            }
-            "CURRENT_TIME".into()
-        }
-        "length" | "char_length" | "character_length" => {
-            arity(1)?;
-            let bytes = name == "length" && ctx.from.is_mysql_family();
-            match (to, bytes) {
-                (Dialect::Postgres, true) => format!("OCTET_LENGTH({})", r[0]),
-                (Dialect::Sqlite, true) => format!("LENGTH(CAST({} AS BLOB))", r[0]),
-                (Dialect::Mysql | Dialect::Mariadb, true) => format!("LENGTH({})", r[0]),
-                (Dialect::Mysql | Dialect::Mariadb, false) => format!("CHAR_LENGTH({})", r[0]),
-                (_, false) => format!("LENGTH({})", r[0]),
-            }
-        }
-        "octet_length" => {
-            arity(1)?;
-            match to {
-                Dialect::Sqlite => format!("LENGTH(CAST({} AS BLOB))", r[0]),
-                Dialect::Postgres => format!("OCTET_LENGTH({})", r[0]),
-                _ => format!("LENGTH({})", r[0]),
-            }
-        }
-        "lower" | "upper" | "abs" => {
-            arity(1)?;
-            format!("{}({})", name.to_ascii_uppercase(), r[0])
-        }
-        "round" if matches!(r.len(), 1 | 2) => format!("ROUND({})", r.join(", ")),
-        "coalesce" if !r.is_empty() => format!("COALESCE({})", r.join(", ")),
-        "nullif" => {
-            arity(2)?;
-            format!("NULLIF({}, {})", r[0], r[1])
-        }
-        "concat" if !r.is_empty() => match (ctx.from, to) {
-            // PostgreSQL's concat() skips NULLs; MySQL's CONCAT_WS('') does the same.
-            (Dialect::Postgres, Dialect::Mysql | Dialect::Mariadb) => {
-                format!("CONCAT_WS('', {})", r.join(", "))
-            }
-            (Dialect::Postgres, _) => format!("CONCAT({})", r.join(", ")),
-            (_, Dialect::Mysql | Dialect::Mariadb) => format!("CONCAT({})", r.join(", ")),
-            // MySQL's CONCAT is NULL when any part is, as `||` is.
-            _ => format!("({})", r.join(" || ")),
-        },
-        _ => return Err(format!("function `{name}` has no translation")),
-    })
-}
-
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn tr(sql: &str, from: Dialect, to: Dialect) -> Out {
-        translate(
-            sql,
-            &ExprCtx {
-                from,
-                to,
-                value_as: None,
-                user_types: &["mpaa_rating".to_string()],
-            },
-        )
-    }
-
-    use Dialect::{Mariadb, Mysql, Postgres as Pg, Sqlite};
-
-    #[test]
-    fn numeric_casts_of_literals_go_where_the_target_coerces() {
-        assert_eq!(
-            tr("(total >= 0::numeric)", Pg, Mariadb).unwrap(),
-            "(total >= 0)"
-        );
-        assert_eq!(
-            tr("total >= '0'::numeric", Pg, Sqlite).unwrap(),
-            "total >= 0"
-        );
-        assert_eq!(
-            tr("amount::numeric(10,2) > 0", Pg, Mysql).unwrap(),
-            "CAST(amount AS DECIMAL(10,2)) > 0"
-        );
-        assert_eq!(
-            tr("amount::numeric > 0", Pg, Mysql).unwrap(),
-            "CAST(amount AS DECIMAL(65,30)) > 0"
-        );
-        assert_eq!(
-            tr("amount::integer > 0", Pg, Sqlite).unwrap(),
-            "CAST(amount AS INTEGER) > 0"
-        );
-        assert_eq!(
-            tr("CAST(amount AS SIGNED) > 0", Mysql, Pg).unwrap(),
-            "CAST(amount AS BIGINT) > 0"
-        );
-    }
-
-    #[test]
-    fn dates_and_now() {
-        assert_eq!(tr("now()", Pg, Sqlite).unwrap(), "CURRENT_TIMESTAMP");
-        assert_eq!(tr("now()", Pg, Mariadb).unwrap(), "CURRENT_TIMESTAMP");
-        assert_eq!(
-            tr("CURRENT_TIMESTAMP", Mysql, Pg).unwrap(),
-            "CURRENT_TIMESTAMP"
-        );
-        assert_eq!(
-            tr("('now'::text)::date", Pg, Mysql).unwrap(),
-            "CURRENT_DATE"
-        );
-        assert_eq!(tr("current_date", Pg, Sqlite).unwrap(), "CURRENT_DATE");
-        assert_eq!(
-            tr(
-                "((payment_date >= '2007-01-01 00:00:00'::timestamp without time zone) AND (payment_date < '2007-02-01'::timestamp without time zone))",
-                Pg,
-                Mariadb
-            )
-            .unwrap(),
-            "((payment_date >= '2007-01-01 00:00:00') AND (payment_date < '2007-02-01'))"
-        );
-    }
-
-    #[test]
-    fn booleans_concat_ilike_in_lists() {
-        assert_eq!(tr("active = true", Pg, Mysql).unwrap(), "active = 1");
-        assert_eq!(tr("active = false", Pg, Sqlite).unwrap(), "active = 0");
-        assert_eq!(tr("active = 1", Mysql, Pg).unwrap(), "active = 1");
-        assert_eq!(
-            tr("first || ' ' || last <> ''", Pg, Mariadb).unwrap(),
-            "CONCAT(first, ' ', last) <> ''"
-        );
-        assert_eq!(
-            tr("CONCAT(a, b) <> ''", Mysql, Sqlite).unwrap(),
-            "(a || b) <> ''"
-        );
-        assert_eq!(
-            tr("email ILIKE '%@x.org'", Pg, Mysql).unwrap(),
-            "LOWER(email) LIKE LOWER('%@x.org')"
-        );
-        assert_eq!(
-            tr("email ILIKE '%@x.org'", Pg, Pg).unwrap(),
-            "email ILIKE '%@x.org'"
-        );
-        assert_eq!(
-            tr(
-                "((rating)::text = ANY ((ARRAY['G'::character varying, 'PG'::character varying])::text[]))",
-                Pg,
-                Mysql
-            )
-            .unwrap(),
-            "((rating) IN ('G', 'PG'))"
-        );
-        assert_eq!(
-            tr("status NOT IN ('a', 'b')", Mysql, Pg).unwrap(),
-            "status NOT IN ('a', 'b')"
-        );
-        assert_eq!(
-            tr("rating <> ALL (ARRAY['X'::mpaa_rating])", Pg, Sqlite).unwrap(),
-            "rating NOT IN ('X')"
-        );
-    }
-
-    #[test]
-    fn functions_arithmetic_null_tests_between() {
-        assert_eq!(
-            tr("char_length(name) BETWEEN 1 AND 80", Pg, Mysql).unwrap(),
-            "CHAR_LENGTH(name) BETWEEN 1 AND 80"
-        );
-        assert_eq!(
-            tr("length(name) > 0", Mysql, Pg).unwrap(),
-            "OCTET_LENGTH(name) > 0"
-        );
-        assert_eq!(
-            tr(
-                "coalesce(a, 0) * 2 + b % 3 >= 1 OR c IS NOT NULL",
-                Pg,
-                Sqlite
-            )
-            .unwrap(),
-            "COALESCE(a, 0) * 2 + b % 3 >= 1 OR c IS NOT NULL"
-        );
-        assert_eq!(
-            tr("NOT lower(code) = upper(code)", Pg, Mysql).unwrap(),
-            "NOT (LOWER(code) = UPPER(code))"
-        );
-        assert_eq!(tr("\"Order\" > 0", Pg, Mysql).unwrap(), "`Order` > 0");
-        assert_eq!(
-            tr("CASE WHEN a > 0 THEN 'x' ELSE 'y' END = 'x'", Pg, Mysql).unwrap(),
-            "CASE WHEN a > 0 THEN 'x' ELSE 'y' END = 'x'"
-        );
-    }
-
-    #[test]
-    fn domain_value_becomes_the_column() {
-        let ctx = ExprCtx {
-            from: Pg,
-            to: Mysql,
-            value_as: Some("release_year"),
-            user_types: &[],
-        };
-        assert_eq!(
-            translate("((VALUE >= 1901) AND (VALUE <= 2155))", &ctx).unwrap(),
-            "((release_year >= 1901) AND (release_year <= 2155))"
-        );
-    }
-
-    #[test]
-    fn anything_else_is_refused_with_what_was_met() {
-        let e = tr("name ~ '^[a-z]+$'", Pg, Mysql).unwrap_err();
-        assert!(e.contains('~'), "{e}");
-        let e = tr("to_tsvector(title) IS NOT NULL", Pg, Mysql).unwrap_err();
-        assert!(e.contains("to_tsvector"), "{e}");
-        let e = tr("a > (SELECT 1)", Pg, Mysql).unwrap_err();
-        assert!(e.contains("no translation"), "{e}");
-        let e = tr("a > > 1", Pg, Mysql).unwrap_err();
-        assert!(e.contains("cannot parse"), "{e}");
-        assert!(tr("a > 1 extra", Pg, Mysql).is_err());
-    }
-
-    #[test]
-    fn nextval_and_columns() {
-        assert_eq!(
-            nextval_sequence("nextval('actor_actor_id_seq'::regclass)", Pg).as_deref(),
-            Some("actor_actor_id_seq")
-        );
-        assert_eq!(nextval_sequence("now()", Pg), None);
-        assert_eq!(
-            columns_used("(Total >= 0::numeric) AND lower(\"Name\") <> ''", Pg),
-            ["total", "Name"]
-        );
-    }
-}
+#[path = "expr_tests.rs"]
+mod tests;

@@ -33,8 +33,10 @@
 //! # Ok::<(), myrmex_schema::SchemaError>(())
 //! ```
 
+mod casts;
 mod columns;
 mod expr;
+mod functions;
 mod indexes;
 mod names;
 mod objects;
@@ -121,6 +123,33 @@ pub fn convert_schema(
     Ok(conversion)
 }
 
+/// The dialect a definition was most likely written for, when nothing else says: the one its
+/// raw column types name (when they name a single one), PostgreSQL when it holds enums,
+/// domains or sequences, `None` otherwise.
+pub fn guess_dialect(def: &SchemaDefinition) -> Option<Dialect> {
+    let mut named: Vec<Dialect> = Vec::new();
+    for t in &def.tables {
+        for c in &t.columns {
+            if let crate::types::ColumnType::Raw(m) = &c.ty {
+                for k in m.keys() {
+                    if let Ok(d) = k.parse::<Dialect>() {
+                        if !named.contains(&d) {
+                            named.push(d);
+                        }
+                    }
+                }
+            }
+        }
+    }
+    match named.as_slice() {
+        [one] => Some(*one),
+        _ if !def.enums.is_empty() || !def.domains.is_empty() || !def.sequences.is_empty() => {
+            Some(Dialect::Postgres)
+        }
+        _ => None,
+    }
+}
+
 /// What every step of a conversion shares.
 pub(crate) struct Cx<'a> {
     pub from: Dialect,
@@ -147,6 +176,7 @@ impl Cx<'_> {
             to: self.to,
             value_as,
             user_types: &self.user_types,
+            seen: None,
         }
     }
 
@@ -158,4 +188,22 @@ impl Cx<'_> {
 }
 
 #[cfg(test)]
+mod object_tests;
+#[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod guess_tests {
+    use super::*;
+
+    #[test]
+    fn guesses_from_raw_types_and_postgres_objects() {
+        let def = |t: &str| SchemaDefinition::from_toml_str(t, "d.toml").unwrap();
+        let one = def(
+            "[[tables]]\nname = \"t\"\ncolumns = [{ name = \"a\", type = { mysql = \"year\" } }]\n",
+        );
+        assert_eq!(guess_dialect(&one), Some(Dialect::Mysql));
+        let plain = def("[[tables]]\nname = \"t\"\ncolumns = [{ name = \"a\", type = \"int\" }]\n");
+        assert_eq!(guess_dialect(&plain), None);
+    }
+}

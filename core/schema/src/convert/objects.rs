@@ -52,7 +52,7 @@ pub(crate) fn convert(src: &SchemaDefinition, out: &mut SchemaDefinition, cx: &m
             );
         }
     }
-    out.enums.extend(cx.new_enums.drain(..));
+    out.enums.append(&mut cx.new_enums);
     for d in &src.domains {
         if pg {
             out.domains.push(d.clone());

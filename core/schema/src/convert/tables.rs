@@ -84,8 +84,43 @@ pub(crate) fn convert_table(t: &Table, cx: &mut Cx) -> Table {
     convert_constraints(&mut out, cx);
     indexes::convert(&mut out, &dropped, cx);
     convert_identity(&mut out, cx);
+    drop_checks_on_auto_increment(&mut out, cx);
     convert_options(&mut out, cx);
     out
+}
+
+/// MySQL rejects a CHECK that reads an AUTO_INCREMENT column (MariaDB accepts it).
+fn drop_checks_on_auto_increment(t: &mut Table, cx: &mut Cx) {
+    if cx.to != Dialect::Mysql {
+        return;
+    }
+    let Some(id) = t
+        .columns
+        .iter()
+        .find(|c| c.identity.is_set())
+        .map(|c| c.name.clone())
+    else {
+        return;
+    };
+    let to = cx.to;
+    t.checks.retain(|ck| {
+        let reads = super::expr::columns_used(&ck.expr, to)
+            .iter()
+            .any(|c| c.eq_ignore_ascii_case(&id));
+        if reads {
+            cx.report.push(
+                ObjectKind::Check,
+                ck.name.clone().unwrap_or_default(),
+                Action::Dropped,
+                format!(
+                    "CHECK ({}) reads the AUTO_INCREMENT column {}.{id}, which MySQL does not allow",
+                    ck.expr, t.name
+                ),
+                true,
+            );
+        }
+        !reads
+    });
 }
 
 fn convert_constraints(t: &mut Table, cx: &mut Cx) {
@@ -113,8 +148,31 @@ fn convert_constraints(t: &mut Table, cx: &mut Cx) {
             );
         }
     }
+    let not_null: Vec<String> = t
+        .columns
+        .iter()
+        .filter(|c| !c.nullable || t.primary_key.contains(&c.name))
+        .map(|c| c.name.clone())
+        .collect();
     for f in &mut t.foreign_keys {
         let name = f.name.clone().unwrap_or_default();
+        if let Some(c) = f.columns.iter().find(|c| not_null.contains(c)) {
+            for (action, which) in [
+                (&mut f.on_delete, "ON DELETE"),
+                (&mut f.on_update, "ON UPDATE"),
+            ] {
+                if *action == FkAction::SetNull {
+                    *action = FkAction::NoAction;
+                    cx.report.push(
+                        ObjectKind::ForeignKey,
+                        &name,
+                        Action::Rewritten,
+                        format!("{which} SET NULL on NOT NULL column {c} can never succeed: NO ACTION (the statement fails, as in the source)"),
+                        false,
+                    );
+                }
+            }
+        }
         if f.deferrable != Deferrable::No && cx.to.is_mysql_family() {
             f.deferrable = Deferrable::No;
             cx.report.push(
@@ -212,6 +270,16 @@ fn convert_identity(t: &mut Table, cx: &mut Cx) {
     for (n, i) in ids.into_iter().enumerate() {
         let obj = format!("{}.{}", t.name, t.columns[i].name);
         let name = t.columns[i].name.clone();
+        if t.columns[i].identity_options.is_some() && to != Dialect::Postgres {
+            t.columns[i].identity_options = None;
+            cx.report.push(
+                ObjectKind::Column,
+                &obj,
+                Action::Mapped,
+                "identity sequence options dropped (the copy sets the counter)",
+                false,
+            );
+        }
         if n > 0 && to != Dialect::Postgres {
             t.columns[i].identity = Identity::No;
             cx.report.push(
@@ -241,16 +309,6 @@ fn convert_identity(t: &mut Table, cx: &mut Cx) {
                 &obj,
                 Action::Mapped,
                 "GENERATED ALWAYS AS IDENTITY → auto-increment (explicit values are accepted)",
-                false,
-            );
-        }
-        if t.columns[i].identity_options.is_some() && to != Dialect::Postgres {
-            t.columns[i].identity_options = None;
-            cx.report.push(
-                ObjectKind::Column,
-                &obj,
-                Action::Mapped,
-                "identity sequence options dropped (the copy sets the counter)",
                 false,
             );
         }
