@@ -125,7 +125,7 @@ pub fn plan(src: &mut DatabaseConnection, p: &Prepared, chunk_rows: u64) -> Resu
     }
     // Largest tables first, so parallel workers finish together; where foreign keys are
     // created with the tables, referenced tables first.
-    plans.sort_by(|a, b| b.estimated_rows.cmp(&a.estimated_rows));
+    plans.sort_by_key(|p| std::cmp::Reverse(p.estimated_rows));
     if p.constraints_with_tables {
         plans = parents_first(plans);
     }
