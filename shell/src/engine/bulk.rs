@@ -136,10 +136,12 @@ fn copy_in_file(db: &Db, table: &str, path: &str, o: &Map) -> RhaiResult<INT> {
     let file = std::fs::File::open(path)
         .map_err(|e| runtime(format!("copy_in(): cannot open {path}: {e}")))?;
     let native = db.with(|c| {
-        let mut load = c.copy_in_start(&target, format, header)?;
-        if !load.is_native() {
-            return Ok(None);
-        }
+        // A driver without a native load refuses byte formats at the start: the rows of
+        // the file are then read here (and a missing table is reported by that reader).
+        let mut load = match c.copy_in_start(&target, format, header) {
+            Ok(load) if load.is_native() => load,
+            _ => return Ok(None),
+        };
         let mut reader = BufReader::with_capacity(FILE_CHUNK, file);
         let mut buf = Vec::with_capacity(FILE_CHUNK + 4096);
         loop {
