@@ -129,7 +129,7 @@ mod tests {
             Value::Bool(true),
             Value::Blob(vec![0, 255].into()),
         ];
-        assert_eq!(line(&row, false), "-3\t\\N\ta\\tb\\nc\\\\d\tt\t\\x00ff\n");
+        assert_eq!(line(&row, false), "-3\t\\N\ta\\tb\\nc\\\\d\tt\t\\\\x00ff\n");
     }
 
     #[test]
