@@ -141,4 +141,9 @@ pub enum Command {
     /// machine and a workload; --apply runs the safe recommendations; text or --format
     /// json; exit 0, 1 on error, 2 usage.
     Optimize(crate::monitor_cmd::OptimizeArgs),
+    /// Copy tables and rows between databases, across engines: the schema converted, rows
+    /// through each engine's bulk path, every table verified by counts and checksums;
+    /// --resume continues an interrupted copy; text or --format json; exit 0, 1 on error,
+    /// 2 usage, 3 a table skipped or not matching.
+    Copy(crate::copy_cmd::CopyArgs),
 }

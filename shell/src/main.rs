@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod cli;
+mod copy_cmd;
 mod engine;
 mod interrupt;
 mod memory;
@@ -274,6 +275,7 @@ fn run_main(max_call_levels: usize) -> ExitCode {
             | Some(Command::Audit(_))
             | Some(Command::Monitor(_))
             | Some(Command::Optimize(_))
+            | Some(Command::Copy(_))
     ) || matches!(&cli.command, Some(Command::Migrate(m)) if matches!(m.command, migrate_cmd::MigrateCommand::Lint { .. }));
     if !format.is_tabular() && !schema_command {
         eprintln!(
@@ -311,6 +313,7 @@ fn run_main(max_call_levels: usize) -> ExitCode {
         (None, Some(Command::Audit(args))) => audit_cmd::run(&ctx, args, cli.format),
         (None, Some(Command::Monitor(args))) => monitor_cmd::run_monitor(&ctx, args, cli.format),
         (None, Some(Command::Optimize(args))) => monitor_cmd::run_optimize(&ctx, args, cli.format),
+        (None, Some(Command::Copy(args))) => copy_cmd::run(&ctx, args, cli.format),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",

@@ -28,7 +28,9 @@
 //! default that answers "unsupported", and the plugin frozen at 2.0 in the tests keeps loading.
 //! Contract 2.2 did the second: the `audit` kind ([`AuditRuleSet`]) and its opener
 //! `open_audit` after `open_shard`. Contract 2.3 did the first again:
-//! [`Connection::metrics`] and [`Connection::advise`] after `catalog`.
+//! [`Connection::metrics`] and [`Connection::advise`] after `catalog`. Contract 2.4 did it
+//! once more: the bulk export and load ([`Connection::copy_out_start`] …
+//! [`Connection::reset_identity`]) after `advise`.
 //!
 //! Anything else (a field added to, removed from or reordered in a record, a changed
 //! signature) is a new major contract: the crate's major version, which is
@@ -42,6 +44,7 @@ pub use abi_stable::std_types::{
 };
 
 mod audit;
+mod bulk;
 mod capability;
 mod connect;
 mod dialect;
@@ -59,6 +62,7 @@ pub use audit::{
     AuditContext, AuditFinding, AuditLogRequest, AuditRecord, AuditRule, AuditRuleSet,
     AuditRuleSetBox, AuditRuleSet_TO, AuditStatement, AuditTarget, Severity, SourceLocation,
 };
+pub use bulk::{CopyChunk, CopyFormat, CopyInRequest, CopyInStart, CopyOutRequest, CopyOutStart};
 pub use capability::CapabilityKind;
 pub use connect::ConnectOptions;
 pub use dialect::{DialectInfo, PlaceholderStyle};
@@ -108,7 +112,7 @@ mod tests {
     #[test]
     fn contract_version_is_the_crate_major() {
         assert_eq!(super::CONTRACT_VERSION, 2);
-        assert_eq!(super::CONTRACT_MINOR, 3);
+        assert_eq!(super::CONTRACT_MINOR, 4);
         assert_eq!(
             format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
             env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0

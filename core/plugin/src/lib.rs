@@ -40,6 +40,7 @@
 mod adapter;
 pub mod audit;
 pub mod blank;
+pub mod bulk;
 pub mod canonical;
 mod config;
 pub mod deadline;

@@ -208,6 +208,21 @@ impl DatabaseConnection {
         self.connect_driver(driver)
     }
 
+    /// A new session with the same name, parameters and driver as this connected one (a
+    /// parallel worker's own connection).
+    pub fn open_another(&self) -> Result<DatabaseConnection> {
+        let driver = self
+            .live
+            .as_ref()
+            .map(|l| l._driver.clone())
+            .ok_or_else(|| Error::NotConnected {
+                connection: self.name.clone(),
+            })?;
+        let mut other = self.clone();
+        other.connect_driver(driver)?;
+        Ok(other)
+    }
+
     fn connect_driver(&mut self, driver: Arc<DriverEntry>) -> Result<()> {
         let conn = driver
             .driver
@@ -275,7 +290,7 @@ impl DatabaseConnection {
     }
 
     /// Runs one plugin call, attaching the connection name and statement to any error.
-    fn call<T>(
+    pub(crate) fn call<T>(
         &mut self,
         sql: Option<&str>,
         f: impl FnOnce(&mut ConnectionBox) -> RResult<T, PluginError>,

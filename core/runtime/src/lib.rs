@@ -24,6 +24,7 @@
 //! the real SQLite plugin.
 
 pub mod audit;
+pub mod bulk;
 pub mod config;
 mod connection;
 mod error;
@@ -40,6 +41,7 @@ mod schema;
 mod secret;
 mod shard;
 mod transaction;
+pub mod transfer;
 pub mod url;
 
 /// The SQL lexer shared with the drivers: statement splitting, keywords, quoting.

@@ -10,6 +10,7 @@
 //! | `drop_column` | `ALTER TABLE … DROP COLUMN` | all |
 //! | `rename_column` | `ALTER TABLE … RENAME COLUMN a TO b` | MySQL 8.0+, MariaDB 10.5+ |
 //! | `if_not_exists` | `CREATE TABLE IF NOT EXISTS`, `DROP TABLE IF EXISTS` | all |
+//! | `alter_constraints` | foreign keys and checks added to an existing table | all |
 //! | `check_constraints` | CHECK constraints are enforced | MySQL 8.0.16+, MariaDB 10.2+ |
 //! | `auto_increment` | integer columns numbered by the server | all |
 //! | `comments` | table and column comments | all |
@@ -61,7 +62,7 @@ impl Server {
 
     /// The dialect features of this server (see the module's table).
     pub fn features(&self) -> Vec<&'static str> {
-        let mut f = vec!["alter_column_type", "drop_column"];
+        let mut f = vec!["alter_column_type", "drop_column", "alter_constraints"];
         if self.at_least(
             if self.mariadb { 10 } else { 8 },
             if self.mariadb { 5 } else { 0 },

@@ -20,6 +20,7 @@ use myrmex_plugin::{DialectInfo, PlaceholderStyle};
 /// | `identity` | `GENERATED … AS IDENTITY` columns |
 /// | `comments` | `COMMENT ON` tables and columns |
 /// | `check_constraints` | enforced `CHECK` constraints |
+/// | `copy_text` | bulk export and load in PostgreSQL COPY text format natively |
 pub const FEATURES: &[&str] = &[
     "alter_column_type",
     "drop_column",
@@ -33,6 +34,7 @@ pub const FEATURES: &[&str] = &[
     "identity",
     "comments",
     "check_constraints",
+    "copy_text",
 ];
 
 /// `postgres`: `"` quotes identifiers, DDL is transactional, parameters are `$1`, `$2`, ….

@@ -257,6 +257,16 @@ impl Connection for SqliteConnection {
         crate::monitor::advise(self.conn()?, request)
     }
 
+    /// Loads through the kit's prepared multi-row `INSERT`s in one transaction, with
+    /// foreign keys checked at the commit rather than row by row
+    /// (`PRAGMA defer_foreign_keys`, which ends with the transaction): rows of a table that
+    /// refer to each other load in any order.
+    fn copy_in_start(&mut self, request: &myrmex_plugin::bulk::CopyInRequest) -> Result<bool> {
+        let _ = request;
+        self.execute_batch("PRAGMA defer_foreign_keys = ON")?;
+        Ok(false)
+    }
+
     fn try_lock(&mut self, name: &str) -> Result<LockAttempt> {
         self.conn()?;
         self.lock.try_lock(&self.path, name)

@@ -9,7 +9,9 @@ use myrmex_plugin::{DialectInfo, PlaceholderStyle};
 /// * `if_not_exists` — `CREATE TABLE|INDEX|VIEW|TRIGGER IF NOT EXISTS` and
 ///   `DROP … IF EXISTS`;
 /// * `drop_column` — `ALTER TABLE … DROP COLUMN` (SQLite 3.35);
-/// * `rename_column` — `ALTER TABLE … RENAME COLUMN … TO …` (SQLite 3.25).
+/// * `rename_column` — `ALTER TABLE … RENAME COLUMN … TO …` (SQLite 3.25);
+/// * `single_writer` — one writer at a time per database file: bulk loads run on one
+///   connection.
 ///
 /// Not listed: `alter_column_type` (SQLite cannot change a column's type or constraints in
 /// place; the table is rebuilt) and `schemas` (attached databases are separate files, not
@@ -20,6 +22,7 @@ pub const FEATURES: &[&str] = &[
     "if_not_exists",
     "drop_column",
     "rename_column",
+    "single_writer",
 ];
 
 /// SQLite's dialect: `"` quotes names, DDL is transactional, parameters are `?`.

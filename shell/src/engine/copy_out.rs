@@ -3,11 +3,14 @@
 //!
 //! Formats: `csv` (default; RFC 4180, header line), `text` (PostgreSQL COPY text format: tab
 //! separated, `\N` for NULL, backslash escapes; no header), `jsonl` (one JSON object per line).
-//! The shell's `\copy … TO` writes through here too.
+//! The shell's `\copy … TO` writes through here too. Text and CSV of a driver with a native
+//! bulk export (PostgreSQL) stream its COPY output as the server writes it, byte for byte
+//! what psql writes; `path` then takes a table name as well as a query.
 
 use super::conn::Db;
 use super::package::function;
 use super::value::{json_string, params, runtime};
+use myrmex_core::bulk::{BulkFormat, CopySource, DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_ROWS};
 use myrmex_core::{DatabaseConnection, Value};
 use rhai::{Array, EvalAltResult, Map, Module, INT};
 use std::fmt::Write as _;
@@ -253,6 +256,81 @@ fn run_export(
     Ok(rows)
 }
 
+/// Rows in COPY text or CSV bytes: line ends outside CSV quotes.
+struct RowCounter {
+    csv: bool,
+    quoted: bool,
+    rows: i64,
+}
+
+impl RowCounter {
+    fn count(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            if self.csv && b == b'"' {
+                self.quoted = !self.quoted;
+            } else if b == b'\n' && !self.quoted {
+                self.rows += 1;
+            }
+        }
+    }
+}
+
+/// Exports through the driver's native COPY when it has one: `sql` is a table name (one
+/// word) or a query. `None` when the driver has no native export (the generic path then
+/// writes the rows as before).
+fn native_export(
+    db: &Db,
+    sql: &str,
+    o: &Options,
+    sink: &mut dyn Write,
+    path: &str,
+) -> RhaiResult<Option<INT>> {
+    let trimmed = sql.trim().trim_end_matches(';');
+    let source = if trimmed.split_whitespace().count() == 1 {
+        let (schema, table) = match trimmed.split_once('.') {
+            Some((s, t)) => (s.to_string(), t.to_string()),
+            None => (String::new(), trimmed.to_string()),
+        };
+        CopySource {
+            schema,
+            table: super::copy_in::unquote(&table),
+            ..Default::default()
+        }
+    } else {
+        CopySource::query(trimmed)
+    };
+    let (format, csv) = if o.format == Format::Csv {
+        (BulkFormat::Csv, true)
+    } else {
+        (BulkFormat::Text, false)
+    };
+    let header = csv && o.header;
+    let mut failure = None;
+    let rows = db.with(|c| {
+        let mut out = c.copy_out_start(&source, format, header)?;
+        if !out.is_native() {
+            return Ok(None);
+        }
+        let mut counter = RowCounter {
+            csv,
+            quoted: false,
+            rows: if header { -1 } else { 0 },
+        };
+        while let Some(chunk) = out.next_chunk(DEFAULT_CHUNK_BYTES, DEFAULT_CHUNK_ROWS)? {
+            counter.count(chunk.bytes());
+            if let Err(e) = sink.write_all(chunk.bytes()) {
+                failure = Some(e);
+                return Ok(Some(0));
+            }
+        }
+        Ok(Some(counter.rows.max(0)))
+    })?;
+    if let Some(e) = failure.or_else(|| sink.flush().err()) {
+        return Err(runtime(format!("copy_out to {path}: {e}")));
+    }
+    Ok(rows)
+}
+
 /// Writes the rows of `sql` to `path` (`-`: standard output) as `o` says; returns the number
 /// of rows written. The error names the file.
 pub fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> RhaiResult<INT> {
@@ -267,6 +345,11 @@ pub fn copy_out(db: &Db, sql: &str, args: &[Value], path: &str, o: &Options) -> 
         )
     };
 
+    if args.is_empty() && o.null.is_none() && o.format != Format::JsonLines {
+        if let Some(rows) = native_export(db, sql, o, &mut sink, path)? {
+            return Ok(rows);
+        }
+    }
     let mut failure = None;
     let rows = db.with(|c| {
         Ok(run_export(c, sql, args, &mut sink, o).unwrap_or_else(|e| {

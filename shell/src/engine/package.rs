@@ -20,6 +20,7 @@ def_package! {
         super::row::register(module);
         super::conn::register(module);
         super::copy_out::register(module);
+        super::bulk::register(module);
         super::schema::register(module);
         super::convert::register(module);
         super::migrate::register(module);
