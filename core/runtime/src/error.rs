@@ -12,6 +12,9 @@ const MAX_STATEMENT_CHARS: usize = 160;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A backup, restore, verify or prune failed.
+    #[error(transparent)]
+    Backup(#[from] crate::backup::BackupError),
     /// A plugin library was refused.
     #[error("{}: {reason}", path.display())]
     PluginRefused {
