@@ -3,6 +3,7 @@
 //! built over it (the REPL's, a script's, the one running `.rhai` migrations).
 
 pub mod audit;
+pub mod backup;
 pub mod conn;
 pub mod copy_in;
 pub mod copy_out;

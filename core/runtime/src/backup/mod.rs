@@ -28,6 +28,7 @@ mod host;
 mod manifest;
 mod retention;
 mod run;
+pub mod schedule;
 mod store;
 mod verify;
 
