@@ -2,8 +2,9 @@
 //! dialect, read the schema, lock, cancel.
 
 use crate::{
-    AdviceRequest, CatalogKind, ColumnMeta, ConnectOptions, DialectInfo, Extensions,
-    MetricsSnapshot, PluginError, Recommendation, ServerInfo, TableDetail, TableRef, Tree, ValueNE,
+    AdviceRequest, CatalogKind, ColumnMeta, ConnectOptions, CopyChunk, CopyInRequest, CopyInStart,
+    CopyOutRequest, CopyOutStart, DialectInfo, Extensions, MetricsSnapshot, PluginError,
+    Recommendation, ServerInfo, TableDetail, TableRef, Tree, ValueNE,
 };
 use abi_stable::sabi_trait;
 use abi_stable::std_types::{RArc, RBox, RResult, RSlice, RStr, RString, RVec};
@@ -224,6 +225,60 @@ pub trait Connection: Send {
         ))
     }
 
+    /// Contract 2.4: starts a bulk export of a table or query and returns its columns. The
+    /// host then pulls chunks with [`Connection::copy_out_read`] until one is `done`, or
+    /// ends early with [`Connection::copy_abort`]; no other call may come in between.
+    fn copy_out_start(&mut self, request: &CopyOutRequest) -> RResult<CopyOutStart, PluginError> {
+        let _ = request;
+        RResult::RErr(before_bulk())
+    }
+
+    /// Contract 2.4: the next chunk of the export, of about `max_bytes` (byte formats) or
+    /// at most `max_rows` rows ([`crate::CopyFormat::ROWS`]); a chunk always holds whole rows.
+    fn copy_out_read(&mut self, max_bytes: u32, max_rows: u32) -> RResult<CopyChunk, PluginError> {
+        let _ = (max_bytes, max_rows);
+        RResult::RErr(before_bulk())
+    }
+
+    /// Contract 2.4: starts a bulk load into a table. The host pushes chunks with
+    /// [`Connection::copy_in_write`] and ends with [`Connection::copy_in_finish`] (commits
+    /// what the load itself opened) or [`Connection::copy_abort`] (nothing is loaded).
+    fn copy_in_start(&mut self, request: &CopyInRequest) -> RResult<CopyInStart, PluginError> {
+        let _ = request;
+        RResult::RErr(before_bulk())
+    }
+
+    /// Contract 2.4: loads one chunk (whole rows).
+    fn copy_in_write(&mut self, chunk: &CopyChunk) -> RResult<(), PluginError> {
+        let _ = chunk;
+        RResult::RErr(before_bulk())
+    }
+
+    /// Contract 2.4: ends the load and returns the rows loaded.
+    fn copy_in_finish(&mut self) -> RResult<u64, PluginError> {
+        RResult::RErr(before_bulk())
+    }
+
+    /// Contract 2.4: abandons the export or load in progress (a load rolls back); does
+    /// nothing when none is.
+    fn copy_abort(&mut self) -> RResult<(), PluginError> {
+        RResult::RErr(before_bulk())
+    }
+
+    /// Contract 2.4: makes the generator behind `column` of `table` (a sequence, an
+    /// identity, an auto-increment counter) continue after the largest value the column
+    /// holds, after rows were loaded with explicit values. Engines whose counters follow
+    /// inserted values by themselves do nothing.
+    fn reset_identity(
+        &mut self,
+        schema: RStr<'_>,
+        table: RStr<'_>,
+        column: RStr<'_>,
+    ) -> RResult<(), PluginError> {
+        let _ = (schema, table, column);
+        RResult::RErr(before_bulk())
+    }
+
     /// Contract 2.5: starts a read-only transaction on one consistent snapshot of the
     /// database and returns a token that other sessions pass to
     /// [`Connection::snapshot_import`] to read the very same snapshot (PostgreSQL's exported
@@ -253,6 +308,12 @@ pub trait Connection: Send {
             "this driver cannot share a snapshot (it was built before contract 2.5)",
         ))
     }
+}
+
+fn before_bulk() -> PluginError {
+    PluginError::unsupported(
+        "this driver has no bulk export or load (it was built before contract 2.4)",
+    )
 }
 
 /// A boxed [`Connection`] trait object as it crosses the contract.

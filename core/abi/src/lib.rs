@@ -29,10 +29,13 @@
 //! default that answers "unsupported", and the plugin frozen at 2.0 in the tests keeps loading.
 //! Contract 2.2 did the second: the `audit` kind ([`AuditRuleSet`]) and its opener
 //! `open_audit` after `open_shard`. Contract 2.3 did the first again:
-//! [`Connection::metrics`] and [`Connection::advise`] after `catalog`. Contract 2.5 did
+//! [`Connection::metrics`] and [`Connection::advise`] after `catalog`. Contract 2.4 did it
+//! once more: the bulk export and load ([`Connection::copy_out_start`] …
+//! [`Connection::reset_identity`]) after `advise`. Contract 2.5 did
 //! both: the `backup` kind ([`BackupStrategy`]) with its opener `open_backup` after
 //! `open_audit`, and [`Connection::snapshot_export`], [`Connection::snapshot_import`] and
-//! [`Connection::snapshot_release`] (one consistent snapshot shared by several sessions).
+//! [`Connection::snapshot_release`] (one consistent snapshot shared by several sessions)
+//! after `reset_identity`.
 //!
 //! Anything else (a field added to, removed from or reordered in a record, a changed
 //! signature) is a new major contract: the crate's major version, which is
@@ -47,6 +50,7 @@ pub use abi_stable::std_types::{
 
 mod audit;
 mod backup;
+mod bulk;
 mod capability;
 mod connect;
 mod dialect;
@@ -69,6 +73,7 @@ pub use backup::{
     BackupRequest, BackupStrategy, BackupStrategyBox, BackupStrategy_TO, RestoreOutcome,
     RestoreRequest, TableSummary,
 };
+pub use bulk::{CopyChunk, CopyFormat, CopyInRequest, CopyInStart, CopyOutRequest, CopyOutStart};
 pub use capability::CapabilityKind;
 pub use connect::ConnectOptions;
 pub use dialect::{DialectInfo, PlaceholderStyle};

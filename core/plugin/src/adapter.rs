@@ -5,6 +5,7 @@
 //! on a state the panic may have broken. Authors never write a guard, so none can be missed.
 
 use crate::audit::{self, AuditRuleSet, HostConnection};
+use crate::bulk::{self, GenericIn, GenericOut};
 use crate::guard::guard;
 use crate::{tree, CancelHandle, Config, Connection, Driver, Params, ShardRouter};
 use myrmex_abi::abi_stable::sabi_trait::TD_Opaque;
@@ -59,6 +60,7 @@ impl<D: Driver> abi::Driver for DriverAdapter<D> {
                 ConnectionAdapter {
                     inner: conn,
                     poisoned: false,
+                    bulk: bulk::State::Idle,
                 },
                 TD_Opaque,
             ))
@@ -69,6 +71,8 @@ impl<D: Driver> abi::Driver for DriverAdapter<D> {
 struct ConnectionAdapter<C> {
     inner: C,
     poisoned: bool,
+    /// The bulk transfer in progress, native or the kit's generic one.
+    bulk: bulk::State,
 }
 
 impl<C: Connection> ConnectionAdapter<C> {
@@ -261,6 +265,102 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
         })
     }
 
+    fn copy_out_start(
+        &mut self,
+        request: &abi::CopyOutRequest,
+    ) -> RResult<abi::CopyOutStart, PluginError> {
+        self.abandon_bulk();
+        let out = self.call(|c| match c.copy_out_start(request)? {
+            Some(start) => Ok((bulk::State::NativeOut, start)),
+            None => {
+                let (g, start) = GenericOut::start(c, request)?;
+                Ok((bulk::State::GenericOut(g), start))
+            }
+        });
+        out.map(|(state, start)| {
+            self.bulk = state;
+            start
+        })
+    }
+
+    fn copy_out_read(
+        &mut self,
+        max_bytes: u32,
+        max_rows: u32,
+    ) -> RResult<abi::CopyChunk, PluginError> {
+        let mut state = std::mem::take(&mut self.bulk);
+        let out = match &mut state {
+            bulk::State::NativeOut => self.call(|c| c.copy_out_read(max_bytes, max_rows)),
+            bulk::State::GenericOut(g) => self.call(|c| g.read(c, max_bytes, max_rows)),
+            _ => RResult::RErr(no_bulk("export")),
+        };
+        match &out {
+            RResult::ROk(chunk) if !chunk.done => self.bulk = state,
+            _ => {}
+        }
+        out
+    }
+
+    fn copy_in_start(
+        &mut self,
+        request: &abi::CopyInRequest,
+    ) -> RResult<abi::CopyInStart, PluginError> {
+        self.abandon_bulk();
+        let out = self.call(|c| {
+            if c.copy_in_start(request)? {
+                Ok(bulk::State::NativeIn)
+            } else {
+                Ok(bulk::State::GenericIn(GenericIn::start(c, request)?))
+            }
+        });
+        out.map(|state| {
+            let native = matches!(state, bulk::State::NativeIn);
+            self.bulk = state;
+            abi::CopyInStart {
+                native,
+                extensions: RVec::new(),
+            }
+        })
+    }
+
+    fn copy_in_write(&mut self, chunk: &abi::CopyChunk) -> RResult<(), PluginError> {
+        let mut state = std::mem::take(&mut self.bulk);
+        let out = match &mut state {
+            bulk::State::NativeIn => self.call(|c| c.copy_in_write(chunk)),
+            bulk::State::GenericIn(g) => self.call(|c| g.write(c, chunk)),
+            _ => RResult::RErr(no_bulk("load")),
+        };
+        if out.is_ok() {
+            self.bulk = state;
+        } else {
+            // A failed chunk ends the load: what it wrote is rolled back.
+            self.abort_state(state);
+        }
+        out
+    }
+
+    fn copy_in_finish(&mut self) -> RResult<u64, PluginError> {
+        match std::mem::take(&mut self.bulk) {
+            bulk::State::NativeIn => self.call(|c| c.copy_in_finish()),
+            bulk::State::GenericIn(g) => self.call(|c| g.finish(c)),
+            _ => RResult::RErr(no_bulk("load")),
+        }
+    }
+
+    fn copy_abort(&mut self) -> RResult<(), PluginError> {
+        let state = std::mem::take(&mut self.bulk);
+        self.abort_state(state)
+    }
+
+    fn reset_identity(
+        &mut self,
+        schema: RStr<'_>,
+        table: RStr<'_>,
+        column: RStr<'_>,
+    ) -> RResult<(), PluginError> {
+        self.call(|c| c.reset_identity(schema.as_str(), table.as_str(), column.as_str()))
+    }
+
     fn snapshot_export(&mut self) -> RResult<RString, PluginError> {
         self.call(|c| c.snapshot_export().map(RString::from))
     }
@@ -272,6 +372,30 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
     fn snapshot_release(&mut self) -> RResult<(), PluginError> {
         self.call(|c| c.snapshot_release())
     }
+}
+
+impl<C: Connection> ConnectionAdapter<C> {
+    /// Ends whatever bulk transfer a caller left open before a new one starts.
+    fn abandon_bulk(&mut self) {
+        let state = std::mem::take(&mut self.bulk);
+        let _ = self.abort_state(state);
+    }
+
+    fn abort_state(&mut self, state: bulk::State) -> RResult<(), PluginError> {
+        match state {
+            bulk::State::Idle => RResult::ROk(()),
+            bulk::State::NativeOut | bulk::State::NativeIn => self.call(|c| c.copy_abort()),
+            bulk::State::GenericOut(_) => self.call(|c| {
+                c.close_cursor();
+                Ok(())
+            }),
+            bulk::State::GenericIn(g) => self.call(|c| g.abort(c)),
+        }
+    }
+}
+
+fn no_bulk(what: &str) -> PluginError {
+    PluginError::invalid(format!("no bulk {what} is in progress on this connection"))
 }
 
 struct CancelAdapter(Box<dyn CancelHandle>);

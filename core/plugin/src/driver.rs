@@ -206,6 +206,64 @@ pub trait Connection: Send + 'static {
         Err(unsupported("tuning advice"))
     }
 
+    /// Starts a native bulk export. `Ok(None)` (the default) lets the kit serve it
+    /// generically: it runs `SELECT` of the table (or the request's query) through
+    /// [`Connection::query`] and encodes the rows in the requested format.
+    fn copy_out_start(
+        &mut self,
+        request: &crate::bulk::CopyOutRequest,
+    ) -> Result<Option<crate::bulk::CopyOutStart>, PluginError> {
+        let _ = request;
+        Ok(None)
+    }
+
+    /// The next chunk of a native export started by [`Connection::copy_out_start`]: whole
+    /// rows, about `max_bytes` of them (byte formats) or at most `max_rows` (typed rows).
+    fn copy_out_read(
+        &mut self,
+        max_bytes: u32,
+        max_rows: u32,
+    ) -> Result<crate::bulk::CopyChunk, PluginError> {
+        let _ = (max_bytes, max_rows);
+        Err(unsupported("bulk export"))
+    }
+
+    /// Starts a native bulk load; `Ok(false)` (the default) lets the kit load generically
+    /// with multi-row `INSERT`s in one transaction.
+    fn copy_in_start(&mut self, request: &crate::bulk::CopyInRequest) -> Result<bool, PluginError> {
+        let _ = request;
+        Ok(false)
+    }
+
+    /// Loads one chunk of a native load.
+    fn copy_in_write(&mut self, chunk: &crate::bulk::CopyChunk) -> Result<(), PluginError> {
+        let _ = chunk;
+        Err(unsupported("bulk load"))
+    }
+
+    /// Ends a native load; returns the rows loaded.
+    fn copy_in_finish(&mut self) -> Result<u64, PluginError> {
+        Err(unsupported("bulk load"))
+    }
+
+    /// Abandons the native export or load in progress.
+    fn copy_abort(&mut self) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// Makes the generator behind `column` continue after the column's largest value. The
+    /// default does nothing: right for engines whose counters follow inserted values
+    /// (SQLite rowids, MySQL `AUTO_INCREMENT`).
+    fn reset_identity(
+        &mut self,
+        schema: &str,
+        table: &str,
+        column: &str,
+    ) -> Result<(), PluginError> {
+        let _ = (schema, table, column);
+        Ok(())
+    }
+
     /// Starts a read-only transaction on one consistent snapshot and returns a token other
     /// sessions join with [`Connection::snapshot_import`]; empty when the engine cannot share
     /// its snapshot (then only this session reads it).

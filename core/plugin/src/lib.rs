@@ -41,6 +41,7 @@ mod adapter;
 pub mod audit;
 pub mod backup;
 pub mod blank;
+pub mod bulk;
 pub mod canonical;
 mod config;
 pub mod deadline;

@@ -275,7 +275,7 @@ impl DatabaseConnection {
     }
 
     /// Runs one plugin call, attaching the connection name and statement to any error.
-    fn call<T>(
+    pub(crate) fn call<T>(
         &mut self,
         sql: Option<&str>,
         f: impl FnOnce(&mut ConnectionBox) -> RResult<T, PluginError>,

@@ -352,6 +352,26 @@ pub enum Error {
         /// What is wrong with it.
         reason: String,
     },
+    /// A bulk export or load was refused before it reached the driver.
+    #[error("{connection}: bulk copy of `{table}`: {reason}")]
+    Bulk {
+        /// The connection.
+        connection: String,
+        /// The table or query.
+        table: String,
+        /// Why.
+        reason: String,
+    },
+    /// A data copy between two connections failed at a table (and chunk).
+    #[error("copy of table `{table}`{}: {reason}", chunk.as_ref().map(|c| format!(" (chunk {c})")).unwrap_or_default())]
+    Transfer {
+        /// The table.
+        table: String,
+        /// The key range of the chunk, when the table is copied in chunks.
+        chunk: Option<String>,
+        /// What failed (it names the connection).
+        reason: String,
+    },
     /// Reading a file failed.
     #[error("{}: {source}", path.display())]
     Io {

@@ -25,6 +25,7 @@
 
 pub mod audit;
 pub mod backup;
+pub mod bulk;
 pub mod config;
 mod connection;
 mod error;

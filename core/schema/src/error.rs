@@ -52,6 +52,45 @@ pub enum SchemaError {
     /// A dialect name that is not one of sqlite, postgres, mysql, mariadb.
     #[error("unknown dialect `{0}` (expected sqlite, postgres, mysql or mariadb)")]
     UnknownDialect(String),
+    /// A conversion rule that cannot be read.
+    #[error("{source_name}: cast rule `{rule}`: {message}")]
+    CastRule {
+        /// Where the rule came from (`--cast` or the rules file).
+        source_name: String,
+        /// The rule as written.
+        rule: String,
+        /// What is wrong with it.
+        message: String,
+    },
+    /// Objects a conversion cannot translate without a user decision, each line naming the
+    /// object (kind and name) and why.
+    #[error("cannot convert {from} to {to} without a decision on:\n{}", lines(.refused))]
+    ConversionRefused {
+        /// Source dialect.
+        from: Dialect,
+        /// Target dialect.
+        to: Dialect,
+        /// One line per refused object.
+        refused: Vec<String>,
+    },
+    /// A strict conversion that would lose something; every loss is listed.
+    #[error("strict conversion {from} to {to} would lose:\n{}", lines(.losses))]
+    ConversionLoss {
+        /// Source dialect.
+        from: Dialect,
+        /// Target dialect.
+        to: Dialect,
+        /// One line per loss, naming the object.
+        losses: Vec<String>,
+    },
+}
+
+fn lines(items: &[String]) -> String {
+    items
+        .iter()
+        .map(|l| format!("  - {l}"))
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn list(problems: &[Problem]) -> String {

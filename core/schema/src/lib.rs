@@ -25,6 +25,7 @@
 //! # Ok::<(), myrmex_schema::SchemaError>(())
 //! ```
 
+pub mod convert;
 mod definition;
 pub mod dialect;
 pub mod diff;

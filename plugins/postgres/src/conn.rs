@@ -55,6 +55,8 @@ struct Cursor {
 /// One PostgreSQL session as a driver connection.
 pub struct PgConnection {
     cursor: Option<Cursor>,
+    /// The COPY in progress, if any; any other request ends it.
+    pub(crate) copy: Option<crate::bulk::Copy>,
     pub(crate) session: Session,
     statements: Statements,
     in_tx: bool,
@@ -72,6 +74,7 @@ impl PgConnection {
     pub fn open(options: &ConnectOptions, settings: Arc<Settings>) -> Result<Self, PluginError> {
         Ok(PgConnection {
             cursor: None,
+            copy: None,
             session: Session::connect(options)?,
             statements: Statements::default(),
             in_tx: false,
@@ -85,6 +88,7 @@ impl PgConnection {
     /// The open session for a new request: any open cursor closes first.
     pub(crate) fn live(&mut self) -> Result<Live<'_>, PluginError> {
         self.cursor = None;
+        self.copy = None;
         self.session.live()
     }
 
@@ -441,6 +445,7 @@ impl Connection for PgConnection {
 
     fn close(&mut self) -> Result<(), PluginError> {
         self.cursor = None;
+        self.copy = None;
         self.statements.clear();
         self.session.close();
         Ok(())
@@ -496,6 +501,50 @@ impl Connection for PgConnection {
         let version = self.server_version()?;
         self.live()?;
         monitor::advise(&self.session, version, self.in_tx, request)
+    }
+
+    fn copy_out_start(
+        &mut self,
+        request: &myrmex_plugin::bulk::CopyOutRequest,
+    ) -> Result<Option<myrmex_plugin::bulk::CopyOutStart>, PluginError> {
+        self.bulk_out_start(request).map(Some)
+    }
+
+    fn copy_out_read(
+        &mut self,
+        max_bytes: u32,
+        max_rows: u32,
+    ) -> Result<myrmex_plugin::bulk::CopyChunk, PluginError> {
+        self.bulk_out_read(max_bytes, max_rows)
+    }
+
+    fn copy_in_start(
+        &mut self,
+        request: &myrmex_plugin::bulk::CopyInRequest,
+    ) -> Result<bool, PluginError> {
+        self.bulk_in_start(request).map(|()| true)
+    }
+
+    fn copy_in_write(&mut self, chunk: &myrmex_plugin::bulk::CopyChunk) -> Result<(), PluginError> {
+        self.bulk_in_write(chunk)
+    }
+
+    fn copy_in_finish(&mut self) -> Result<u64, PluginError> {
+        self.bulk_in_finish()
+    }
+
+    fn copy_abort(&mut self) -> Result<(), PluginError> {
+        self.bulk_abort();
+        Ok(())
+    }
+
+    fn reset_identity(
+        &mut self,
+        schema: &str,
+        table: &str,
+        column: &str,
+    ) -> Result<(), PluginError> {
+        self.bulk_reset_identity(schema, table, column)
     }
 }
 

@@ -25,6 +25,7 @@
 //! [`audit`]).
 
 pub mod audit;
+mod bulk;
 mod cancel;
 mod catalog;
 mod conn;
