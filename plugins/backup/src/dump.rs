@@ -131,7 +131,7 @@ pub fn backup(
         .snapshot_export()
         .into_result()
         .map_err(on_table("(snapshot)"))?;
-    let result = run(conn, request, host, dialect, &token, dir);
+    let result = run(conn, request, host, &token, dir);
     let _ = conn.rollback();
     let (def, layout, sums) = result?;
     let schema =
@@ -155,7 +155,6 @@ fn run(
     conn: &mut ConnectionBox,
     request: &BackupRequest,
     host: Host<'_>,
-    dialect: Dialect,
     token: &str,
     dir: &Path,
 ) -> Result<Dumped, BackupError> {
@@ -193,7 +192,7 @@ fn run(
                 if i >= n {
                     return Ok(());
                 }
-                let done = dump_table(c, dialect, dir, i, &tables[i], level, &shared);
+                let done = dump_table(c, dir, i, &tables[i], level, &shared);
                 match done {
                     Ok(r) => {
                         if let Ok(mut all) = results.lock() {
@@ -242,7 +241,6 @@ fn run(
 
 fn dump_table(
     conn: &mut ConnectionBox,
-    dialect: Dialect,
     dir: &Path,
     index: usize,
     t: &TableFiles,
@@ -254,7 +252,6 @@ fn dump_table(
     let raw = std::cell::Cell::new(0u64);
     let sum = read_table(
         conn,
-        dialect,
         t,
         &|| shared.stop(),
         |row| {

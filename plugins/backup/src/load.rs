@@ -1,13 +1,13 @@
 //! Restoring a logical backup into the same engine: tables first, then the rows through
-//! multi-row inserts, then indexes, foreign keys, views and triggers; in one transaction
+//! the driver's bulk load (COPY FROM STDIN on PostgreSQL, multi-row inserts elsewhere), then indexes, foreign keys, views and triggers; in one transaction
 //! where the engine's DDL is transactional, table by table elsewhere.
 
 use crate::codec::Decoder;
 use crate::dump::{dialect_of, read_schema, Shared};
 use crate::error::{on_table, BackupError};
 use crate::format::{ChunkReader, Layout, TableFiles};
-use crate::sql::{exec, exec_params, insert, qualified, read_table};
-use myrmex_abi::{ConnectionBox, PlaceholderStyle, RSlice, RStr, ValueNE};
+use crate::sql::{exec, read_table, Loader};
+use myrmex_abi::{ConnectionBox, RStr, ValueNE};
 use myrmex_plugin::backup::{Host, RestoreOutcome, RestoreRequest, TableSummary};
 use myrmex_schema::{diff, Dialect, Identity, SchemaDefinition, SchemaGenerator};
 use serde::Deserialize;
@@ -75,7 +75,6 @@ pub fn restore(
         request,
         host,
         d,
-        info.placeholders,
         &manifest,
         dir,
         !existing.is_empty(),
@@ -96,7 +95,7 @@ pub fn restore(
         let name = t.display();
         let rows: u64 = t.chunks.iter().map(|c| c.rows).sum();
         let (rows, checksum) = if settings.checksum {
-            let sum = read_table(conn, d, t, &|| host.cancelled(), |_| Ok(()), |_| {})?;
+            let sum = read_table(conn, t, &|| host.cancelled(), |_| Ok(()), |_| {})?;
             (sum.rows, sum.hex())
         } else {
             (rows, String::new())
@@ -139,19 +138,13 @@ fn load(
     request: &RestoreRequest,
     host: Host<'_>,
     d: Dialect,
-    style: PlaceholderStyle,
     manifest: &Manifest,
     dir: &Path,
     clean: bool,
     one_transaction: bool,
 ) -> Result<(), BackupError> {
     if clean {
-        let current = read_schema(conn)?;
-        let drops = diff(&current, &SchemaDefinition::default(), d)
-            .map_err(|e| BackupError::Schema(e.to_string()))?;
-        for c in drops {
-            exec(conn, &c.sql, &c.description)?;
-        }
+        drop_all(conn, d)?;
     }
     let first = before_data(&manifest.schema, d);
     let ddl = SchemaGenerator::new(d)
@@ -183,16 +176,10 @@ fn load(
                 return;
             }
             let t = &tables[i];
-            let always = manifest
-                .schema
-                .table(&t.name)
-                .is_some_and(|def| def.columns.iter().any(|c| c.identity == Identity::Always));
             let r = if one_transaction {
-                load_table(c, d, style, dir, t, always, &shared)
+                load_table(c, dir, t, &shared)
             } else {
-                in_transaction(c, &t.display(), |c| {
-                    load_table(c, d, style, dir, t, always, &shared)
-                })
+                in_transaction(c, &t.display(), |c| load_table(c, dir, t, &shared))
             };
             if let Err(e) = r {
                 shared.fail();
@@ -218,8 +205,40 @@ fn load(
     for c in diff(&first, &manifest.schema, d).map_err(|e| BackupError::Schema(e.to_string()))? {
         exec(conn, &c.sql, &c.description)?;
     }
-    if d == Dialect::Postgres {
-        reset_sequences(conn, d, &manifest.schema)?;
+    reset_identities(conn, &manifest.schema)?;
+    Ok(())
+}
+
+/// Drops what the target holds: views, triggers and foreign keys first (SQLite keeps its
+/// foreign keys, whose checks are deferred to the commit), then every table.
+fn drop_all(conn: &mut ConnectionBox, d: Dialect) -> Result<(), BackupError> {
+    let current = read_schema(conn)?;
+    if current.tables.is_empty() {
+        return Ok(());
+    }
+    let mut bare = current.clone();
+    for t in &mut bare.tables {
+        t.indexes.clear();
+        if d != Dialect::Sqlite {
+            t.foreign_keys.clear();
+        }
+    }
+    bare.views.clear();
+    bare.triggers.clear();
+    bare.routines.clear();
+    bare.events.clear();
+    for c in diff(&current, &bare, d).map_err(|e| BackupError::Schema(e.to_string()))? {
+        exec(conn, &c.sql, &c.description)?;
+    }
+    if d == Dialect::Sqlite {
+        exec(conn, "PRAGMA defer_foreign_keys = ON", "(clean)")?;
+    }
+    for t in &current.tables {
+        let name = match &t.schema {
+            Some(s) => format!("{}.{}", d.quote(s), d.quote(&t.name)),
+            None => d.quote(&t.name),
+        };
+        exec(conn, &format!("DROP TABLE {name}"), &t.name)?;
     }
     Ok(())
 }
@@ -241,11 +260,8 @@ fn in_transaction(
 
 fn load_table(
     conn: &mut ConnectionBox,
-    d: Dialect,
-    style: PlaceholderStyle,
     dir: &Path,
     t: &TableFiles,
-    overriding: bool,
     shared: &Shared<'_>,
 ) -> Result<(), BackupError> {
     let name = t.display();
@@ -253,10 +269,40 @@ fn load_table(
     if width == 0 {
         return Ok(());
     }
-    let per = (16_000 / width).clamp(1, 1000);
-    let full = insert(d, t, per, style, overriding);
-    let mut params: Vec<ValueNE> = Vec::with_capacity(per * width);
-    let mut pending = 0usize;
+    let mut loader = Loader::start(conn, t)?;
+    let fed = feed(&mut loader, dir, t, width, shared);
+    match fed {
+        Ok(expected) => {
+            let loaded = loader.finish()?;
+            if loaded != expected {
+                return Err(BackupError::Table {
+                    table: name,
+                    source: myrmex_plugin::PluginError::new(
+                        myrmex_plugin::ErrorKind::DATABASE,
+                        format!("{loaded} rows loaded, {expected} in the backup"),
+                    ),
+                });
+            }
+            shared.advance("data", &t.display(), 0, 0);
+            Ok(())
+        }
+        Err(e) => {
+            loader.abort();
+            Err(e)
+        }
+    }
+}
+
+/// Decodes every chunk of `t` into the loader; the rows fed.
+fn feed(
+    loader: &mut Loader<'_>,
+    dir: &Path,
+    t: &TableFiles,
+    width: usize,
+    shared: &Shared<'_>,
+) -> Result<u64, BackupError> {
+    let name = t.display();
+    let mut total = 0u64;
     for chunk in &t.chunks {
         let mut reader = ChunkReader::open(dir, &chunk.file)?;
         let mut rows = 0u64;
@@ -264,36 +310,33 @@ fn load_table(
             let more = reader.fill()?;
             let mut dec = Decoder::new(reader.buffer());
             let mut row_start = 0;
+            let mut batch = 0u64;
             'rows: loop {
+                let before = loader.pending_values();
                 for _ in 0..width {
                     match dec.value() {
-                        Some(v) => params.push(ValueNE::from(v)),
+                        Some(v) => loader.push(ValueNE::from(v))?,
                         None => {
-                            params.truncate(pending * width);
+                            loader.truncate(before);
                             break 'rows;
                         }
                     }
                 }
                 row_start = dec.position();
-                pending += 1;
                 rows += 1;
-                if pending == per {
-                    exec_params(conn, &full, &params, &name)?;
-                    shared.advance("data", &name, pending as u64, 0);
-                    params.clear();
-                    pending = 0;
-                    if shared.stop() {
-                        return Err(BackupError::Table {
-                            table: name,
-                            source: myrmex_plugin::PluginError::new(
-                                myrmex_plugin::ErrorKind::CANCELLED,
-                                "stopped: cancelled, or another table failed",
-                            ),
-                        });
-                    }
-                }
+                batch += 1;
             }
             reader.consume(row_start);
+            shared.advance("data", &name, batch, 0);
+            if shared.stop() {
+                return Err(BackupError::Table {
+                    table: name,
+                    source: myrmex_plugin::PluginError::new(
+                        myrmex_plugin::ErrorKind::CANCELLED,
+                        "stopped: cancelled, or another table failed",
+                    ),
+                });
+            }
             if !more {
                 if !reader.buffer().is_empty() || rows != chunk.rows {
                     return Err(BackupError::Damaged {
@@ -305,41 +348,29 @@ fn load_table(
                 break;
             }
         }
+        total += rows;
         shared.advance("data", &name, 0, reader.size);
     }
-    if pending > 0 {
-        let sql = insert(d, t, pending, style, overriding);
-        exec_params(conn, &sql, &params, &name)?;
-        shared.advance("data", &name, pending as u64, 0);
-    }
-    Ok(())
+    Ok(total)
 }
 
-/// Moves every PostgreSQL sequence behind an identity or serial column past the largest
-/// value restored, so the next insert does not collide.
-fn reset_sequences(
-    conn: &mut ConnectionBox,
-    d: Dialect,
-    def: &SchemaDefinition,
-) -> Result<(), BackupError> {
+/// Makes every identity, serial or auto-increment column's generator continue after the
+/// largest value restored, so the next insert does not collide (the driver knows how; an
+/// engine whose counters follow inserted values does nothing).
+fn reset_identities(conn: &mut ConnectionBox, def: &SchemaDefinition) -> Result<(), BackupError> {
     for t in &def.tables {
-        let table = qualified(d, t.schema.as_deref(), &t.name);
         for c in &t.columns {
             let serial = matches!(&c.default, Some(myrmex_schema::DefaultValue::Expr { expr }) if expr.contains("nextval("));
             if c.identity == Identity::No && !serial {
                 continue;
             }
-            let sql = format!(
-                "SELECT setval(pg_get_serial_sequence({}, {}), COALESCE(MAX({}), 0) + 1, false) FROM {}",
-                d.literal(&table),
-                d.literal(&c.name),
-                d.quote(&c.name),
-                table
-            );
-            conn.query(RStr::from_str(&sql), RSlice::from_slice(&[]), 1)
-                .into_result()
-                .map_err(on_table(&table))?;
-            conn.close_cursor();
+            conn.reset_identity(
+                RStr::from_str(t.schema.as_deref().unwrap_or("")),
+                RStr::from_str(&t.name),
+                RStr::from_str(&c.name),
+            )
+            .into_result()
+            .map_err(on_table(&t.name))?;
         }
     }
     Ok(())
