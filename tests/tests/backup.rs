@@ -41,9 +41,9 @@ fn counts(t: &Target, tables: &[String]) -> Vec<(String, i64)> {
         .iter()
         .map(|name| {
             let rs = db
-                .execute_query(&format!("SELECT count(*) FROM {}", quote(t.engine, name)), &[])
+                .execute_query(&format!("SELECT count(*) AS n FROM {}", quote(t.engine, name)), &[])
                 .unwrap();
-            let n = match rs.get(0, rs.columns().names().first().unwrap()) {
+            let n = match rs.get(0, "n") {
                 Some(myrmex_core::Value::Int(n)) => *n,
                 Some(myrmex_core::Value::Decimal(d)) => d.parse().unwrap(),
                 other => panic!("count: {other:?}"),
@@ -386,7 +386,7 @@ fn two_schedulers_never_run_the_same_job() {
         ),
     )
     .unwrap();
-    let mut first = myrmex()
+    let first = myrmex()
         .args(["--config", config.to_str().unwrap(), "backup", "schedule"])
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -405,7 +405,7 @@ fn two_schedulers_never_run_the_same_job() {
     assert!(text.contains("scheduler stopped"), "{text}");
     // Started again, it catches up the run it missed while stopped, and says so.
     std::thread::sleep(Duration::from_millis(1200));
-    let mut again = myrmex()
+    let again = myrmex()
         .args(["--config", config.to_str().unwrap(), "backup", "schedule"])
         .stdout(Stdio::piped())
         .spawn()

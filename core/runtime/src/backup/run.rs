@@ -18,6 +18,27 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
 
+/// The strategy `name` means for a connection of `driver`: `native` is the `…-native`
+/// strategy that handles that driver; any other name is itself.
+fn resolve(registry: &Registry, name: &str, driver: &str) -> Result<String> {
+    if name != "native" {
+        return Ok(name.to_string());
+    }
+    registry
+        .capabilities_of(CapabilityKind::BACKUP)
+        .into_iter()
+        .find(|c| c.name.ends_with("-native") && c.schemes.iter().any(|s| s == driver))
+        .map(|c| c.name)
+        .ok_or_else(|| {
+            BackupError::WrongEngine {
+                strategy: "native".into(),
+                driver: driver.to_string(),
+                handles: "no loaded native strategy handles it".into(),
+            }
+            .into()
+        })
+}
+
 /// The strategy for a connection: `name`, checked against the drivers it handles.
 fn strategy_for(registry: &Registry, name: &str, driver: &str) -> Result<()> {
     let caps = registry.capabilities_of(CapabilityKind::BACKUP);
@@ -64,9 +85,10 @@ pub(crate) fn backup(
     cancel: Arc<AtomicBool>,
 ) -> Result<(PathBuf, Manifest)> {
     let driver_name = db.driver_name().to_string();
-    strategy_for(registry, &options.strategy, &driver_name)?;
+    let strategy_name = resolve(registry, &options.strategy, &driver_name)?;
+    strategy_for(registry, &strategy_name, &driver_name)?;
     let key = options.encrypt.as_ref().map(|k| k.load()).transpose()?;
-    let strategy = registry.open_backup(&options.strategy, "")?;
+    let strategy = registry.open_backup(&strategy_name, "")?;
     let driver = db.driver_entry().ok_or_else(|| Error::NotConnected {
         connection: db.name.clone(),
     })?;
@@ -98,7 +120,7 @@ pub(crate) fn backup(
         .lend(|c| strategy.backup(c, &request, &host))?
         .into_result()
         .map_err(|source| BackupError::Strategy {
-            strategy: options.strategy.clone(),
+            strategy: strategy_name.clone(),
             source,
         });
     let outcome = match outcome {
@@ -141,7 +163,7 @@ pub(crate) fn backup(
         Ok(Manifest {
             manifest_version: MANIFEST_VERSION,
             name: name.clone(),
-            strategy: options.strategy.clone(),
+            strategy: strategy_name.clone(),
             format: outcome.format.to_string(),
             driver: driver_name.clone(),
             engine: outcome.engine.to_string(),
