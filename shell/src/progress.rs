@@ -80,10 +80,8 @@ impl BackupBar {
         let bar = std::io::stderr().is_terminal().then(|| {
             let b = ProgressBar::new(0);
             b.set_style(
-                ProgressStyle::with_template(
-                    "{spinner} {elapsed} {bytes} {msg} {wide_bar} {eta}",
-                )
-                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+                ProgressStyle::with_template("{spinner} {elapsed} {bytes} {msg} {wide_bar} {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
             );
             b.set_draw_target(ProgressDrawTarget::stderr());
             b

@@ -15,7 +15,11 @@ fn json(out: &Output) -> serde_json::Value {
 }
 
 fn ok(out: Output) -> Output {
-    assert_eq!(out.code, 0, "stdout: {}\nstderr: {}", out.stdout, out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "stdout: {}\nstderr: {}",
+        out.stdout, out.stderr
+    );
     out
 }
 
@@ -41,7 +45,10 @@ fn counts(t: &Target, tables: &[String]) -> Vec<(String, i64)> {
         .iter()
         .map(|name| {
             let rs = db
-                .execute_query(&format!("SELECT count(*) AS n FROM {}", quote(t.engine, name)), &[])
+                .execute_query(
+                    &format!("SELECT count(*) AS n FROM {}", quote(t.engine, name)),
+                    &[],
+                )
                 .unwrap();
             let n = match rs.get(0, "n") {
                 Some(myrmex_core::Value::Int(n)) => *n,
@@ -78,7 +85,11 @@ fn logical_backup_verifies_and_restores_chinook_on_every_engine() {
         let path = PathBuf::from(b["path"].as_str().unwrap());
         let m = manifest(&path);
         assert_eq!(m["strategy"], "logical");
-        assert!(m["files"].as_array().unwrap().iter().all(|f| f["sha256"].as_str().unwrap().len() == 64));
+        assert!(m["files"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|f| f["sha256"].as_str().unwrap().len() == 64));
         assert!(m["schema"]["tables"].as_array().unwrap().len() >= 11);
 
         // Verify with a restore drill into a scratch database of the same engine.
@@ -91,26 +102,74 @@ fn logical_backup_verifies_and_restores_chinook_on_every_engine() {
             "json",
         ]))));
         assert_eq!(v["drill"], true, "{v}");
-        let listed = json(&ok(run(myrmex().args(["backups", dest.to_str().unwrap(), "--format", "json"]))));
+        let listed = json(&ok(run(myrmex().args([
+            "backups",
+            dest.to_str().unwrap(),
+            "--format",
+            "json",
+        ]))));
         assert_eq!(listed[0]["status"], "verified", "{listed}");
 
         // Restore into an empty database of the same engine: the same rows.
         let target = into.iter().find(|x| x.engine == t.engine).unwrap();
-        ok(run(myrmex().args(["restore", path.to_str().unwrap(), &target.url])));
+        ok(run(myrmex().args([
+            "restore",
+            path.to_str().unwrap(),
+            &target.url,
+        ])));
         let names = table_names(&m);
         assert_eq!(counts(&t, &names), counts(target, &names), "{}", t.engine);
         let mut db = target.connect();
         let refused = run(myrmex().args(["restore", path.to_str().unwrap(), &target.url]));
         assert_ne!(refused.code, 0, "a non-empty target is refused");
         assert!(refused.stderr.contains("not empty"), "{}", refused.stderr);
-        ok(run(myrmex().args(["restore", path.to_str().unwrap(), &target.url, "--clean"])));
-        assert_eq!(counts(&t, &names), counts(target, &names), "{} after --clean", t.engine);
+        ok(run(myrmex().args([
+            "restore",
+            path.to_str().unwrap(),
+            &target.url,
+            "--clean",
+        ])));
+        assert_eq!(
+            counts(&t, &names),
+            counts(target, &names),
+            "{} after --clean",
+            t.engine
+        );
         if t.engine == "sqlite" {
             // The rowid key came back: a new row gets a fresh key.
             db.execute("INSERT INTO \"Genre\" (\"Name\") VALUES ('Polka')", &[])
                 .unwrap();
         }
     }
+}
+
+#[test]
+fn logical_restore_moves_identities_past_the_restored_keys() {
+    let Some(pg) = server_url("MYRMEX_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let src = ScratchDb::create(&pg, "postgres", "bk-ident");
+    src.connect()
+        .execute_batch(
+            "CREATE TABLE i(id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v TEXT);
+             CREATE TABLE s(id SERIAL PRIMARY KEY, i_id INTEGER REFERENCES i(id));
+             INSERT INTO i(v) SELECT 'x' FROM generate_series(1, 50);
+             INSERT INTO s(i_id) SELECT id FROM i;",
+        )
+        .unwrap();
+    let dir = temp_dir("backup-ident");
+    let b = backup(&src.url, &dir.join("out"), &[]);
+    let into = ScratchDb::create(&pg, "postgres", "bk-ident-into");
+    ok(run(myrmex().args([
+        "restore",
+        b["path"].as_str().unwrap(),
+        &into.url,
+    ])));
+    let mut c = into.connect();
+    c.execute("INSERT INTO i(v) VALUES ('new')", &[]).unwrap();
+    c.execute("INSERT INTO s(i_id) VALUES (51)", &[]).unwrap();
+    let bad = c.execute("INSERT INTO s(i_id) VALUES (999)", &[]);
+    assert!(bad.is_err(), "the foreign key came back");
 }
 
 #[test]
@@ -130,20 +189,77 @@ fn sqlite_online_backup_round_trip() {
     let drill = format!("sqlite://{}", dir.join("drill.db").display());
     ok(run(myrmex().args(["verify", &path, "--drill", &drill])));
     let copy = dir.join("copy.db");
-    ok(run(myrmex().args(["restore", &path, copy.to_str().unwrap()])));
+    ok(run(myrmex().args([
+        "restore",
+        &path,
+        copy.to_str().unwrap(),
+    ])));
     let n: i64 = rusqlite::Connection::open(&copy)
         .unwrap()
         .query_row("SELECT count(*) FROM t", [], |r| r.get(0))
         .unwrap();
     assert_eq!(n, 5000);
-    let compact = backup(&url, &dir.join("out"), &["--strategy", "sqlite-online", "--settings", r#"{"vacuum":true}"#]);
+    let compact = backup(
+        &url,
+        &dir.join("out"),
+        &[
+            "--strategy",
+            "sqlite-online",
+            "--settings",
+            r#"{"vacuum":true}"#,
+        ],
+    );
     assert_eq!(compact["rows"], 5000);
     // A strategy for another engine is refused by name.
     if let Some(pg) = server_url("MYRMEX_TEST_POSTGRES_URL") {
-        let out = run(myrmex().args(["backup", &pg, "--dest", dir.to_str().unwrap(), "--strategy", "sqlite-online"]));
+        let out = run(myrmex().args([
+            "backup",
+            &pg,
+            "--dest",
+            dir.to_str().unwrap(),
+            "--strategy",
+            "sqlite-online",
+        ]));
         assert_ne!(out.code, 0);
-        assert!(out.stderr.contains("does not back up postgres"), "{}", out.stderr);
+        assert!(
+            out.stderr.contains("does not back up postgres"),
+            "{}",
+            out.stderr
+        );
     }
+}
+
+#[test]
+fn pg_native_backup_is_listed_verified_and_restored_like_any_other() {
+    let Some(pg) = server_url("MYRMEX_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let src = ScratchDb::create(&pg, "postgres", "bk-native");
+    let mut db = src.connect();
+    db.execute_batch(
+        "CREATE TABLE n(id INTEGER GENERATED ALWAYS AS IDENTITY PRIMARY KEY, v TEXT);
+         INSERT INTO n(v) SELECT md5(i::text) FROM generate_series(1, 2000) i;",
+    )
+    .unwrap();
+    let dir = temp_dir("backup-native");
+    let b = backup(
+        &src.url,
+        &dir.join("out"),
+        &["--strategy", "native", "--parallel", "2"],
+    );
+    assert_eq!(b["strategy"], "pg-native", "{b}");
+    assert_eq!(b["rows"], 2000, "{b}");
+    let path = b["path"].as_str().unwrap().to_string();
+    ok(run(myrmex().args(["verify", &path, "--drill", &src.url])));
+    let into = ScratchDb::create(&pg, "postgres", "bk-native-into");
+    ok(run(myrmex().args(["restore", &path, &into.url])));
+    let mut copy = into.connect();
+    copy.execute("INSERT INTO n(v) VALUES ('new')", &[])
+        .unwrap();
+    let rs = copy
+        .execute_query("SELECT count(*) AS n FROM n", &[])
+        .unwrap();
+    assert_eq!(rs.get(0, "n"), Some(&myrmex_core::Value::Int(2001)));
 }
 
 fn small_sqlite(dir: &Path, rows: u32) -> String {
@@ -183,7 +299,11 @@ fn verify_catches_a_flipped_byte_in_any_file_and_a_truncated_manifest() {
         bad[at] ^= 0x01;
         std::fs::write(&file, &bad).unwrap();
         let out = run(myrmex().args(["verify", path.to_str().unwrap()]));
-        assert_eq!(out.code, 3, "flipped byte in {f} not caught: {}", out.stderr);
+        assert_eq!(
+            out.code, 3,
+            "flipped byte in {f} not caught: {}",
+            out.stderr
+        );
         assert!(out.stderr.contains(f.as_str()), "{}", out.stderr);
         std::fs::write(&file, &orig).unwrap();
     }
@@ -202,9 +322,16 @@ fn encrypted_backup_needs_its_key_and_never_prints_it() {
     let key = "7f".repeat(32);
     let wrong = "01".repeat(32);
     let dest = dir.join("out").display().to_string();
-    let out = ok(run(myrmex()
-        .env("BK_KEY", &key)
-        .args(["backup", &url, "--dest", &dest, "--key-env", "BK_KEY", "--format", "json"])));
+    let out = ok(run(myrmex().env("BK_KEY", &key).args([
+        "backup",
+        &url,
+        "--dest",
+        &dest,
+        "--key-env",
+        "BK_KEY",
+        "--format",
+        "json",
+    ])));
     let b = json(&out);
     let path = b["path"].as_str().unwrap().to_string();
     let m = manifest(Path::new(&path));
@@ -214,25 +341,48 @@ fn encrypted_backup_needs_its_key_and_never_prints_it() {
     let missing = run(myrmex().args(["verify", &path, "--drill", &drill]));
     assert_ne!(missing.code, 0);
     assert!(missing.stderr.contains("encrypted"), "{}", missing.stderr);
-    let bad = run(myrmex()
-        .env("BK_KEY", &wrong)
-        .args(["verify", &path, "--drill", &drill, "--key-env", "BK_KEY"]));
+    let bad = run(myrmex().env("BK_KEY", &wrong).args([
+        "verify",
+        &path,
+        "--drill",
+        &drill,
+        "--key-env",
+        "BK_KEY",
+    ]));
     assert_ne!(bad.code, 0);
     assert!(bad.stderr.contains("does not open"), "{}", bad.stderr);
     for o in [&missing, &bad] {
         assert!(!o.stderr.contains(&key) && !o.stderr.contains(&wrong) && !o.stdout.contains(&key));
     }
-    let short = run(myrmex()
-        .env("BK_KEY", "abc")
-        .args(["verify", &path, "--drill", &drill, "--key-env", "BK_KEY"]));
-    assert!(short.stderr.contains("64 hex digits") && !short.stderr.contains("abc"), "{}", short.stderr);
-    ok(run(myrmex()
-        .env("BK_KEY", &key)
-        .args(["verify", &path, "--drill", &drill, "--key-env", "BK_KEY"])));
+    let short = run(myrmex().env("BK_KEY", "abc").args([
+        "verify",
+        &path,
+        "--drill",
+        &drill,
+        "--key-env",
+        "BK_KEY",
+    ]));
+    assert!(
+        short.stderr.contains("64 hex digits") && !short.stderr.contains("abc"),
+        "{}",
+        short.stderr
+    );
+    ok(run(myrmex().env("BK_KEY", &key).args([
+        "verify",
+        &path,
+        "--drill",
+        &drill,
+        "--key-env",
+        "BK_KEY",
+    ])));
     let copy = dir.join("copy.db");
-    ok(run(myrmex()
-        .env("BK_KEY", &key)
-        .args(["restore", &path, copy.to_str().unwrap(), "--key-env", "BK_KEY"])));
+    ok(run(myrmex().env("BK_KEY", &key).args([
+        "restore",
+        &path,
+        copy.to_str().unwrap(),
+        "--key-env",
+        "BK_KEY",
+    ])));
 }
 
 #[test]
@@ -243,11 +393,28 @@ fn retention_keeps_the_newest_and_the_newest_verified() {
     for n in ["b1", "b2", "b3", "b4"] {
         backup(&url, &out, &["--name", n]);
     }
-    ok(run(myrmex().args(["verify", out.join("b1").to_str().unwrap()])));
-    let dry = ok(run(myrmex().args(["backup", "prune", "--dest", out.to_str().unwrap(), "--keep-last", "1", "--dry-run"])));
+    ok(run(
+        myrmex().args(["verify", out.join("b1").to_str().unwrap()])
+    ));
+    let dry = ok(run(myrmex().args([
+        "backup",
+        "prune",
+        "--dest",
+        out.to_str().unwrap(),
+        "--keep-last",
+        "1",
+        "--dry-run",
+    ])));
     assert!(dry.stdout.contains("would delete"), "{}", dry.stdout);
     assert!(out.join("b2").exists(), "a dry run deletes nothing");
-    ok(run(myrmex().args(["backup", "prune", "--dest", out.to_str().unwrap(), "--keep-last", "1"])));
+    ok(run(myrmex().args([
+        "backup",
+        "prune",
+        "--dest",
+        out.to_str().unwrap(),
+        "--keep-last",
+        "1",
+    ])));
     let mut left: Vec<String> = std::fs::read_dir(&out)
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
@@ -267,11 +434,21 @@ fn a_killed_backup_never_appears_complete() {
     let out = dir.join("out");
     backup(&url, &out, &["--name", "good"]);
     let (mut rng, seed) = Rng::from_env("MYRMEX_BACKUP_KILL_SEED");
-    let runs: usize = std::env::var("MYRMEX_BACKUP_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(4);
+    let runs: usize = std::env::var("MYRMEX_BACKUP_KILLS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4);
     for i in 0..runs {
         let name = format!("k{i}");
         let mut child = myrmex()
-            .args(["backup", &url, "--dest", out.to_str().unwrap(), "--name", &name])
+            .args([
+                "backup",
+                &url,
+                "--dest",
+                out.to_str().unwrap(),
+                "--name",
+                &name,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -279,17 +456,38 @@ fn a_killed_backup_never_appears_complete() {
         std::thread::sleep(Duration::from_millis(20 + rng.below(400) as u64));
         let _ = child.kill();
         let status = child.wait().unwrap();
-        let listed = json(&ok(run(myrmex().args(["backups", out.to_str().unwrap(), "--format", "json"]))));
-        let mine = listed.as_array().unwrap().iter().find(|b| b["name"] == name.as_str());
+        let listed = json(&ok(run(myrmex().args([
+            "backups",
+            out.to_str().unwrap(),
+            "--format",
+            "json",
+        ]))));
+        let mine = listed
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|b| b["name"] == name.as_str());
         if let Some(b) = mine {
             if !status.success() {
-                assert_eq!(b["status"], "failed", "seed {seed}: killed backup listed as {b}");
+                assert_eq!(
+                    b["status"], "failed",
+                    "seed {seed}: killed backup listed as {b}"
+                );
                 assert!(!out.join(&name).exists(), "seed {seed}");
             }
         }
-        ok(run(myrmex().args(["verify", out.join("good").to_str().unwrap()])));
+        ok(run(
+            myrmex().args(["verify", out.join("good").to_str().unwrap()])
+        ));
     }
-    let plan = ok(run(myrmex().args(["backup", "prune", "--dest", out.to_str().unwrap(), "--keep-last", "10"])));
+    let plan = ok(run(myrmex().args([
+        "backup",
+        "prune",
+        "--dest",
+        out.to_str().unwrap(),
+        "--keep-last",
+        "10",
+    ])));
     assert!(!plan.stdout.contains("deleted good"));
 }
 
@@ -316,13 +514,16 @@ fn a_killed_restore_leaves_nothing_half_done() {
         };
         let b = backup(&src, &dir.join("out"), &[]);
         let path = b["path"].as_str().unwrap().to_string();
-        let target = if t.engine == "sqlite" {
-            format!("sqlite://{}", dir.join("target.db").display())
-        } else {
-            let s = ScratchDb::create(&server_url("MYRMEX_TEST_POSTGRES_URL").unwrap(), "postgres", "bk-kill-into");
-            let url = s.url.clone();
-            std::mem::forget(s);
-            url
+        let scratch = (t.engine == "postgres").then(|| {
+            ScratchDb::create(
+                &server_url("MYRMEX_TEST_POSTGRES_URL").unwrap(),
+                "postgres",
+                "bk-kill-into",
+            )
+        });
+        let target = match &scratch {
+            Some(s) => s.url.clone(),
+            None => format!("sqlite://{}", dir.join("target.db").display()),
         };
         let mut child = myrmex()
             .args(["restore", &path, &target])
@@ -333,7 +534,13 @@ fn a_killed_restore_leaves_nothing_half_done() {
         std::thread::sleep(Duration::from_millis(300));
         let _ = child.kill();
         let killed = !child.wait().unwrap().success();
-        let tables = json(&ok(run(myrmex().args([&target, "-c", "SELECT 1 AS one", "--format", "json"]))));
+        let tables = json(&ok(run(myrmex().args([
+            &target,
+            "-c",
+            "SELECT 1 AS one",
+            "--format",
+            "json",
+        ]))));
         assert!(tables.is_array());
         if killed {
             // Either nothing was committed (a re-run works as on an empty target) or all was.
@@ -399,7 +606,11 @@ fn two_schedulers_never_run_the_same_job() {
     // SAFETY: a signal to a child this test started.
     unsafe { libc_kill(first.id() as i32, 15) };
     let out = first.wait_with_output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("job every_second: ok"), "{text}");
     assert!(text.contains("scheduler stopped"), "{text}");
@@ -414,7 +625,11 @@ fn two_schedulers_never_run_the_same_job() {
     // SAFETY: as above.
     unsafe { libc_kill(again.id() as i32, 15) };
     let out = again.wait_with_output().unwrap();
-    assert!(String::from_utf8_lossy(&out.stdout).contains("was missed"), "{}", String::from_utf8_lossy(&out.stdout));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("was missed"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
 }
 
 extern "C" {

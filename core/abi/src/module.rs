@@ -1,6 +1,8 @@
 //! The root module every plugin exports.
 
-use crate::{AuditRuleSetBox, BackupStrategyBox, CapabilityKind, DriverBox, PluginError, ShardRouterBox};
+use crate::{
+    AuditRuleSetBox, BackupStrategyBox, CapabilityKind, DriverBox, PluginError, ShardRouterBox,
+};
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{RResult, RSlice, RStr};

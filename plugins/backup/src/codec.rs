@@ -215,7 +215,11 @@ mod tests {
 
     #[test]
     fn checksum_ignores_row_order_but_not_content() {
-        let (mut a, mut b, mut c) = (TableSum::default(), TableSum::default(), TableSum::default());
+        let (mut a, mut b, mut c) = (
+            TableSum::default(),
+            TableSum::default(),
+            TableSum::default(),
+        );
         a.add(b"one");
         a.add(b"two");
         b.add(b"two");

@@ -76,7 +76,10 @@ impl<'h> Shared<'h> {
 
 /// The dialect a connection speaks, as the schema crate names it.
 pub fn dialect_of(conn: &mut ConnectionBox) -> Result<Dialect, BackupError> {
-    let info = conn.dialect().into_result().map_err(on_table("(dialect)"))?;
+    let info = conn
+        .dialect()
+        .into_result()
+        .map_err(on_table("(dialect)"))?;
     info.name
         .as_str()
         .parse()
@@ -134,8 +137,7 @@ pub fn backup(
     let result = run(conn, request, host, &token, dir);
     let _ = conn.rollback();
     let (def, layout, sums) = result?;
-    let schema =
-        serde_json::to_string(&def).map_err(|e| BackupError::Schema(e.to_string()))?;
+    let schema = serde_json::to_string(&def).map_err(|e| BackupError::Schema(e.to_string()))?;
     let details =
         serde_json::to_string(&layout).map_err(|e| BackupError::Manifest(e.to_string()))?;
     Ok(BackupOutcome {

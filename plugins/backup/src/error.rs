@@ -58,10 +58,9 @@ impl BackupError {
     /// The error as it crosses the contract.
     pub fn into_plugin(self) -> PluginError {
         match self {
-            BackupError::Table { table, source } => PluginError::new(
-                source.kind,
-                format!("table {table}: {}", source.message),
-            ),
+            BackupError::Table { table, source } => {
+                PluginError::new(source.kind, format!("table {table}: {}", source.message))
+            }
             e @ BackupError::NotEmpty { .. } => {
                 PluginError::new(ErrorKind::ALREADY_EXISTS, e.to_string())
             }

@@ -46,7 +46,10 @@ pub fn restore(
             .map_err(|e| BackupError::Manifest(format!("restore settings: {e}")))?
     };
     let d = dialect_of(conn)?;
-    let info = conn.dialect().into_result().map_err(on_table("(dialect)"))?;
+    let info = conn
+        .dialect()
+        .into_result()
+        .map_err(on_table("(dialect)"))?;
     let from: Dialect = manifest
         .engine
         .parse()
@@ -60,7 +63,11 @@ pub fn restore(
     }
     let existing = conn.tables().into_result().map_err(on_table("(tables)"))?;
     if !existing.is_empty() && !request.clean {
-        let names: Vec<String> = existing.iter().take(5).map(|t| t.name.to_string()).collect();
+        let names: Vec<String> = existing
+            .iter()
+            .take(5)
+            .map(|t| t.name.to_string())
+            .collect();
         return Err(BackupError::NotEmpty {
             tables: names.join(", "),
         });
@@ -217,9 +224,8 @@ fn drop_all(conn: &mut ConnectionBox, d: Dialect) -> Result<(), BackupError> {
         return Ok(());
     }
     let mut bare = current.clone();
-    for t in &mut bare.tables {
-        t.indexes.clear();
-        if d != Dialect::Sqlite {
+    if d != Dialect::Sqlite {
+        for t in &mut bare.tables {
             t.foreign_keys.clear();
         }
     }
@@ -233,7 +239,7 @@ fn drop_all(conn: &mut ConnectionBox, d: Dialect) -> Result<(), BackupError> {
     if d == Dialect::Sqlite {
         exec(conn, "PRAGMA defer_foreign_keys = ON", "(clean)")?;
     }
-    for t in &current.tables {
+    for t in children_first(&current) {
         let name = match &t.schema {
             Some(s) => format!("{}.{}", d.quote(s), d.quote(&t.name)),
             None => d.quote(&t.name),
@@ -241,6 +247,22 @@ fn drop_all(conn: &mut ConnectionBox, d: Dialect) -> Result<(), BackupError> {
         exec(conn, &format!("DROP TABLE {name}"), &t.name)?;
     }
     Ok(())
+}
+
+/// The tables, each after every table that references it (a cycle keeps its order), so that
+/// dropping one never checks foreign keys of rows about to go.
+fn children_first(def: &SchemaDefinition) -> Vec<&myrmex_schema::Table> {
+    let mut left: Vec<&myrmex_schema::Table> = def.tables.iter().collect();
+    let mut out = Vec::with_capacity(left.len());
+    while !left.is_empty() {
+        let free = left.iter().position(|t| {
+            !left
+                .iter()
+                .any(|o| o.name != t.name && o.foreign_keys.iter().any(|f| f.ref_table == t.name))
+        });
+        out.push(left.remove(free.unwrap_or(0)));
+    }
+    out
 }
 
 fn in_transaction(

@@ -21,7 +21,10 @@ fn copy_target(t: &TableFiles) -> (RString, RString, RVec<RString>) {
     (
         t.schema.clone().unwrap_or_default().into(),
         t.name.as_str().into(),
-        t.columns.iter().map(|c| RString::from(c.as_str())).collect(),
+        t.columns
+            .iter()
+            .map(|c| RString::from(c.as_str()))
+            .collect(),
     )
 }
 

@@ -260,8 +260,10 @@ impl Connection for SqliteConnection {
         let conn = self.conn.as_deref().ok_or_else(closed)?;
         conn.execute_batch("BEGIN")
             .map_err(|e| map_sql(e, "BEGIN"))?;
-        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| map_sql(e, "SELECT count(*) FROM sqlite_master"))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| map_sql(e, "SELECT count(*) FROM sqlite_master"))?;
         Ok(String::new())
     }
 

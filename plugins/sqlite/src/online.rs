@@ -63,14 +63,21 @@ fn file_of(database: &str) -> Result<&str, PluginError> {
 }
 
 /// Copies `src` into `dst` in steps, reporting progress and stopping when cancelled.
-fn copy(src: &Connection, dst: &mut Connection, s: &Settings, host: Host<'_>) -> Result<u64, PluginError> {
+fn copy(
+    src: &Connection,
+    dst: &mut Connection,
+    s: &Settings,
+    host: Host<'_>,
+) -> Result<u64, PluginError> {
     let b = Backup::new(src, dst).map_err(|e| sql(e, "starting the online backup"))?;
     loop {
         host.check_cancelled()?;
-        let pages = if s.pages_per_step <= 0 { -1 } else { s.pages_per_step };
-        let step = b
-            .step(pages)
-            .map_err(|e| sql(e, "copying pages"))?;
+        let pages = if s.pages_per_step <= 0 {
+            -1
+        } else {
+            s.pages_per_step
+        };
+        let step = b.step(pages).map_err(|e| sql(e, "copying pages"))?;
         let p = b.progress();
         let page = 4096u64;
         host.progress(&BackupProgress {
@@ -192,7 +199,15 @@ impl BackupStrategy for Online {
         let src = Connection::open_with_flags(&src_path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| sql(e, "opening the backup's file"))?;
         // The whole copy is one write transaction on the target: a failure leaves it as it was.
-        copy(&src, &mut dst, &Settings { pages_per_step: -1, ..s }, host)?;
+        copy(
+            &src,
+            &mut dst,
+            &Settings {
+                pages_per_step: -1,
+                ..s
+            },
+            host,
+        )?;
         Ok(RestoreOutcome {
             tables: tables(&dst)?.into(),
             extensions: Default::default(),

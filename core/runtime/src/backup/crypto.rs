@@ -62,7 +62,9 @@ impl KeySource {
             key.copy_from_slice(&raw);
             return Ok(BackupKey(key));
         }
-        let text = std::str::from_utf8(&raw).map_err(|_| invalid(SHAPE))?.trim();
+        let text = std::str::from_utf8(&raw)
+            .map_err(|_| invalid(SHAPE))?
+            .trim();
         if text.len() != 64 || !text.chars().all(|c| c.is_ascii_hexdigit()) {
             return Err(invalid(SHAPE));
         }
@@ -89,7 +91,11 @@ impl BackupKey {
             .cipher()
             .encrypt(Nonce::from_slice(&nonce), KEY_CHECK)
             .map_err(|_| BackupError::Invalid("encryption failed".into()))?;
-        Ok(format!("{}:{}", crate::hex::encode(&nonce), crate::hex::encode(&ct)))
+        Ok(format!(
+            "{}:{}",
+            crate::hex::encode(&nonce),
+            crate::hex::encode(&ct)
+        ))
     }
 
     /// True when this key made `check`.
@@ -132,7 +138,12 @@ fn read_full(r: &mut impl Read, buf: &mut [u8]) -> std::io::Result<usize> {
 }
 
 /// Encrypts `src` into `dst`; `name` (the file's name in the backup) is bound to it.
-pub fn encrypt_file(key: &BackupKey, src: &Path, dst: &Path, name: &str) -> Result<(), BackupError> {
+pub fn encrypt_file(
+    key: &BackupKey,
+    src: &Path,
+    dst: &Path,
+    name: &str,
+) -> Result<(), BackupError> {
     let cipher = key.cipher();
     let mut input = BufReader::new(File::open(src).map_err(io(src))?);
     let mut out = BufWriter::new(File::create(dst).map_err(io(dst))?);

@@ -81,7 +81,9 @@ pub enum BackupError {
         file: String,
     },
     /// The strategy asked for is not loaded, or does not handle this engine.
-    #[error("backup strategy `{strategy}` does not back up {driver} databases (it handles: {handles})")]
+    #[error(
+        "backup strategy `{strategy}` does not back up {driver} databases (it handles: {handles})"
+    )]
     WrongEngine {
         /// The strategy.
         strategy: String,

@@ -185,7 +185,9 @@ pub fn payload_files(dir: &Path) -> Result<Vec<(String, PathBuf)>, BackupError> 
         for e in std::fs::read_dir(&d).map_err(io(&d))? {
             let e = e.map_err(io(&d))?;
             let name = e.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || (prefix.is_empty() && (name == MANIFEST || name == VERIFIED)) {
+            if name.starts_with('.')
+                || (prefix.is_empty() && (name == MANIFEST || name == VERIFIED))
+            {
                 continue;
             }
             let rel = if prefix.is_empty() {

@@ -142,7 +142,11 @@ impl BackupManager {
     }
 
     /// Backs up `db` (connected) into a new backup of this destination.
-    pub fn backup(&self, db: &mut DatabaseConnection, options: &BackupOptions) -> Result<BackupInfo> {
+    pub fn backup(
+        &self,
+        db: &mut DatabaseConnection,
+        options: &BackupOptions,
+    ) -> Result<BackupInfo> {
         let (path, manifest) = run::backup(
             &self.registry,
             db,

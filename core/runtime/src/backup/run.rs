@@ -66,7 +66,13 @@ fn default_name(db: &DatabaseConnection, secs: u64) -> String {
         .unwrap_or_default();
     let base: String = base
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' || c == '_' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' || c == '_' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
     if base.is_empty() {
         stamp
@@ -214,7 +220,9 @@ fn encrypt_all(key: &BackupKey, files: &[(String, PathBuf)], progress: &Progress
     for (rel, path) in files {
         let tmp = path.with_file_name(format!(
             ".{}.enc",
-            path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default()
+            path.file_name()
+                .map(|n| n.to_string_lossy())
+                .unwrap_or_default()
         ));
         encrypt_file(key, path, &tmp, rel)?;
         std::fs::rename(&tmp, path).map_err(io(path))?;

@@ -56,9 +56,7 @@ pub fn parse_cron(job: &str, expr: &str) -> Result<Cron> {
         .seconds(Seconds::Optional)
         .build()
         .parse(expr)
-        .map_err(|e| {
-            BackupError::Invalid(format!("[backups.{job}] schedule `{expr}`: {e}")).into()
-        })
+        .map_err(|e| BackupError::Invalid(format!("[backups.{job}] schedule `{expr}`: {e}")).into())
 }
 
 /// What the scheduler reports: one line per run, and the missed runs it catches up.
@@ -92,7 +90,12 @@ pub fn run(
         if !config.backups.contains_key(name) {
             return Err(BackupError::Invalid(format!(
                 "no job [backups.{name}] in the config (jobs: {})",
-                config.backups.keys().cloned().collect::<Vec<_>>().join(", ")
+                config
+                    .backups
+                    .keys()
+                    .cloned()
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ))
             .into());
         }

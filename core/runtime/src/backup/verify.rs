@@ -42,7 +42,11 @@ fn consistent(dir: &Path, m: &Manifest) -> Result<()> {
     let mut files = HashSet::new();
     for f in &m.files {
         if !files.insert(f.name.as_str()) || f.name.contains("..") || f.name.starts_with('/') {
-            return Err(bad(format!("file {} is listed twice or escapes the backup", f.name)).into());
+            return Err(bad(format!(
+                "file {} is listed twice or escapes the backup",
+                f.name
+            ))
+            .into());
         }
     }
     let mut tables = HashSet::new();
