@@ -150,8 +150,9 @@ pub struct Failure(pub u8, pub String);
 impl From<Error> for Failure {
     fn from(e: Error) -> Self {
         let code = match &e {
-            Error::Backup(BackupError::Strategy { source, .. })
-                if source.kind == myrmex_core::ErrorKind::CANCELLED =>
+            Error::Backup(b)
+                if matches!(&**b, BackupError::Strategy { source, .. }
+                    if source.kind == myrmex_core::ErrorKind::CANCELLED) =>
             {
                 EXIT_CANCELLED
             }
@@ -240,7 +241,9 @@ fn backup(ctx: &Context, args: &BackupArgs, format: Option<Format>) -> Result<u8
             let plan = BackupManager::with_registry(dest, ctx.registry.clone())
                 .prune(&policy, *dry_run)
                 .map_err(|e| match e {
-                    Error::Backup(BackupError::Invalid(m)) => Failure(EXIT_USAGE, m),
+                    Error::Backup(b) if matches!(*b, BackupError::Invalid(_)) => {
+                        Failure(EXIT_USAGE, b.to_string())
+                    }
                     e => e.into(),
                 })?;
             if json(format) {
@@ -345,7 +348,8 @@ pub fn run_verify(ctx: &Context, args: &VerifyArgs, format: Option<Format>) -> u
             let report = done.map_err(|e| {
                 let damaged = matches!(
                     &e,
-                    Error::Backup(
+                    Error::Backup(b) if matches!(
+                        &**b,
                         BackupError::Checksum { .. }
                             | BackupError::Manifest { .. }
                             | BackupError::Files { .. }

@@ -153,6 +153,9 @@ pub fn backup(
 
 type Dumped = (SchemaDefinition, Layout, Vec<TableSummary>);
 
+/// A table as written: its chunks and its summary.
+type Written = (Vec<crate::format::ChunkFile>, TableSummary);
+
 fn run(
     conn: &mut ConnectionBox,
     request: &BackupRequest,
@@ -182,8 +185,7 @@ fn run(
         .map_err(on_table("(snapshot)"))?;
     let shared = Shared::new(host, n);
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<(Vec<crate::format::ChunkFile>, TableSummary)>>> =
-        Mutex::new(vec![None; n]);
+    let results: Mutex<Vec<Option<Written>>> = Mutex::new(vec![None; n]);
     let tables = &layout.tables;
     let level = request.compress;
     let outcome: Result<(), BackupError> = std::thread::scope(|s| {
@@ -248,7 +250,7 @@ fn dump_table(
     t: &TableFiles,
     level: i32,
     shared: &Shared<'_>,
-) -> Result<(Vec<crate::format::ChunkFile>, TableSummary), BackupError> {
+) -> Result<Written, BackupError> {
     let name = t.display();
     let mut writer = ChunkWriter::new(dir, index, level);
     let raw = std::cell::Cell::new(0u64);

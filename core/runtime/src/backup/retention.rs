@@ -7,6 +7,14 @@ use super::store::{BackupInfo, Status};
 use serde::{Deserialize, Serialize};
 use std::collections::HashSet;
 
+/// The period a backup falls in (a day, a week, a month), as a number.
+type Period = dyn Fn(&BackupInfo) -> u64;
+
+/// The day a backup started, in days since the Unix epoch (UTC).
+fn day(b: &BackupInfo) -> u64 {
+    b.started_unix / 86_400
+}
+
 /// A retention policy; a backup kept by any rule stays.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -59,8 +67,7 @@ impl Retention {
                 r.push("last".into());
             }
         }
-        let day = |b: &BackupInfo| b.started_unix / 86_400;
-        let rules: [(Option<u32>, &str, &dyn Fn(&BackupInfo) -> u64); 3] = [
+        let rules: [(Option<u32>, &str, &Period); 3] = [
             (self.keep_daily, "daily", &day),
             (self.keep_weekly, "weekly", &|b| (day(b) + 3) / 7),
             (self.keep_monthly, "monthly", &|b| {
