@@ -146,4 +146,16 @@ pub enum Command {
     /// --resume continues an interrupted copy; text or --format json; exit 0, 1 on error,
     /// 2 usage, 3 a table skipped or not matching.
     Copy(crate::copy_cmd::CopyArgs),
+    /// Back up a database with a strategy plugin into a new directory under --dest
+    /// (`backup prune`, `backup schedule`); text or --format json; exit 0, 1 error, 2 usage,
+    /// 130 cancelled.
+    Backup(crate::backup_cmd::BackupArgs),
+    /// Restore a backup into a database (refused when it is not empty, unless --clean).
+    Restore(crate::backup_cmd::RestoreArgs),
+    /// Verify a backup: manifest, every checksum, and with --drill a restore into a scratch
+    /// database compared table by table; exit 3 when the backup is damaged.
+    Verify(crate::backup_cmd::VerifyArgs),
+    /// List the backups of a directory with status (running, complete, verified, failed)
+    /// and size.
+    Backups(crate::backup_cmd::BackupsArgs),
 }

@@ -1,6 +1,8 @@
 //! `myrmex`: the command line, the REPL and the Rhai script runner.
 
 mod audit_cmd;
+mod backup_cmd;
+mod backup_schedule;
 mod cli;
 mod copy_cmd;
 mod engine;
@@ -314,6 +316,10 @@ fn run_main(max_call_levels: usize) -> ExitCode {
         (None, Some(Command::Monitor(args))) => monitor_cmd::run_monitor(&ctx, args, cli.format),
         (None, Some(Command::Optimize(args))) => monitor_cmd::run_optimize(&ctx, args, cli.format),
         (None, Some(Command::Copy(args))) => copy_cmd::run(&ctx, args, cli.format),
+        (None, Some(Command::Backup(args))) => backup_cmd::run_backup(&ctx, args, cli.format),
+        (None, Some(Command::Restore(args))) => backup_cmd::run_restore(&ctx, args, cli.format),
+        (None, Some(Command::Verify(args))) => backup_cmd::run_verify(&ctx, args, cli.format),
+        (None, Some(Command::Backups(args))) => backup_cmd::run_backups(&ctx, args, cli.format),
         (None, Some(Command::Plugins)) => {
             print!(
                 "{}",

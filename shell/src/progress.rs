@@ -67,3 +67,55 @@ impl Observer for Bar {
         !crate::interrupt::is_set()
     }
 }
+
+/// A progress bar for backups and restores on stderr when it is a terminal: bytes, rows,
+/// tables and the elapsed time (and an ETA when the total is known); nothing otherwise.
+pub struct BackupBar {
+    bar: Option<ProgressBar>,
+}
+
+impl BackupBar {
+    /// A bar if stderr is a terminal.
+    pub fn new() -> BackupBar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let b = ProgressBar::new(0);
+            b.set_style(
+                ProgressStyle::with_template("{spinner} {elapsed} {bytes} {msg} {wide_bar} {eta}")
+                    .unwrap_or_else(|_| ProgressStyle::default_bar()),
+            );
+            b.set_draw_target(ProgressDrawTarget::stderr());
+            b
+        });
+        BackupBar { bar }
+    }
+
+    /// The callback to hand a [`myrmex_core::backup::BackupManager`].
+    pub fn callback(&self) -> myrmex_core::backup::ProgressFn {
+        let bar = self.bar.clone();
+        std::sync::Arc::new(move |p: &myrmex_core::backup::Progress| {
+            if let Some(b) = &bar {
+                b.set_length(p.bytes_total.max(p.bytes));
+                b.set_position(p.bytes);
+                let tables = if p.tables_total > 0 {
+                    format!(" {}/{} tables", p.tables_done, p.tables_total)
+                } else {
+                    String::new()
+                };
+                b.set_message(format!("{} {} rows{tables} {}", p.phase, p.rows, p.table));
+            }
+        })
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        if let Some(b) = &self.bar {
+            b.finish_and_clear();
+        }
+    }
+}
+
+impl Default for BackupBar {
+    fn default() -> Self {
+        BackupBar::new()
+    }
+}

@@ -25,7 +25,11 @@ fn copy_source(from: &Path, to: &Path) {
                     r#"driver "lite" ("lite"): "SQLite under another name, built out of tree""#,
                 )
                 // Its audit rule set too: names are unique per kind.
-                .replace(r#"audit "sqlite" ("sqlite")"#, r#"audit "lite" ("lite")"#),
+                .replace(r#"audit "sqlite" ("sqlite")"#, r#"audit "lite" ("lite")"#)
+                .replace(
+                    r#"backup "sqlite-online" ("sqlite")"#,
+                    r#"backup "lite-online" ("lite")"#,
+                ),
             Some("driver.rs") => text.replace(
                 r#"options.db_type = "sqlite".into();"#,
                 r#"options.db_type = "lite".into();"#,
@@ -68,8 +72,10 @@ crate-type = ["cdylib"]
 [dependencies]
 myrmex-abi = {{ path = "{}" }}
 myrmex-plugin = {{ path = "{}" }}
-rusqlite = {{ version = "0.37", features = ["bundled", "column_decltype"] }}
+rusqlite = {{ version = "0.37", features = ["bundled", "column_decltype", "backup"] }}
 libc = "0.2"
+serde = {{ version = "1", features = ["derive"] }}
+serde_json = "1"
 
 [workspace]
 "#,

@@ -17,16 +17,19 @@ impl CapabilityKind {
     pub const SHARD: Self = Self(3);
     /// An audit rule set ([`crate::AuditRuleSet`]), since contract 2.2.
     pub const AUDIT: Self = Self(6);
+    /// A backup strategy ([`crate::BackupStrategy`]), since contract 2.5.
+    pub const BACKUP: Self = Self(7);
 
     /// Every kind this contract defines.
-    pub const ALL: [Self; 3] = [Self::DRIVER, Self::SHARD, Self::AUDIT];
+    pub const ALL: [Self; 4] = [Self::DRIVER, Self::SHARD, Self::AUDIT, Self::BACKUP];
 
-    /// `driver`, `shard`, `audit`, or `unknown`.
+    /// `driver`, `shard`, `audit`, `backup`, or `unknown`.
     pub fn name(self) -> &'static str {
         match self {
             Self::DRIVER => "driver",
             Self::SHARD => "shard",
             Self::AUDIT => "audit",
+            Self::BACKUP => "backup",
             _ => "unknown",
         }
     }

@@ -278,6 +278,36 @@ pub trait Connection: Send {
         let _ = (schema, table, column);
         RResult::RErr(before_bulk())
     }
+
+    /// Contract 2.5: starts a read-only transaction on one consistent snapshot of the
+    /// database and returns a token that other sessions pass to
+    /// [`Connection::snapshot_import`] to read the very same snapshot (PostgreSQL's exported
+    /// snapshot; MariaDB's consistent-snapshot transactions opened while a global read lock
+    /// is held). An empty token: the engine cannot share the snapshot, only this session reads
+    /// it. [`Connection::snapshot_release`] lets writers go on once every session has joined;
+    /// [`Connection::commit`] or [`Connection::rollback`] ends the transaction.
+    fn snapshot_export(&mut self) -> RResult<RString, PluginError> {
+        RResult::RErr(PluginError::unsupported(
+            "this driver cannot share a snapshot (it was built before contract 2.5)",
+        ))
+    }
+
+    /// Contract 2.5: starts a read-only transaction reading the snapshot `token` from
+    /// [`Connection::snapshot_export`] of another session.
+    fn snapshot_import(&mut self, token: RStr<'_>) -> RResult<(), PluginError> {
+        let _ = token;
+        RResult::RErr(PluginError::unsupported(
+            "this driver cannot share a snapshot (it was built before contract 2.5)",
+        ))
+    }
+
+    /// Contract 2.5: releases whatever [`Connection::snapshot_export`] holds to keep writers
+    /// out while sessions join (a global read lock); the snapshot itself stays open.
+    fn snapshot_release(&mut self) -> RResult<(), PluginError> {
+        RResult::RErr(PluginError::unsupported(
+            "this driver cannot share a snapshot (it was built before contract 2.5)",
+        ))
+    }
 }
 
 fn before_bulk() -> PluginError {

@@ -2,7 +2,8 @@
 //!
 //! Everything that crosses the boundary between the `myrmex` host and a dynamically loaded
 //! plugin is defined here, and nothing else: the [`Value`] and row types, [`PluginError`],
-//! the catalog records, the capability traits ([`Driver`], [`Connection`], [`ShardRouter`], [`AuditRuleSet`]),
+//! the catalog records, the capability traits ([`Driver`], [`Connection`], [`ShardRouter`], [`AuditRuleSet`],
+//! [`BackupStrategy`]),
 //! the root module [`PluginMod`] and the contract version [`CONTRACT_VERSION`].
 //!
 //! Every type is `#[repr(C)]` and derives [`abi_stable::StableAbi`], so the host checks the
@@ -30,7 +31,11 @@
 //! `open_audit` after `open_shard`. Contract 2.3 did the first again:
 //! [`Connection::metrics`] and [`Connection::advise`] after `catalog`. Contract 2.4 did it
 //! once more: the bulk export and load ([`Connection::copy_out_start`] …
-//! [`Connection::reset_identity`]) after `advise`.
+//! [`Connection::reset_identity`]) after `advise`. Contract 2.5 did
+//! both: the `backup` kind ([`BackupStrategy`]) with its opener `open_backup` after
+//! `open_audit`, and [`Connection::snapshot_export`], [`Connection::snapshot_import`] and
+//! [`Connection::snapshot_release`] (one consistent snapshot shared by several sessions)
+//! after `reset_identity`.
 //!
 //! Anything else (a field added to, removed from or reordered in a record, a changed
 //! signature) is a new major contract: the crate's major version, which is
@@ -44,6 +49,7 @@ pub use abi_stable::std_types::{
 };
 
 mod audit;
+mod backup;
 mod bulk;
 mod capability;
 mod connect;
@@ -61,6 +67,11 @@ mod value;
 pub use audit::{
     AuditContext, AuditFinding, AuditLogRequest, AuditRecord, AuditRule, AuditRuleSet,
     AuditRuleSetBox, AuditRuleSet_TO, AuditStatement, AuditTarget, Severity, SourceLocation,
+};
+pub use backup::{
+    BackupFeatures, BackupHost, BackupHostBox, BackupHost_TO, BackupOutcome, BackupProgress,
+    BackupRequest, BackupStrategy, BackupStrategyBox, BackupStrategy_TO, RestoreOutcome,
+    RestoreRequest, TableSummary,
 };
 pub use bulk::{CopyChunk, CopyFormat, CopyInRequest, CopyInStart, CopyOutRequest, CopyOutStart};
 pub use capability::CapabilityKind;
@@ -112,7 +123,7 @@ mod tests {
     #[test]
     fn contract_version_is_the_crate_major() {
         assert_eq!(super::CONTRACT_VERSION, 2);
-        assert_eq!(super::CONTRACT_MINOR, 4);
+        assert_eq!(super::CONTRACT_MINOR, 5);
         assert_eq!(
             format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
             env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0

@@ -1,6 +1,8 @@
 //! The root module every plugin exports.
 
-use crate::{AuditRuleSetBox, CapabilityKind, DriverBox, PluginError, ShardRouterBox};
+use crate::{
+    AuditRuleSetBox, BackupStrategyBox, CapabilityKind, DriverBox, PluginError, ShardRouterBox,
+};
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
 use abi_stable::std_types::{RResult, RSlice, RStr};
@@ -20,7 +22,8 @@ pub struct Capability {
     /// One line for `myrmex plugins`.
     pub description: RStr<'static>,
     /// For a driver, the URL schemes it parses (`postgres`, `postgresql`); for an audit rule
-    /// set, the drivers whose connections it examines (`postgres`; empty: every driver's).
+    /// set, the drivers whose connections it examines (`postgres`; empty: every driver's); for
+    /// a backup strategy, the drivers whose databases it backs up (empty: every driver's).
     pub schemes: RSlice<'static, RStr<'static>>,
 }
 
@@ -45,7 +48,7 @@ pub struct PluginInfo {
 ///
 /// A prefix type: a later minor contract appends the opener of a new capability kind after
 /// the last one, and plugins built before it still load (the host sees the new field as
-/// absent). Contract 2.2 appended `open_audit`.
+/// absent). Contract 2.2 appended `open_audit`, 2.5 `open_backup`.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = PluginModRef)))]
@@ -64,6 +67,10 @@ pub struct PluginMod {
     /// Opens an audit rule set by name (contract 2.2).
     pub open_audit: Option<
         extern "C" fn(name: RStr<'_>, config: RStr<'_>) -> RResult<AuditRuleSetBox, PluginError>,
+    >,
+    /// Opens a backup strategy by name (contract 2.5).
+    pub open_backup: Option<
+        extern "C" fn(name: RStr<'_>, config: RStr<'_>) -> RResult<BackupStrategyBox, PluginError>,
     >,
 }
 

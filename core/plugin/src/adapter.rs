@@ -29,6 +29,11 @@ pub fn shard_box<S: ShardRouter>(router: S) -> ShardRouterBox {
     ShardRouter_TO::from_value(ShardAdapter(router), TD_Opaque)
 }
 
+/// Boxes a backup strategy for the contract.
+pub fn backup_box<B: crate::backup::BackupStrategy>(strategy: B) -> abi::BackupStrategyBox {
+    abi::BackupStrategy_TO::from_value(crate::backup::Adapter(strategy), TD_Opaque)
+}
+
 /// Boxes an audit rule set for the contract.
 pub fn audit_box<A: AuditRuleSet>(rules: A) -> AuditRuleSetBox {
     AuditRuleSet_TO::from_value(AuditAdapter(rules), TD_Opaque)
@@ -354,6 +359,18 @@ impl<C: Connection> abi::Connection for ConnectionAdapter<C> {
         column: RStr<'_>,
     ) -> RResult<(), PluginError> {
         self.call(|c| c.reset_identity(schema.as_str(), table.as_str(), column.as_str()))
+    }
+
+    fn snapshot_export(&mut self) -> RResult<RString, PluginError> {
+        self.call(|c| c.snapshot_export().map(RString::from))
+    }
+
+    fn snapshot_import(&mut self, token: RStr<'_>) -> RResult<(), PluginError> {
+        self.call(|c| c.snapshot_import(token.as_str()))
+    }
+
+    fn snapshot_release(&mut self) -> RResult<(), PluginError> {
+        self.call(|c| c.snapshot_release())
     }
 }
 

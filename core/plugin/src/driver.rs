@@ -263,6 +263,25 @@ pub trait Connection: Send + 'static {
         let _ = (schema, table, column);
         Ok(())
     }
+
+    /// Starts a read-only transaction on one consistent snapshot and returns a token other
+    /// sessions join with [`Connection::snapshot_import`]; empty when the engine cannot share
+    /// its snapshot (then only this session reads it).
+    fn snapshot_export(&mut self) -> Result<String, PluginError> {
+        Err(unsupported("sharing a snapshot"))
+    }
+
+    /// Starts a read-only transaction on the snapshot `token` of another session.
+    fn snapshot_import(&mut self, token: &str) -> Result<(), PluginError> {
+        let _ = token;
+        Err(unsupported("sharing a snapshot"))
+    }
+
+    /// Releases what [`Connection::snapshot_export`] holds to keep writers out while other
+    /// sessions join; the snapshot stays open.
+    fn snapshot_release(&mut self) -> Result<(), PluginError> {
+        Ok(())
+    }
 }
 
 /// A shard router: maps a key to one of `shards` shards.

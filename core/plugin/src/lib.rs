@@ -39,6 +39,7 @@
 
 mod adapter;
 pub mod audit;
+pub mod backup;
 pub mod blank;
 pub mod bulk;
 pub mod canonical;
@@ -54,7 +55,7 @@ pub mod sql;
 pub mod tree;
 pub mod url;
 
-pub use adapter::{audit_box, driver_box, shard_box};
+pub use adapter::{audit_box, backup_box, driver_box, shard_box};
 pub use config::Config;
 pub use driver::{CancelHandle, Connection, Driver, ShardRouter};
 pub use guard::{guard, guard_unit};
@@ -89,6 +90,9 @@ pub mod __private {
 /// * `shard "NAME": "DESCRIPTION" => OPEN,` where `OPEN` returns `impl ShardRouter`, or
 /// * `audit "NAME" ("DRIVER", …): "DESCRIPTION" => OPEN,` where `OPEN` returns
 ///   `impl audit::AuditRuleSet`; the drivers listed are those whose connections it examines
+///   (none: every driver's), or
+/// * `backup "NAME" ("DRIVER", …): "DESCRIPTION" => OPEN,` where `OPEN` returns
+///   `impl backup::BackupStrategy`; the drivers listed are those whose databases it backs up
 ///   (none: every driver's).
 ///
 /// The plugin's name and version are its crate's. Describing the plugin runs none of its
@@ -147,6 +151,26 @@ macro_rules! plugin {
             })
         }
 
+        extern "C" fn __myrmex_open_backup(
+            name: $crate::__private::myrmex_abi::RStr<'_>,
+            config: $crate::__private::myrmex_abi::RStr<'_>,
+        ) -> $crate::__private::myrmex_abi::RResult<
+            $crate::__private::myrmex_abi::BackupStrategyBox,
+            $crate::PluginError,
+        > {
+            $crate::guard(|| {
+                $( if name.as_str() == $name {
+                    if let Some(opened) = $crate::__open!(backup $kind, $open, $name, config) {
+                        return opened;
+                    }
+                } )+
+                Err($crate::PluginError::new(
+                    $crate::ErrorKind::NOT_FOUND,
+                    format!("{} has no backup strategy named `{}`", env!("CARGO_PKG_NAME"), name),
+                ))
+            })
+        }
+
         extern "C" fn __myrmex_open_shard(
             name: $crate::__private::myrmex_abi::RStr<'_>,
             config: $crate::__private::myrmex_abi::RStr<'_>,
@@ -182,6 +206,7 @@ macro_rules! plugin {
                 open_driver: Some(__myrmex_open_driver),
                 open_shard: Some(__myrmex_open_shard),
                 open_audit: Some(__myrmex_open_audit),
+                open_backup: Some(__myrmex_open_backup),
             }
             .leak_into_prefix()
         }
@@ -219,6 +244,9 @@ macro_rules! __kind {
     (audit) => {
         $crate::CapabilityKind::AUDIT
     };
+    (backup) => {
+        $crate::CapabilityKind::BACKUP
+    };
 }
 
 /// Opens a `plugin!` entry when its kind is the one asked for. Not public API.
@@ -233,6 +261,9 @@ macro_rules! __open {
     };
     (audit audit, $open:path, $name:literal, $config:ident) => {
         Some($open($crate::Config::new($name, $config.as_str())).map($crate::audit_box))
+    };
+    (backup backup, $open:path, $name:literal, $config:ident) => {
+        Some($open($crate::Config::new($name, $config.as_str())).map($crate::backup_box))
     };
     ($want:ident $kind:ident, $open:path, $name:literal, $config:ident) => {
         None

@@ -50,6 +50,9 @@ pub struct Config {
     /// Security audit: rule sets, the statement log and the statement guard.
     #[serde(default)]
     pub audit: crate::audit::AuditConfig,
+    /// Scheduled backups: `[backups.<job>]` entries for `myrmex backup schedule`.
+    #[serde(default)]
+    pub backups: BTreeMap<String, crate::backup::schedule::BackupJob>,
     /// Where the file was read from (set by [`Config::load`]).
     #[serde(skip)]
     pub path: Option<PathBuf>,

@@ -665,6 +665,11 @@ impl DatabaseConnection {
         Ok(f(&mut live.conn))
     }
 
+    /// The driver this connection was opened with (while connected).
+    pub(crate) fn driver_entry(&self) -> Option<Arc<DriverEntry>> {
+        self.live.as_ref().map(|l| l._driver.clone())
+    }
+
     /// Reads the schema of `schemas` (empty: the current one) as the driver's document.
     pub(crate) fn schema_tree(&mut self, schemas: &[String]) -> Result<myrmex_abi::Tree> {
         let request = SchemaRequest {

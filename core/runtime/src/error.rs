@@ -12,6 +12,9 @@ const MAX_STATEMENT_CHARS: usize = 160;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A backup, restore, verify or prune failed.
+    #[error(transparent)]
+    Backup(Box<crate::backup::BackupError>),
     /// A plugin library was refused.
     #[error("{}: {reason}", path.display())]
     PluginRefused {
@@ -492,6 +495,12 @@ impl std::fmt::Display for GuardRefusal {
 
 /// `Result` with [`Error`].
 pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<crate::backup::BackupError> for Error {
+    fn from(e: crate::backup::BackupError) -> Self {
+        Error::Backup(Box::new(e))
+    }
+}
 
 #[cfg(test)]
 mod tests {

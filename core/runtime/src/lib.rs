@@ -24,6 +24,7 @@
 //! the real SQLite plugin.
 
 pub mod audit;
+pub mod backup;
 pub mod bulk;
 pub mod config;
 mod connection;

@@ -471,6 +471,30 @@ impl Connection for MysqlConnection {
         self.with(|c| monitor::metrics(c, &server))
     }
 
+    fn snapshot_export(&mut self) -> Result<String, PluginError> {
+        // Writers wait on the global read lock while the other sessions open their
+        // consistent-snapshot transactions; `snapshot_release` lets them go.
+        self.execute_batch("FLUSH TABLES WITH READ LOCK")?;
+        self.execute_batch("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+        self.execute_batch("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")?;
+        Ok("global-read-lock".into())
+    }
+
+    fn snapshot_import(&mut self, token: &str) -> Result<(), PluginError> {
+        if token != "global-read-lock" {
+            return Err(PluginError::new(
+                myrmex_plugin::ErrorKind::INVALID_INPUT,
+                "not a snapshot this driver exported",
+            ));
+        }
+        self.execute_batch("SET SESSION TRANSACTION ISOLATION LEVEL REPEATABLE READ")?;
+        self.execute_batch("START TRANSACTION WITH CONSISTENT SNAPSHOT, READ ONLY")
+    }
+
+    fn snapshot_release(&mut self) -> Result<(), PluginError> {
+        self.execute_batch("UNLOCK TABLES")
+    }
+
     fn advise(&mut self, request: &AdviceRequest) -> Result<Vec<Advice>, PluginError> {
         let server = self.server()?;
         let in_tx = self.in_tx;

@@ -467,6 +467,36 @@ impl Connection for PgConnection {
         monitor::metrics(&self.session, version)
     }
 
+    fn snapshot_export(&mut self) -> Result<String, PluginError> {
+        self.execute_batch("BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY")?;
+        let rows = myrmex_plugin::all_rows(self, "SELECT pg_export_snapshot()", Params::none())?;
+        match rows.first().and_then(|r| r.first()) {
+            Some(myrmex_plugin::Value::Text(t)) => Ok(t.to_string()),
+            _ => Err(PluginError::new(
+                myrmex_plugin::ErrorKind::DATABASE,
+                "pg_export_snapshot() returned no snapshot name",
+            )),
+        }
+    }
+
+    fn snapshot_import(&mut self, token: &str) -> Result<(), PluginError> {
+        // A snapshot name is hex digits and dashes; anything else is not one.
+        if token.is_empty() || !token.chars().all(|c| c.is_ascii_hexdigit() || c == '-') {
+            return Err(PluginError::new(
+                myrmex_plugin::ErrorKind::INVALID_INPUT,
+                "not a PostgreSQL snapshot name",
+            ));
+        }
+        self.execute_batch(&format!(
+            "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY; SET TRANSACTION SNAPSHOT '{token}'"
+        ))
+    }
+
+    fn snapshot_release(&mut self) -> Result<(), PluginError> {
+        // The exported snapshot holds no lock: writers were never kept out.
+        Ok(())
+    }
+
     fn advise(&mut self, request: &AdviceRequest) -> Result<Vec<Advice>, PluginError> {
         let version = self.server_version()?;
         self.live()?;

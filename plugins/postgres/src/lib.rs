@@ -36,6 +36,7 @@ mod introspect;
 mod listing;
 mod lock;
 mod monitor;
+pub mod native;
 pub mod numeric;
 mod options;
 pub mod placeholders;
@@ -57,4 +58,6 @@ myrmex_plugin::plugin! {
         "PostgreSQL (tokio-postgres, TLS via rustls)" => driver::open,
     audit "postgres" ("postgres"):
         "PostgreSQL configuration checks and pgaudit" => audit::open,
+    backup "pg-native" ("postgres"):
+        "pg_dump -Fd -j N / pg_restore -j N from one exported snapshot (Debian package postgresql-client)" => native::open,
 }

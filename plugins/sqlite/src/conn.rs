@@ -253,6 +253,24 @@ impl Connection for SqliteConnection {
         crate::monitor::metrics(self.conn()?)
     }
 
+    fn snapshot_export(&mut self) -> Result<String> {
+        // One read transaction: its snapshot starts at the first read, taken here. SQLite
+        // cannot hand it to another connection, so the token is empty.
+        self.cursor = None;
+        let conn = self.conn.as_deref().ok_or_else(closed)?;
+        conn.execute_batch("BEGIN")
+            .map_err(|e| map_sql(e, "BEGIN"))?;
+        conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        })
+        .map_err(|e| map_sql(e, "SELECT count(*) FROM sqlite_master"))?;
+        Ok(String::new())
+    }
+
+    fn snapshot_release(&mut self) -> Result<()> {
+        Ok(())
+    }
+
     fn advise(&mut self, request: &AdviceRequest) -> Result<Vec<Advice>> {
         crate::monitor::advise(self.conn()?, request)
     }

@@ -17,6 +17,7 @@ mod introspect;
 mod listing;
 mod lock;
 mod monitor;
+pub mod online;
 mod options;
 mod schema;
 mod scratch;
@@ -28,4 +29,5 @@ mod testing;
 myrmex_plugin::plugin! {
     driver "sqlite" ("sqlite", "sqlite3"): "SQLite (bundled)" => driver::open,
     audit "sqlite" ("sqlite"): "SQLite file permissions and safety pragmas" => audit::open,
+    backup "sqlite-online" ("sqlite"): "SQLite online backup API in steps (writers keep running), optional VACUUM INTO compaction" => online::open,
 }

@@ -4,6 +4,7 @@
 
 pub mod audit;
 pub mod bulk;
+pub mod backup;
 pub mod conn;
 pub mod convert;
 pub mod copy_in;

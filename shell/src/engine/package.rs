@@ -28,6 +28,7 @@ def_package! {
         super::plugins::register(module);
         super::shard::register(module);
         super::audit::register(module);
+        super::backup::register(module);
         super::monitor::register(module);
     }
 }

@@ -461,6 +461,16 @@ impl Registry {
         )
     }
 
+    /// Opens the backup strategy `name` with `config` (JSON, empty for none).
+    pub fn open_backup(&self, name: &str, config: &str) -> Result<myrmex_abi::BackupStrategyBox> {
+        self.open_with(
+            CapabilityKind::BACKUP,
+            name,
+            |m| m.open_backup().flatten(),
+            config,
+        )
+    }
+
     /// Every loaded capability of `kind`, in load order.
     pub fn capabilities_of(&self, kind: CapabilityKind) -> Vec<CapabilityInfo> {
         self.plugins
