@@ -3,8 +3,8 @@
 //! built over it (the REPL's, a script's, the one running `.rhai` migrations).
 
 pub mod audit;
-pub mod bulk;
 pub mod backup;
+pub mod bulk;
 pub mod conn;
 pub mod convert;
 pub mod copy_in;
