@@ -28,10 +28,13 @@ pub enum SchemaCommand {
         /// A connection URL or a connection name from the config.
         #[arg(long)]
         db: String,
-        /// Schemas (PostgreSQL) or databases (MySQL/MariaDB) to read, comma-separated
-        /// (default: what the driver reads by default).
+        /// Schemas (PostgreSQL) or databases (MySQL/MariaDB, attached SQLite) to read,
+        /// comma-separated; `*` reads every non-system one (default: the current one).
         #[arg(long, value_delimiter = ',')]
         schemas: Vec<String>,
+        /// Read privileges (GRANTs) too.
+        #[arg(long)]
+        grants: bool,
         /// Fail (exit 1) when anything is unsupported.
         #[arg(long)]
         strict: bool,
@@ -121,10 +124,20 @@ pub(crate) fn source(
     ctx: &Context,
     s: &str,
 ) -> Result<(SchemaDefinition, Option<Dialect>), Failure> {
+    source_with(ctx, s, &[])
+}
+
+/// [`source`], reading a database with `request` (schemas and tokens, see
+/// `DatabaseConnection::schema_of`).
+fn source_with(
+    ctx: &Context,
+    s: &str,
+    request: &[String],
+) -> Result<(SchemaDefinition, Option<Dialect>), Failure> {
     if is_database(ctx, s) {
         let mut conn = open(ctx, s)?;
         let d = conn.schema_dialect()?;
-        Ok((conn.schema()?, Some(d)))
+        Ok((conn.schema_of(request)?, Some(d)))
     } else {
         Ok((SchemaDefinition::load(Path::new(s))?, None))
     }
@@ -175,10 +188,15 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
         SchemaCommand::Inspect {
             db,
             schemas,
+            grants,
             strict,
         } => {
             let mut conn = open(ctx, db)?;
-            let def = conn.schema_of(schemas)?;
+            let mut request = schemas.clone();
+            if *grants {
+                request.push(myrmex_core::SCHEMA_GRANTS.to_string());
+            }
+            let def = conn.schema_of(&request)?;
             report(&unsupported_lines(&def), *strict)?;
             match format {
                 Format::Json => println!("{}", def.to_json()),
@@ -193,15 +211,16 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
             grants,
             strict,
         } => {
-            let (a, da) = source(ctx, from)?;
-            let (b, db) = source(ctx, to)?;
+            let options = schema_def::DiffOptions { grants: *grants };
+            let request = myrmex_core::diff_request(&options);
+            let (a, da) = source_with(ctx, from, &request)?;
+            let (b, db) = source_with(ctx, to, &request)?;
             let d = match d {
                 Some(d) => dialect(d)?,
                 None => da.or(db).ok_or_else(|| {
                     usage("neither side is a database: say which --dialect to diff for".into())
                 })?,
             };
-            let options = schema_def::DiffOptions { grants: *grants };
             let plan = schema_def::diff_with(&a, &b, d, &options)?;
             let lines = plan.unsupported_lines();
             report(&lines, *strict)?;

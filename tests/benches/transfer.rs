@@ -11,54 +11,9 @@
 //!
 //! `MYRMEX_TEST_POSTGRES_URL=… MYRMEX_TEST_MYSQL_URL=… cargo bench -p myrmex-tests --bench transfer`
 
+use myrmex_tests::bench::{measure, psql, row};
 use myrmex_tests::{myrmex_bin, ScratchDb};
-use std::process::{Command, Stdio};
-use std::time::Instant;
-
-/// Runs `sh -c script` with stdout to /dev/null; returns (seconds, peak RSS MiB of the
-/// largest process, as /usr/bin/time reports for each command of the pipeline it wraps).
-fn measure(script: &str) -> (f64, f64) {
-    let rss_file = std::env::temp_dir().join(format!("myrmex-bench-rss-{}", std::process::id()));
-    let _ = std::fs::remove_file(&rss_file);
-    let wrapped = script.replace(
-        "TIME ",
-        &format!("/usr/bin/time -a -f %M -o {} ", rss_file.display()),
-    );
-    let start = Instant::now();
-    let status = Command::new("sh")
-        .args(["-c", &wrapped])
-        .stdout(Stdio::null())
-        .status()
-        .expect("sh");
-    let secs = start.elapsed().as_secs_f64();
-    assert!(status.success(), "{script} failed");
-    let kib = std::fs::read_to_string(&rss_file)
-        .unwrap_or_default()
-        .lines()
-        .filter_map(|l| l.trim().parse::<f64>().ok())
-        .fold(0.0, f64::max);
-    (secs, kib / 1024.0)
-}
-
-fn psql(url: &str, sql: &str) {
-    let ok = Command::new("psql")
-        .args(["-X", "-q", "-v", "ON_ERROR_STOP=1", "-d", url, "-c", sql])
-        .status()
-        .expect("psql")
-        .success();
-    assert!(ok, "psql: {sql}");
-}
-
-fn row(what: &str, ours: (f64, f64), theirs: (f64, f64), peer: &str) {
-    println!(
-        "| {what} | {:.2} s, {:.0} MiB | {peer}: {:.2} s, {:.0} MiB | {:.2}× |",
-        ours.0,
-        ours.1,
-        theirs.0,
-        theirs.1,
-        theirs.0 / ours.0
-    );
-}
+use std::process::Command;
 
 fn main() {
     let (Ok(pg), Ok(my)) = (

@@ -5,6 +5,8 @@
 //! workspace (once per test process); server tests read `MYRMEX_TEST_POSTGRES_URL` /
 //! `MYRMEX_TEST_MYSQL_URL` and fail instead of skipping when `MYRMEX_REQUIRE_SERVERS=1`.
 
+pub mod bench;
+
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -262,6 +262,66 @@ fn pg_native_backup_is_listed_verified_and_restored_like_any_other() {
     assert_eq!(rs.get(0, "n"), Some(&myrmex_core::Value::Int(2001)));
 }
 
+#[test]
+fn mysql_native_backup_is_listed_verified_and_restored_like_any_other() {
+    let Some(my) = server_url("MYRMEX_TEST_MYSQL_URL") else {
+        return;
+    };
+    let src = ScratchDb::create(&my, "mysql", "bk-mynative");
+    let mut db = src.connect();
+    db.execute_batch(
+        "CREATE TABLE n(id INTEGER AUTO_INCREMENT PRIMARY KEY, v TEXT);
+         INSERT INTO n(v) SELECT MD5(seq) FROM seq_1_to_3000;
+         CREATE TABLE m(id INTEGER PRIMARY KEY, n_id INTEGER REFERENCES n(id));
+         INSERT INTO m SELECT seq, seq FROM seq_1_to_10;
+         CREATE VIEW nv AS SELECT id FROM n WHERE id < 5;",
+    )
+    .unwrap();
+    let dir = temp_dir("backup-mynative");
+    let b = backup(
+        &src.url,
+        &dir.join("out"),
+        &["--strategy", "native", "--parallel", "2"],
+    );
+    assert_eq!(b["strategy"], "mysql-native", "{b}");
+    assert_eq!(b["rows"], 3010, "{b}");
+    let path = b["path"].as_str().unwrap().to_string();
+    let listed = run(myrmex().args(["backups", &dir.join("out").display().to_string()]));
+    assert!(listed.stdout.contains("complete"), "{}", listed.stdout);
+    ok(run(myrmex().args(["verify", &path, "--drill", &src.url])));
+    let into = ScratchDb::create(&my, "mysql", "bk-mynative-into");
+    ok(run(myrmex().args(["restore", &path, &into.url])));
+    let mut copy = into.connect();
+    copy.execute("INSERT INTO n(v) VALUES ('new')", &[])
+        .unwrap();
+    let rs = copy
+        .execute_query("SELECT COUNT(*) AS c, MAX(id) AS top FROM n", &[])
+        .unwrap();
+    assert_eq!(rs.get(0, "c"), Some(&myrmex_core::Value::Int(3001)));
+    // The counter comes back as the source had it (an INSERT … SELECT reserves ahead).
+    let mut source = src.connect();
+    source
+        .execute("INSERT INTO n(v) VALUES ('new')", &[])
+        .unwrap();
+    let want = source
+        .execute_query("SELECT MAX(id) AS top FROM n", &[])
+        .unwrap();
+    assert_eq!(rs.get(0, "top"), want.get(0, "top"));
+    let rs = copy
+        .execute_query("SELECT COUNT(*) AS c FROM nv", &[])
+        .unwrap();
+    assert_eq!(rs.get(0, "c"), Some(&myrmex_core::Value::Int(4)));
+    // A database that holds tables is refused unless --clean, which replaces them.
+    let out = run(myrmex().args(["restore", &path, &into.url]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("not empty"), "{}", out.stderr);
+    ok(run(myrmex().args(["restore", &path, &into.url, "--clean"])));
+    let rs = copy
+        .execute_query("SELECT COUNT(*) AS c FROM n", &[])
+        .unwrap();
+    assert_eq!(rs.get(0, "c"), Some(&myrmex_core::Value::Int(3000)));
+}
+
 fn small_sqlite(dir: &Path, rows: u32) -> String {
     let src = dir.join("small.db");
     let conn = rusqlite::Connection::open(&src).unwrap();

@@ -913,3 +913,82 @@ fn postgres_diff_of_every_object_kind_matches_pg_dump_of_the_target() {
     assert_eq!(rows.get(0, "c"), Some(&Value::Text("kept".into())));
     assert_eq!(rows.get(0, "g"), Some(&Value::Text("v".into())));
 }
+
+/// `*` reads every non-system schema (attached database), `+grants` privileges: PostgreSQL
+/// reads them, MySQL/MariaDB list them as unsupported rather than returning none, SQLite has
+/// none. Through the binary, `inspect --grants` and `diff --grants` read them from a database.
+#[test]
+fn schema_requests_read_every_schema_and_privileges() {
+    for t in targets("schema-request") {
+        let mut c = t.connect();
+        let d = c.schema_dialect().unwrap();
+        c.execute("CREATE TABLE t (id INTEGER PRIMARY KEY)", &[])
+            .unwrap();
+        let grants = vec![myrmex_core::SCHEMA_GRANTS.to_string()];
+        match t.engine {
+            "sqlite" => {
+                let other = temp_dir("schema-request").join("other.db");
+                c.execute(&format!("ATTACH '{}' AS other", other.display()), &[])
+                    .unwrap();
+                c.execute("CREATE TABLE other.x (id INTEGER PRIMARY KEY)", &[])
+                    .unwrap();
+                let all = c.schema_of(&[myrmex_core::SCHEMA_ALL.to_string()]).unwrap();
+                let names: Vec<_> = all
+                    .tables
+                    .iter()
+                    .map(|t| (t.schema.clone(), t.name.clone()))
+                    .collect();
+                // An SQLite definition names no database: the attached one's tables by name.
+                assert!(names.contains(&(None, "t".into())), "{names:?}");
+                assert!(names.contains(&(None, "x".into())), "{names:?}");
+                let def = c.schema_of(&grants).unwrap();
+                assert!(def.unsupported.is_empty() && def.grants.is_empty(), "{d}");
+            }
+            "postgres" => {
+                c.execute("CREATE SCHEMA other", &[]).unwrap();
+                c.execute("CREATE TABLE other.x (id int PRIMARY KEY)", &[])
+                    .unwrap();
+                c.execute("GRANT SELECT ON t TO PUBLIC", &[]).unwrap();
+                let all = c.schema_of(&[myrmex_core::SCHEMA_ALL.to_string()]).unwrap();
+                assert!(all
+                    .tables
+                    .iter()
+                    .any(|t| t.schema.as_deref() == Some("other") && t.name == "x"));
+                assert!(c.schema().unwrap().grants.is_empty(), "grants are opt-in");
+                let def = c.schema_of(&grants).unwrap();
+                assert!(
+                    def.grants
+                        .iter()
+                        .any(|g| g.object == "t" && g.to == "PUBLIC"),
+                    "{:?}",
+                    def.grants
+                );
+                // The binary: inspect --grants writes them; a definition without them
+                // diffed with --grants revokes them.
+                let dir = temp_dir("schema-request-cli");
+                let plain = dir.join("plain.json");
+                std::fs::write(&plain, c.schema().unwrap().to_json()).unwrap();
+                let out = run(myrmex().args([
+                    "--format", "json", "schema", "inspect", "--grants", "--db", &t.url,
+                ]));
+                assert_eq!(out.code, 0, "{}", out.stderr);
+                assert!(out.stdout.contains("\"PUBLIC\""), "{}", out.stdout);
+                let out = run(myrmex()
+                    .args(["schema", "diff", "--grants", &t.url])
+                    .arg(&plain));
+                assert_eq!(out.code, 0, "{}", out.stderr);
+                assert!(out.stdout.contains("REVOKE SELECT ON"), "{}", out.stdout);
+                let out = run(myrmex().args(["schema", "diff", &t.url]).arg(&plain));
+                assert!(!out.stdout.contains("REVOKE"), "{}", out.stdout);
+            }
+            _ => {
+                let def = c.schema_of(&grants).unwrap();
+                assert!(
+                    def.unsupported.iter().any(|u| u.kind == "privileges"),
+                    "{d}: {:?}",
+                    def.unsupported
+                );
+            }
+        }
+    }
+}

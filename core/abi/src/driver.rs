@@ -46,12 +46,21 @@ pub struct QueryStart {
     pub first: RowBatch,
 }
 
+/// In [`SchemaRequest::schemas`]: read every schema (database) outside the engine's system
+/// ones.
+pub const SCHEMA_ALL: &str = "*";
+
+/// In [`SchemaRequest::schemas`]: read privileges (GRANTs) too. They are opt-in; a driver
+/// that cannot read them lists them as unsupported instead of returning none.
+pub const SCHEMA_GRANTS: &str = "+grants";
+
 /// What to read in [`Connection::schema`].
 #[repr(C)]
 #[derive(StableAbi, Clone, Debug, PartialEq, Default)]
 pub struct SchemaRequest {
     /// Schemas (PostgreSQL), databases (MySQL) or attached databases (SQLite) to read;
-    /// empty for the connection's current one.
+    /// empty for the connection's current one. Two tokens may appear among the names:
+    /// [`SCHEMA_ALL`] and [`SCHEMA_GRANTS`].
     pub schemas: RVec<RString>,
     /// Facts a later contract adds.
     pub extensions: Extensions,

@@ -80,6 +80,7 @@ pub use dialect::{DialectInfo, PlaceholderStyle};
 pub use driver::{
     CancelHandle, CancelHandleBox, CancelHandle_TO, Connection, ConnectionBox, Connection_TO,
     Driver, DriverBox, Driver_TO, ExecResult, LockAttempt, QueryStart, RowBatch, SchemaRequest,
+    SCHEMA_ALL, SCHEMA_GRANTS,
 };
 pub use error::{ErrorKind, PluginError};
 pub use extension::{Extension, Extensions};

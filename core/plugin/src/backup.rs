@@ -9,7 +9,12 @@
 use crate::guard::guard;
 use crate::{ErrorKind, PluginError};
 use myrmex_abi::{self as abi, BackupHostBox, ConnectionBox, RResult};
+use std::io::Read;
+use std::process::{Child, Command, ExitStatus, Stdio};
+use std::thread::JoinHandle;
+use std::time::Duration;
 
+pub use crate::host_connection::HostConnection;
 pub use myrmex_abi::{
     BackupFeatures, BackupOutcome, BackupProgress, BackupRequest, RestoreOutcome, RestoreRequest,
     TableSummary,
@@ -42,6 +47,77 @@ impl<'a> Host<'a> {
         self.inner.cancelled()
     }
 
+    /// Runs one of the engine's own tools (`pg_dump`, `mydumper`) to completion: see
+    /// [`Host::spawn_tool`] and [`Host::wait_tool`].
+    pub fn run_tool(&self, command: Command, name: &str, package: &str) -> Result<(), PluginError> {
+        self.wait_tool(self.spawn_tool(command, name, package)?)
+    }
+
+    /// Starts one of the engine's own tools; a tool that is not installed is an error naming
+    /// the Debian `package` that has it.
+    pub fn spawn_tool(
+        &self,
+        mut command: Command,
+        name: &str,
+        package: &str,
+    ) -> Result<Tool, PluginError> {
+        let mut child = command
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .map_err(|e| {
+                if e.kind() == std::io::ErrorKind::NotFound {
+                    PluginError::new(
+                        ErrorKind::NOT_FOUND,
+                        format!("{name} is not installed (Debian package {package})"),
+                    )
+                } else {
+                    PluginError::new(ErrorKind::IO, format!("cannot run {name}: {e}"))
+                }
+            })?;
+        // Read stderr on its own thread so a talkative tool never blocks on a full pipe.
+        let mut stderr = child.stderr.take();
+        let stderr = std::thread::spawn(move || {
+            let mut text = String::new();
+            if let Some(e) = stderr.as_mut() {
+                let _ = e.read_to_string(&mut text);
+            }
+            text
+        });
+        Ok(Tool {
+            child,
+            name: name.to_string(),
+            stderr,
+        })
+    }
+
+    /// Waits for a tool to end: a failed run is an error with the end of what it wrote on
+    /// stderr, and a cancellation kills it.
+    pub fn wait_tool(&self, mut tool: Tool) -> Result<(), PluginError> {
+        let status = loop {
+            if let Some(status) = tool.try_wait()? {
+                break status;
+            }
+            if self.cancelled() {
+                let _ = tool.child.kill();
+                let _ = tool.child.wait();
+                return self.check_cancelled();
+            }
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        let text = tool.stderr.join().unwrap_or_default();
+        if status.success() {
+            return Ok(());
+        }
+        let tail: Vec<&str> = text.trim().lines().rev().take(5).collect();
+        let tail: Vec<&str> = tail.into_iter().rev().collect();
+        Err(PluginError::new(
+            ErrorKind::DATABASE,
+            format!("{} failed ({status}): {}", tool.name, tail.join(" / ")),
+        ))
+    }
+
     /// A cancelled error once the user asked to stop.
     pub fn check_cancelled(&self) -> Result<(), PluginError> {
         if self.cancelled() {
@@ -52,6 +128,22 @@ impl<'a> Host<'a> {
         } else {
             Ok(())
         }
+    }
+}
+
+/// A running tool started by [`Host::spawn_tool`].
+pub struct Tool {
+    child: Child,
+    name: String,
+    stderr: JoinHandle<String>,
+}
+
+impl Tool {
+    /// Its exit status once it has ended, without waiting.
+    pub fn try_wait(&mut self) -> Result<Option<ExitStatus>, PluginError> {
+        self.child
+            .try_wait()
+            .map_err(|e| PluginError::new(ErrorKind::IO, format!("{}: {e}", self.name)))
     }
 }
 

@@ -47,9 +47,11 @@ mod config;
 pub mod deadline;
 mod driver;
 mod guard;
+mod host_connection;
 pub mod monitor;
 mod params;
 pub mod rows;
+mod schema_scope;
 pub mod scratch;
 pub mod sql;
 pub mod tree;
@@ -62,7 +64,8 @@ pub use guard::{guard, guard_unit};
 pub use myrmex_abi::{
     CapabilityKind, CatalogKind, ColumnInfo, ColumnMeta, ConnectOptions, DialectInfo, ErrorKind,
     ExecResult, ForeignKeyInfo, IndexInfo, LockAttempt, Nullability, PlaceholderStyle, PluginError,
-    QueryStart, RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE,
+    QueryStart, RowBatch, ServerInfo, TableDetail, TableKind, TableRef, Value, ValueNE, SCHEMA_ALL,
+    SCHEMA_GRANTS,
 };
 /// The contract's containers, for building the records a driver returns
 /// ([`QueryStart::columns`] is an `RArc<RVec<ColumnMeta>>`; `.into()` makes the others from
@@ -70,6 +73,7 @@ pub use myrmex_abi::{
 pub use myrmex_abi::{RArc, ROption, RString, RVec};
 pub use params::Params;
 pub use rows::{all_rows, Batch};
+pub use schema_scope::SchemaScope;
 
 /// The host's typed schema definition, which [`Connection::schema`] returns.
 pub use myrmex_schema as schema;

@@ -59,7 +59,7 @@ pub use migrate::{run_migrations, Migration, MigrationManager};
 pub use monitor::{monitor_database, optimize_database, DatabaseMetrics};
 pub use myrmex_abi::{
     CatalogKind, ColumnMeta, DialectInfo, ErrorKind, ExecResult, LockAttempt, Nullability,
-    PluginError, ServerInfo, TableDetail, TableKind, TableRef, Value,
+    PluginError, ServerInfo, TableDetail, TableKind, TableRef, Value, SCHEMA_ALL, SCHEMA_GRANTS,
 };
 pub use myrmex_schema::{
     self as schema_def, diff, generate_schema, lint, Dialect, SchemaDefinition, SchemaError,
@@ -67,6 +67,7 @@ pub use myrmex_schema::{
 };
 pub use params::ConnectParams;
 pub use result::{Columns, ResultSet};
+pub use schema::diff_request;
 pub use secret::Secret;
 pub use shard::ShardRouter;
 pub use transaction::{Savepoint, Transaction};

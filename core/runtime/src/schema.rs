@@ -26,15 +26,25 @@ impl DatabaseConnection {
         self.schema_of(&[])
     }
 
-    /// Reads `schemas` (empty: what the driver reads by default, the current schema or
-    /// database and the other non-system ones it holds) into a definition; what the driver
-    /// met and cannot express is listed in its `unsupported`.
+    /// Reads `schemas` (empty: the current schema or database; `*` among them: every one
+    /// outside the system ones; `+grants` among them: privileges too) into a definition; what
+    /// the driver met and cannot express is listed in its `unsupported`.
     pub fn schema_of(&mut self, schemas: &[String]) -> Result<SchemaDefinition> {
         let tree = self.schema_tree(schemas)?;
         myrmex_plugin::tree::from_tree(&tree).map_err(|reason| Error::SchemaDocument {
             connection: self.name.clone(),
             reason,
         })
+    }
+}
+
+/// The request that reads what a diff with `options` compares: the current schema or
+/// database, with its privileges when the diff compares them.
+pub fn diff_request(options: &DiffOptions) -> Vec<String> {
+    if options.grants {
+        vec![myrmex_abi::SCHEMA_GRANTS.to_string()]
+    } else {
+        Vec::new()
     }
 }
 
@@ -91,7 +101,7 @@ impl DatabaseConnection {
         options: &DiffOptions,
     ) -> Result<DiffPlan> {
         let dialect = self.schema_dialect()?;
-        let current = self.schema()?;
+        let current = self.schema_of(&diff_request(options))?;
         let plan = myrmex_schema::diff_with(&current, want, dialect, options)?;
         self.apply_changes(&plan.changes)?;
         Ok(plan)

@@ -27,6 +27,7 @@ mod error;
 mod listing;
 mod lock;
 mod monitor;
+pub mod native;
 mod options;
 mod schema;
 mod scratch;
@@ -40,4 +41,6 @@ pub use driver::{open, MysqlDriver};
 myrmex_plugin::plugin! {
     driver "mysql" ("mysql", "mariadb"): "MySQL and MariaDB" => open,
     audit "mysql" ("mysql"): "MySQL/MariaDB configuration checks and the server_audit log" => audit::open,
+    backup "mysql-native" ("mysql", "mariadb"):
+        "mydumper / myloader from one consistent snapshot (Debian package mydumper)" => native::open,
 }

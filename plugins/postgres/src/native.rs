@@ -5,14 +5,17 @@
 //! it are of the same state. The password reaches the tools through `PGPASSWORD`, never the
 //! command line.
 
-use myrmex_abi::{ConnectOptions, ConnectionBox, RSlice, RStr};
+use myrmex_abi::{ConnectOptions, ConnectionBox};
 use myrmex_plugin::backup::{
     BackupFeatures, BackupOutcome, BackupProgress, BackupRequest, BackupStrategy, Host,
-    RestoreOutcome, RestoreRequest, TableSummary,
+    HostConnection, RestoreOutcome, RestoreRequest, TableSummary,
 };
 use myrmex_plugin::{Config, ErrorKind, PluginError, Value};
 use std::path::Path;
 use std::process::Command;
+
+/// The Debian package of `pg_dump` and `pg_restore`.
+const PACKAGE: &str = "postgresql-client";
 
 /// The directory `pg_dump` writes inside the backup.
 const DUMP: &str = "pgdump";
@@ -47,66 +50,24 @@ fn tool(name: &str, o: &ConnectOptions) -> Command {
     c
 }
 
-/// Runs a tool to completion; a missing tool names the Debian package that has it.
-fn run(mut c: Command, name: &str) -> Result<(), PluginError> {
-    let out = c.output().map_err(|e| {
-        if e.kind() == std::io::ErrorKind::NotFound {
-            PluginError::new(
-                ErrorKind::NOT_FOUND,
-                format!("{name} is not installed (Debian package postgresql-client)"),
-            )
-        } else {
-            PluginError::new(ErrorKind::IO, format!("cannot run {name}: {e}"))
-        }
-    })?;
-    if !out.status.success() {
-        let err = String::from_utf8_lossy(&out.stderr);
-        return Err(PluginError::new(
-            ErrorKind::DATABASE,
-            format!("{name} failed: {}", err.trim()),
-        ));
-    }
-    Ok(())
-}
-
-fn rows(conn: &mut ConnectionBox, sql: &str) -> Result<Vec<Vec<Value>>, PluginError> {
-    let start = conn
-        .query(RStr::from_str(sql), RSlice::from_slice(&[]), 10_000)
-        .into_result()?;
-    let width = start.columns.len().max(1);
-    let mut out = Vec::new();
-    let mut batch = start.first;
-    loop {
-        for r in batch.values.chunks(width) {
-            out.push(
-                r.iter()
-                    .map(|v| v.as_enum().cloned().unwrap_or(Value::Null))
-                    .collect(),
-            );
-        }
-        if batch.done {
-            return Ok(out);
-        }
-        batch = conn.fetch(10_000).into_result()?;
-    }
-}
-
 /// Every ordinary table of the connection's schemas (not the system ones) with its rows.
 fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
-    let names = rows(
-        conn,
+    let mut conn = HostConnection::new(conn);
+    let names = conn.rows(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), \
                 CASE WHEN n.nspname = current_schema() THEN c.relname ELSE n.nspname || '.' || c.relname END \
          FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
          WHERE c.relkind IN ('r', 'p') AND n.nspname NOT IN ('pg_catalog', 'information_schema') \
            AND n.nspname NOT LIKE 'pg_toast%' ORDER BY 2",
+        &[],
     )?;
     let mut out = Vec::new();
     for r in names {
         let (Some(Value::Text(q)), Some(Value::Text(name))) = (r.first(), r.get(1)) else {
             continue;
         };
-        let n = match rows(conn, &format!("SELECT count(*) FROM {q}"))?
+        let n = match conn
+            .rows(&format!("SELECT count(*) FROM {q}"), &[])?
             .first()
             .and_then(|r| r.first())
         {
@@ -143,10 +104,8 @@ impl BackupStrategy for Native {
         let snapshot = conn.snapshot_export().into_result()?;
         let result = (|| {
             let tables = tables(conn)?;
-            let version = rows(conn, "SHOW server_version")?
-                .first()
-                .and_then(|r| r.first())
-                .and_then(|v| v.as_text().map(str::to_string))
+            let version = HostConnection::new(conn)
+                .scalar("SHOW server_version")?
                 .unwrap_or_default();
             host.progress(&BackupProgress {
                 phase: "pg_dump".into(),
@@ -162,7 +121,7 @@ impl BackupStrategy for Native {
                 .arg("--no-password")
                 .arg("--file")
                 .arg(&dir);
-            run(c, "pg_dump")?;
+            host.run_tool(c, "pg_dump", PACKAGE)?;
             Ok((tables, version))
         })();
         let _ = conn.rollback();
@@ -207,7 +166,7 @@ impl BackupStrategy for Native {
             c.arg("--clean").arg("--if-exists");
         }
         c.arg(Path::new(request.directory.as_str()).join(DUMP));
-        run(c, "pg_restore")?;
+        host.run_tool(c, "pg_restore", PACKAGE)?;
         Ok(RestoreOutcome {
             tables: tables(conn)?.into(),
             extensions: Default::default(),

@@ -130,10 +130,11 @@ fn views(list: &[schema_def::Change]) -> Vec<ChangeView<'_>> {
         .collect()
 }
 
-/// `db.schema(#{ schemas: [...], strict: bool })`.
+/// `db.schema(#{ schemas: [...], grants: bool, strict: bool })`.
 fn read_schema(db: &mut Db, opts: &Map) -> RhaiResult<Dynamic> {
     let mut schemas = Vec::new();
     let mut strict = false;
+    let mut grants = false;
     for (k, v) in opts {
         match k.as_str() {
             "schemas" => {
@@ -147,12 +148,20 @@ fn read_schema(db: &mut Db, opts: &Map) -> RhaiResult<Dynamic> {
                     runtime(format!("schema(): strict must be true or false, not {t}"))
                 })?
             }
+            "grants" => {
+                grants = v.as_bool().map_err(|t| {
+                    runtime(format!("schema(): grants must be true or false, not {t}"))
+                })?
+            }
             other => {
                 return Err(runtime(format!(
-                    "schema(): unknown option `{other}` (known: schemas, strict)"
+                    "schema(): unknown option `{other}` (known: schemas, grants, strict)"
                 )))
             }
         }
+    }
+    if grants {
+        schemas.push(myrmex_core::SCHEMA_GRANTS.to_string());
     }
     let def = db.with(|c| c.schema_of(&schemas))?;
     let lines: Vec<String> = def
@@ -288,7 +297,7 @@ pub fn register(module: &mut Module) {
 /// grouped in transactions where the engine allows (`DatabaseConnection::apply_changes`).
 fn apply_diff(db: &mut Db, want: &Dynamic, opts: DiffOpts) -> RhaiResult<Dynamic> {
     let want = definition(want)?;
-    let current = db.with(|c| c.schema())?;
+    let current = db.with(|c| c.schema_of(&myrmex_core::diff_request(&opts.diff)))?;
     let d = db.with(|c| c.schema_dialect())?;
     let plan = schema_def::diff_with(&current, &want, d, &opts.diff)
         .map_err(|e| runtime(e.to_string()))?;

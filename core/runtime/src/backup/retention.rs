@@ -120,7 +120,7 @@ mod tests {
             status,
             bytes: 0,
             strategy: "logical".into(),
-            engine: "sqlite".into(),
+            engine: "any".into(),
             started: String::new(),
             started_unix: day * 86_400 + 3600,
             rows: 0,

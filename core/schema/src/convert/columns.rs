@@ -453,13 +453,25 @@ fn convert_generated(t: &Table, col: &mut Column, cx: &mut Cx) {
 fn convert_attributes(obj: &str, col: &mut Column, cx: &mut Cx) {
     if col.collation.is_some() && cx.other_family() {
         let c = col.collation.take().unwrap_or_default();
-        cx.report.push(
-            ObjectKind::Column,
-            obj,
-            Action::Dropped,
-            format!("collation {c} has no counterpart: the target's default collation applies"),
-            true,
-        );
+        if cx.from.is_mysql_family() && is_charset_default(&c) {
+            // The same comparison rules every MySQL text column has by default, which no
+            // conversion keeps either: said, not counted as a loss of this column.
+            cx.report.push(
+                ObjectKind::Column,
+                obj,
+                Action::Dropped,
+                format!("collation {c} is its character set's default, like the table's: the target's default collation applies"),
+                false,
+            );
+        } else {
+            cx.report.push(
+                ObjectKind::Column,
+                obj,
+                Action::Dropped,
+                format!("collation {c} has no counterpart: the target's default collation applies"),
+                true,
+            );
+        }
     }
     if col.charset.is_some() && !cx.to.is_mysql_family() {
         let c = col.charset.take().unwrap_or_default();
@@ -483,9 +495,29 @@ fn convert_attributes(obj: &str, col: &mut Column, cx: &mut Cx) {
     }
 }
 
+/// A MySQL/MariaDB collation that is its character set's default (`utf8mb3_general_ci`, what
+/// `NVARCHAR` gets; `utf8mb4_0900_ai_ci` on MySQL 8; `latin1_swedish_ci`).
+fn is_charset_default(collation: &str) -> bool {
+    let c = collation.to_ascii_lowercase();
+    let general = [
+        "utf8", "utf8mb3", "utf8mb4", "ucs2", "utf16", "utf32", "ascii",
+    ]
+    .iter()
+    .any(|cs| c == format!("{cs}_general_ci"));
+    general || c == "utf8mb4_0900_ai_ci" || c == "latin1_swedish_ci"
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn charset_default_collations() {
+        assert!(is_charset_default("utf8mb3_general_ci"));
+        assert!(is_charset_default("utf8mb4_0900_ai_ci"));
+        assert!(!is_charset_default("utf8mb4_bin"));
+        assert!(!is_charset_default("utf8mb4_unicode_ci"));
+    }
 
     #[test]
     fn enum_labels_with_quotes() {

@@ -64,7 +64,7 @@ impl Plan {
     }
 
     /// UNLOGGED, INHERITS, storage parameters / table options, MySQL partitions.
-    pub(super) fn table_settings(&mut self, a: &Table, b: &Table) {
+    pub(super) fn table_settings(&mut self, a: &Table, b: &Table) -> Result<(), SchemaError> {
         let d = self.d;
         let tn = b.sql_name(d);
         let key = b.key();
@@ -130,10 +130,45 @@ impl Plan {
                     );
                 }
             } else {
+                // A new default character set converts the columns that follow the table's
+                // (MySQL's `DEFAULT CHARSET=` alone would leave them in the old one); columns
+                // with their own character set or collation are set back after it.
+                let converted = match b.options.get("charset") {
+                    Some(cs) if a.options.get("charset") != Some(cs) => {
+                        let collate = b
+                            .options
+                            .get("collation")
+                            .map(|c| format!(" COLLATE {c}"))
+                            .unwrap_or_default();
+                        self.columns.push(change(
+                            format!("ALTER TABLE {tn} CONVERT TO CHARACTER SET {cs}{collate}"),
+                            format!("convert {key} to character set {cs} (characters it cannot hold are lost)"),
+                            true,
+                        ));
+                        for c in b
+                            .columns
+                            .iter()
+                            .filter(|c| c.charset.is_some() || c.collation.is_some())
+                        {
+                            let sql = format!(
+                                "ALTER TABLE {tn} MODIFY COLUMN {}",
+                                self.g.column_def(b, c)?
+                            );
+                            alter(
+                                self,
+                                sql,
+                                format!("keep the character set of column {} in", c.name),
+                            );
+                        }
+                        true
+                    }
+                    _ => false,
+                };
                 for (k, v) in b
                     .options
                     .iter()
                     .filter(|(k, v)| a.options.get(*k) != Some(*v))
+                    .filter(|(k, _)| !(converted && (*k == "charset" || *k == "collation")))
                 {
                     let opt = crate::generate::mysql_table_option(k, v);
                     alter(
@@ -165,6 +200,7 @@ impl Plan {
             };
             alter(self, sql, "repartition".into());
         }
+        Ok(())
     }
 
     /// MariaDB/MySQL move columns into the wanted order (`MODIFY … AFTER`); PostgreSQL

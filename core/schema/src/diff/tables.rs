@@ -289,7 +289,7 @@ impl Plan {
             self.touched.insert(key.clone());
         }
         self.column_order(a, b)?;
-        self.table_settings(a, b);
+        self.table_settings(a, b)?;
         if pk_changed && !b.primary_key.is_empty() {
             self.adds.push(change(
                 format!(

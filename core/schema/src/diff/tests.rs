@@ -377,3 +377,41 @@ fn partitions_and_table_settings() {
         ["ALTER TABLE t PARTITION BY HASH (a) (PARTITION p0, PARTITION p1)"]
     );
 }
+
+#[test]
+fn a_new_table_charset_converts_the_columns_that_follow_it() {
+    let table = |charset: &str, own: Option<&str>| {
+        let mut t: crate::Table = toml::from_str(&format!(
+            "name = \"t\"\ncolumns = [{{ name = \"a\", type = \"varchar(20)\" }}, {{ name = \"b\", type = \"varchar(20)\" }}]\noptions = {{ charset = \"{charset}\" }}"
+        ))
+        .unwrap();
+        t.columns[1].charset = own.map(str::to_string);
+        SchemaDefinition {
+            tables: vec![t],
+            ..Default::default()
+        }
+    };
+    let a = table("utf8mb4", None);
+    let b = table("latin1", Some("utf8mb4"));
+    let sql: Vec<String> = diff(&a, &b, Dialect::Mariadb)
+        .unwrap()
+        .into_iter()
+        .map(|c| c.sql)
+        .collect();
+    let at = sql
+        .iter()
+        .position(|s| s == "ALTER TABLE t CONVERT TO CHARACTER SET latin1")
+        .unwrap_or_else(|| panic!("{sql:?}"));
+    // The column with its own character set is set back after the conversion.
+    assert!(
+        sql[at + 1..]
+            .iter()
+            .any(|s| s
+                .starts_with("ALTER TABLE t MODIFY COLUMN b VARCHAR(20) CHARACTER SET utf8mb4")),
+        "{sql:?}"
+    );
+    assert!(
+        !sql.iter().any(|s| s.contains("DEFAULT CHARSET")),
+        "{sql:?}"
+    );
+}

@@ -19,9 +19,9 @@ use crate::catalog::{self, Filter, Scope};
 use myrmex_plugin::schema::normalize::parse_default;
 use myrmex_plugin::schema::{
     Check, Column, ColumnType, DefaultValue, FkAction, ForeignKey, Generated, Identity, Index,
-    IndexColumn, SchemaDefinition, Table, Unique,
+    IndexColumn, SchemaDefinition, Table, Unique, Unsupported,
 };
-use myrmex_plugin::PluginError;
+use myrmex_plugin::{PluginError, SchemaScope};
 use mysql::Conn;
 use std::collections::BTreeMap;
 
@@ -40,11 +40,17 @@ pub fn read(
     let field = |schema: &str| -> Option<String> {
         (Some(schema) != current.as_deref()).then(|| schema.to_string())
     };
+    let request = SchemaScope::parse(schemas);
+    let names = if request.all {
+        user_databases(conn)?
+    } else {
+        request.names
+    };
     let f = Filter {
-        scope: if schemas.is_empty() {
-            Scope::Current
+        scope: if request.all || !names.is_empty() {
+            Scope::Named(&names)
         } else {
-            Scope::Named(schemas)
+            Scope::Current
         },
         table: None,
     };
@@ -246,7 +252,25 @@ pub fn read(
         ..Default::default()
     };
     objects::read(conn, f, &field, &listed, &facts, &mut def)?;
+    if request.grants {
+        def.unsupported.push(Unsupported {
+            kind: "privileges".into(),
+            name: current.unwrap_or_default(),
+            reason: "GRANTs are not read from MySQL/MariaDB; a diff with grants compares none"
+                .into(),
+        });
+    }
     Ok(def)
+}
+
+/// Every database outside the server's own (`mysql`, `information_schema`, …).
+fn user_databases(conn: &mut Conn) -> Result<Vec<String>, PluginError> {
+    use mysql::prelude::Queryable;
+    conn.query(
+        "SELECT SCHEMA_NAME FROM information_schema.SCHEMATA WHERE SCHEMA_NAME NOT IN \
+         ('mysql', 'information_schema', 'performance_schema', 'sys') ORDER BY 1",
+    )
+    .map_err(crate::error::map)
 }
 
 /// `COLUMN_TYPE` → portable type, or raw.

@@ -23,12 +23,7 @@ mod unsupported;
 use crate::catalog::{self, get, Scope};
 use crate::session::Session;
 use myrmex_plugin::schema::{Namespace, SchemaDefinition};
-use myrmex_plugin::PluginError;
-
-/// The token in a request's schema list that asks for every non-system schema.
-pub const ALL_SCHEMAS: &str = "*";
-/// The token in a request's schema list that asks for privileges too.
-pub const WITH_GRANTS: &str = "+grants";
+use myrmex_plugin::{PluginError, SchemaScope};
 
 /// What one read covers, and how names are written.
 pub(crate) struct Ctx {
@@ -70,13 +65,10 @@ pub fn read(s: &Session, request: &[String]) -> Result<SchemaDefinition, PluginE
         &s.rows("SELECT coalesce(current_schema()::text, 'public')", &[])?[0],
         0,
     )?;
-    let with_grants = request.iter().any(|r| r == WITH_GRANTS);
-    let asked: Vec<String> = request
-        .iter()
-        .filter(|r| *r != WITH_GRANTS)
-        .cloned()
-        .collect();
-    let schemas: Vec<String> = if asked.iter().any(|r| r == ALL_SCHEMAS) {
+    let scope = SchemaScope::parse(request);
+    let with_grants = scope.grants;
+    let asked = scope.names;
+    let schemas: Vec<String> = if scope.all {
         s.rows(SYSTEM_SCHEMAS, &[])?
             .iter()
             .map(|r| get(r, 0))

@@ -24,7 +24,7 @@ use myrmex_plugin::schema::{
     Check, Column, ColumnType, FkAction, ForeignKey, Generated, Identity, Index, SchemaDefinition,
     Table, Unique, Unsupported,
 };
-use myrmex_plugin::PluginError;
+use myrmex_plugin::{PluginError, SchemaScope};
 use rusqlite::Connection;
 use std::collections::BTreeMap;
 
@@ -34,16 +34,19 @@ type Result<T> = std::result::Result<T, PluginError>;
 /// database's tables by name. Two databases holding a table of the same name cannot be read
 /// together: the definition has no database names.
 pub fn read(conn: &Connection, schemas: &[String]) -> Result<SchemaDefinition> {
-    let main = ["main".to_string()];
-    let schemas = if schemas.is_empty() {
-        &main[..]
+    // SQLite has no privileges: a request for them reads nothing more.
+    let request = SchemaScope::parse(schemas);
+    let schemas = if request.all {
+        catalog::databases(conn)?
+    } else if request.names.is_empty() {
+        vec!["main".to_string()]
     } else {
-        schemas
+        request.names
     };
     let mut def = SchemaDefinition::default();
     let mut tables: Vec<Table> = Vec::new();
     let mut from: BTreeMap<String, &str> = BTreeMap::new();
-    for schema in schemas {
+    for schema in &schemas {
         catalog::check_database(conn, schema)?;
         let objects = catalog::objects(conn, schema)?;
         let shadow = objects::shadow_tables(conn, schema)?;
