@@ -213,15 +213,29 @@ fn exec(ctx: &Context, cmd: &SchemaCommand, format: Format) -> Result<u8, Failur
         } => {
             let options = schema_def::DiffOptions { grants: *grants };
             let request = myrmex_core::diff_request(&options);
-            let (a, da) = source_with(ctx, from, &request)?;
-            let (b, db) = source_with(ctx, to, &request)?;
+            let (mut a, da) = source_with(ctx, from, &request)?;
+            let (mut b, db) = source_with(ctx, to, &request)?;
+            // A definition file diffed with a database: its views, routines and triggers in
+            // the text that engine keeps, through a scratch database of that server.
+            let mut notice = None;
+            if da.is_some() != db.is_some() {
+                let (server, file) = if da.is_some() {
+                    (from, &mut b)
+                } else {
+                    (to, &mut a)
+                };
+                let (kept, why) = open(ctx, server)?.in_engine_form(file);
+                *file = kept;
+                notice = why;
+            }
             let d = match d {
                 Some(d) => dialect(d)?,
                 None => da.or(db).ok_or_else(|| {
                     usage("neither side is a database: say which --dialect to diff for".into())
                 })?,
             };
-            let plan = schema_def::diff_with(&a, &b, d, &options)?;
+            let mut plan = schema_def::diff_with(&a, &b, d, &options)?;
+            plan.notices.extend(notice);
             let lines = plan.unsupported_lines();
             report(&lines, *strict)?;
             match format {

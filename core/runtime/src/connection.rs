@@ -223,6 +223,25 @@ impl DatabaseConnection {
         Ok(other)
     }
 
+    /// A session to another database of the same server (`params`: a scratch database this
+    /// connection made), through the same driver.
+    pub(crate) fn open_sibling(
+        &self,
+        name: &str,
+        params: ConnectParams,
+    ) -> Result<DatabaseConnection> {
+        let driver = self
+            .live
+            .as_ref()
+            .map(|l| l._driver.clone())
+            .ok_or_else(|| Error::NotConnected {
+                connection: self.name.clone(),
+            })?;
+        let mut other = DatabaseConnection::new(name, params);
+        other.connect_driver(driver)?;
+        Ok(other)
+    }
+
     fn connect_driver(&mut self, driver: Arc<DriverEntry>) -> Result<()> {
         let conn = driver
             .driver

@@ -100,10 +100,80 @@ impl DatabaseConnection {
         want: &SchemaDefinition,
         options: &DiffOptions,
     ) -> Result<DiffPlan> {
-        let dialect = self.schema_dialect()?;
         let current = self.schema_of(&diff_request(options))?;
-        let plan = myrmex_schema::diff_with(&current, want, dialect, options)?;
+        let plan = self.diff_to(&current, want, options)?;
         self.apply_changes(&plan.changes)?;
         Ok(plan)
+    }
+
+    /// The plan from `current` (read from this database) to `want`, with `want`'s views,
+    /// routines and triggers compared in the text this engine keeps
+    /// ([`DatabaseConnection::engine_form`]); when that cannot be had, a notice says the
+    /// code objects were compared as written.
+    pub fn diff_to(
+        &mut self,
+        current: &SchemaDefinition,
+        want: &SchemaDefinition,
+        options: &DiffOptions,
+    ) -> Result<DiffPlan> {
+        let dialect = self.schema_dialect()?;
+        let (want, notice) = self.in_engine_form(want);
+        let mut plan = myrmex_schema::diff_with(current, &want, dialect, options)?;
+        plan.notices.extend(notice);
+        Ok(plan)
+    }
+
+    /// [`DatabaseConnection::engine_form`] of `def`, or `def` as written with the notice to
+    /// give when the scratch database could not be used.
+    pub fn in_engine_form(&mut self, def: &SchemaDefinition) -> (SchemaDefinition, Option<String>) {
+        match self.engine_form(def) {
+            Ok(Some(kept)) => (kept, None),
+            Ok(None) => (def.clone(), None),
+            Err(e) => (
+                def.clone(),
+                Some(format!(
+                    "views, routines and triggers compared as written, not as the engine keeps them: \
+                     the definition did not apply to a scratch database ({e})"
+                )),
+            ),
+        }
+    }
+
+    /// `def` as this engine keeps it: created in a scratch database of the same server (then
+    /// dropped) and read back, so the text of views, routines and triggers compares with
+    /// what introspection reads (engines rewrite it: PostgreSQL qualifies columns, MariaDB
+    /// adds its own quoting). `None` when there is nothing to rewrite (no code objects), or
+    /// when `def` names other schemas or databases, which a scratch database cannot hold
+    /// apart from the real ones. Privileges and the unsupported list are kept as written.
+    pub fn engine_form(&mut self, def: &SchemaDefinition) -> Result<Option<SchemaDefinition>> {
+        let has_code =
+            !def.views.is_empty() || !def.routines.is_empty() || !def.triggers.is_empty();
+        let elsewhere = !def.schemas.is_empty()
+            || def.tables.iter().any(|t| t.schema.is_some())
+            || def.views.iter().any(|v| v.schema.is_some());
+        if !has_code || elsewhere {
+            return Ok(None);
+        }
+        let mut bare = def.clone();
+        bare.grants.clear();
+        bare.unsupported.clear();
+        let params = self.create_scratch()?;
+        let kept = self
+            .open_sibling("schema scratch", params.clone())
+            .and_then(|mut scratch| {
+                let read = scratch.apply_schema(&bare).and_then(|_| scratch.schema());
+                let _ = scratch.close();
+                read
+            });
+        if let Err(e) = self.drop_scratch(&params) {
+            tracing::warn!(
+                "could not drop the scratch database {}: {e}",
+                params.database
+            );
+        }
+        let mut kept = kept?;
+        kept.grants = def.grants.clone();
+        kept.unsupported = def.unsupported.clone();
+        Ok(Some(kept))
     }
 }

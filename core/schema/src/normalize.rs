@@ -343,13 +343,28 @@ pub fn differences(a: &SchemaDefinition, b: &SchemaDefinition, dialect: Dialect)
     out
 }
 
+/// Sequence (identity) options compared as the engine holds them: unset is the default, and
+/// an increment or cache of 1 is the default.
+fn same_sequence_options(
+    a: &Option<crate::SequenceOptions>,
+    b: &Option<crate::SequenceOptions>,
+) -> bool {
+    let filled = |o: &Option<crate::SequenceOptions>| {
+        let mut o = o.clone().unwrap_or_default();
+        o.increment = Some(o.increment.unwrap_or(1));
+        o.cache = Some(o.cache.unwrap_or(1));
+        o
+    };
+    filled(a) == filled(b)
+}
+
 /// Whether two columns are the same as the engine holds them.
 pub fn same_column(a: &Column, b: &Column) -> bool {
     a.name == b.name
         && a.ty == b.ty
         && a.nullable == b.nullable
         && a.identity == b.identity
-        && (!a.identity.is_set() || a.identity_options == b.identity_options)
+        && (!a.identity.is_set() || same_sequence_options(&a.identity_options, &b.identity_options))
         && default_key(a) == default_key(b)
         && same_generated(a, b)
         && lower(&a.collation) == lower(&b.collation)

@@ -82,7 +82,9 @@ const INDEXES: &str = "SELECT ix.indrelid, i.relname::text, ix.indisunique, ix.i
     array(SELECT ix.indkey[k - 1] = 0 FROM generate_series(1, ix.indnkeyatts) k ORDER BY k), \
     array(SELECT CASE WHEN oc.opcdefault THEN '' ELSE oc.opcname::text END \
       FROM unnest(ix.indclass::oid[]) WITH ORDINALITY u(o, i) JOIN pg_opclass oc ON oc.oid = u.o ORDER BY u.i), \
-    array(SELECT CASE WHEN u.c = 0 OR u.c = coalesce(att.attcollation, 100) THEN '' ELSE co.collname::text END \
+    array(SELECT CASE WHEN u.c = 0 OR u.c = coalesce(att.attcollation, 100) \
+        OR (ix.indkey[u.i - 1] = 0 AND position(' COLLATE ' in pg_get_indexdef(ix.indexrelid)) = 0) \
+        THEN '' ELSE co.collname::text END \
       FROM unnest(ix.indcollation::oid[]) WITH ORDINALITY u(c, i) \
       LEFT JOIN pg_attribute att ON att.attrelid = ix.indrelid AND att.attnum = ix.indkey[u.i - 1] \
       LEFT JOIN pg_collation co ON co.oid = u.c ORDER BY u.i), \

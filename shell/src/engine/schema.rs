@@ -298,9 +298,7 @@ pub fn register(module: &mut Module) {
 fn apply_diff(db: &mut Db, want: &Dynamic, opts: DiffOpts) -> RhaiResult<Dynamic> {
     let want = definition(want)?;
     let current = db.with(|c| c.schema_of(&myrmex_core::diff_request(&opts.diff)))?;
-    let d = db.with(|c| c.schema_dialect())?;
-    let plan = schema_def::diff_with(&current, &want, d, &opts.diff)
-        .map_err(|e| runtime(e.to_string()))?;
+    let plan = db.with(|c| c.diff_to(&current, &want, &opts.diff))?;
     say(
         "apply_diff",
         &plan.unsupported_lines(),

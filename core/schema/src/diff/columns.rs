@@ -212,7 +212,8 @@ fn identity_option_changes(
     let a = a.unwrap_or(&none);
     let b = b.unwrap_or(&none);
     let mut out = Vec::new();
-    if a.increment != b.increment {
+    // An unset increment or cache is 1, as the engines read them back.
+    if a.increment.unwrap_or(1) != b.increment.unwrap_or(1) {
         out.push(format!("SET INCREMENT BY {}", b.increment.unwrap_or(1)));
     }
     if a.min_value != b.min_value {
@@ -232,7 +233,7 @@ fn identity_option_changes(
             out.push(format!("SET START WITH {v}"));
         }
     }
-    if a.cache != b.cache {
+    if a.cache.unwrap_or(1) != b.cache.unwrap_or(1) {
         out.push(format!("SET CACHE {}", b.cache.unwrap_or(1)));
     }
     if a.cycle != b.cycle {

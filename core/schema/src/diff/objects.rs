@@ -463,7 +463,8 @@ fn sequence_changes(
             }
         }
     }
-    if a.increment != b.increment {
+    // An unset increment or cache is 1, as the engines read them back.
+    if a.increment.unwrap_or(1) != b.increment.unwrap_or(1) {
         out.push(format!("INCREMENT BY {}", b.increment.unwrap_or(1)));
     }
     if a.min_value != b.min_value {
@@ -483,7 +484,7 @@ fn sequence_changes(
             out.push(format!("START WITH {v}"));
         }
     }
-    if a.cache != b.cache {
+    if a.cache.unwrap_or(1) != b.cache.unwrap_or(1) {
         out.push(format!("CACHE {}", b.cache.unwrap_or(1)));
     }
     if a.cycle != b.cycle {
