@@ -122,6 +122,15 @@ pub struct RestoreArgs {
     pub parallel: u32,
     #[command(flatten)]
     pub key: KeyArgs,
+    /// A backup of another engine: conversion rules file (TOML; see docs/conversion.md).
+    #[arg(long = "convert-rules", value_name = "FILE")]
+    pub convert_rules: Option<PathBuf>,
+    /// A backup of another engine: a cast rule, 'type tsvector to text' (repeatable).
+    #[arg(long = "cast", value_name = "RULE")]
+    pub casts: Vec<String>,
+    /// A backup of another engine: any conversion loss is an error.
+    #[arg(long)]
+    pub strict: bool,
 }
 
 /// `myrmex verify PATH`
@@ -307,24 +316,34 @@ pub fn run_restore(ctx: &Context, args: &RestoreArgs, format: Option<Format>) ->
         "restore",
         (|| {
             let mut db = open(ctx, &args.target)?;
+            let rules =
+                crate::copy_cmd::rules(args.convert_rules.as_ref(), &args.casts, args.strict)
+                    .map_err(|e| Failure(EXIT_USAGE, e))?;
             let options = RestoreOptions {
                 clean: args.clean,
                 parallel: args.parallel,
                 key: args.key.source(),
                 settings: String::new(),
+                rules,
             };
             let bar = BackupBar::new();
             let parent = args.path.parent().unwrap_or(Path::new("."));
-            let done = manager(ctx, parent, &bar).restore(&args.path, &mut db, &options);
+            let done = manager(ctx, parent, &bar).restore_report(&args.path, &mut db, &options);
             bar.finish();
-            let tables = done?;
+            let done = done?;
             if json(format) {
-                print_json(&tables);
+                print_json(&serde_json::json!({
+                    "tables": done.tables,
+                    "conversion": done.conversion.as_ref().map(|c| c.to_json()),
+                }));
             } else {
-                let rows: u64 = tables.iter().map(|t| t.rows).sum();
+                if let Some(c) = &done.conversion {
+                    eprint!("{}", c.report_text());
+                }
+                let rows: u64 = done.tables.iter().map(|t| t.rows).sum();
                 println!(
                     "restored {} tables, {} rows into {}",
-                    tables.len(),
+                    done.tables.len(),
                     rows,
                     db.url()
                 );

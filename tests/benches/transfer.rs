@@ -80,12 +80,12 @@ fn main() {
         "PostgreSQL → PostgreSQL",
         ours,
         theirs,
-        "pg_dump -Fc | pg_restore",
+        "pg_dump -Fc piped to pg_restore",
     );
+    let d3 = ScratchDb::create(&pg, "postgres", "bench-d3");
     let verified = measure(&format!(
         "TIME {bin} copy {} {} --parallel 2",
-        src.url,
-        ScratchDb::create(&pg, "postgres", "bench-d3").url
+        src.url, d3.url
     ));
     println!(
         "| PostgreSQL → PostgreSQL, verified | {:.2} s, {:.0} MiB | | |",

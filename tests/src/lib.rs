@@ -6,6 +6,7 @@
 //! `MYRMEX_TEST_MYSQL_URL` and fail instead of skipping when `MYRMEX_REQUIRE_SERVERS=1`.
 
 pub mod bench;
+pub mod chinook;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

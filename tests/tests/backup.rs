@@ -262,6 +262,78 @@ fn pg_native_backup_is_listed_verified_and_restored_like_any_other() {
     assert_eq!(rs.get(0, "n"), Some(&myrmex_core::Value::Int(2001)));
 }
 
+/// A logical backup restores into another engine through the schema conversion: Chinook
+/// backed up on each engine and restored into each other one answers the analytical
+/// queries the same; the conversion's decisions are in the output, `--strict` refuses a
+/// restore that would lose something, and a native backup is refused by name.
+#[test]
+fn logical_backup_restores_chinook_into_every_other_engine() {
+    use myrmex_tests::chinook::{answer, chinook_sql, CHINOOK_QUERIES};
+    for t in targets("backup-x-src") {
+        load_chinook(&t);
+        let dest = temp_dir(&format!("backup-x-{}", t.engine));
+        let b = backup(&t.url, &dest, &[]);
+        let path = b["path"].as_str().unwrap().to_string();
+        for into in targets(&format!("backup-x-into-{}", t.engine)) {
+            if into.engine == t.engine {
+                continue;
+            }
+            let label = format!("{} → {}", t.engine, into.engine);
+            let out = ok(run(
+                myrmex().args(["restore", &path, &into.url, "--format", "json"])
+            ));
+            let v = json(&out);
+            assert_eq!(
+                v["tables"].as_array().map(Vec::len),
+                Some(11),
+                "{label}: {v}"
+            );
+            let to = v["conversion"]["to"]
+                .as_str()
+                .unwrap_or_default()
+                .to_string();
+            let expected = if into.engine == "mysql" {
+                ["mysql", "mariadb"]
+            } else {
+                [into.engine, into.engine]
+            };
+            assert!(expected.contains(&to.as_str()), "{label}: {v}");
+            let mut a = t.connect();
+            let mut b = into.connect();
+            let snake = t.engine == "postgres";
+            for q in CHINOOK_QUERIES {
+                let qa = chinook_sql(q, t.engine, snake);
+                let qb = chinook_sql(q, into.engine, snake);
+                assert_eq!(answer(&mut a, &qa), answer(&mut b, &qb), "{label}: {qa}");
+            }
+        }
+    }
+    // --strict: a PostgreSQL backup whose array column has no counterpart is refused, and
+    // the target is left empty.
+    let Some(pg) = server_url("MYRMEX_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let src = ScratchDb::create(&pg, "postgres", "bk-x-strict");
+    src.connect()
+        .execute_batch("CREATE TABLE tagged(id int PRIMARY KEY, tags text[]); INSERT INTO tagged VALUES (1, '{a,b}')")
+        .unwrap();
+    let dir = temp_dir("backup-x-strict");
+    let b = backup(&src.url, &dir.join("out"), &[]);
+    let path = b["path"].as_str().unwrap().to_string();
+    let sqlite = format!("sqlite://{}", dir.join("strict.db").display());
+    let out = run(myrmex().args(["restore", &path, &sqlite, "--strict"]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(out.stderr.contains("tagged.tags"), "{}", out.stderr);
+    let native = backup(&src.url, &dir.join("native"), &["--strategy", "native"]);
+    let out = run(myrmex().args(["restore", native["path"].as_str().unwrap(), &sqlite]));
+    assert_eq!(out.code, 1, "{}", out.stderr);
+    assert!(
+        out.stderr.contains("restores only into the same engine"),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn mysql_native_backup_is_listed_verified_and_restored_like_any_other() {
     let Some(my) = server_url("MYRMEX_TEST_MYSQL_URL") else {

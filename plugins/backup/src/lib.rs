@@ -35,7 +35,7 @@ impl BackupStrategy for Logical {
             incremental: false,
             online: true,
             parallel: true,
-            cross_engine: false,
+            cross_engine: true,
         }
     }
 

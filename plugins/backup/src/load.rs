@@ -1,4 +1,5 @@
-//! Restoring a logical backup into the same engine: tables first, then the rows through
+//! Restoring a logical backup (into the same engine, or into another one once the host has
+//! converted the manifest's schema for it): tables first, then the rows through
 //! the driver's bulk load (COPY FROM STDIN on PostgreSQL, multi-row inserts elsewhere), then indexes, foreign keys, views and triggers; in one transaction
 //! where the engine's DDL is transactional, table by table elsewhere.
 
@@ -56,7 +57,7 @@ pub fn restore(
         .map_err(|e: myrmex_schema::SchemaError| BackupError::Schema(e.to_string()))?;
     if from != d && !(from.is_mysql_family() && d.is_mysql_family()) {
         return Err(BackupError::Schema(format!(
-            "this backup is of a {} database; restoring it into {} needs schema conversion, which this build does not have",
+            "this backup is of a {} database and its schema was not converted for {} (the host converts it before a restore into another engine)",
             from.name(),
             d.name()
         )));

@@ -80,13 +80,34 @@ fn restore(call: NativeCallContext, db: &mut Db, path: &str, map: Map) -> RhaiRe
             }
             "parallel" => options.parallel = int(F, &k, &v)?.clamp(1, 256) as u32,
             "key" => options.key = Some(key(F, &v)?),
-            _ => return Err(unknown(F, &k, "clean, parallel, key")),
+            "cast" => {
+                let list: Vec<String> = v
+                    .try_cast::<rhai::Array>()
+                    .ok_or_else(|| runtime(format!("{F}(): `cast` must be an array of rules")))?
+                    .iter()
+                    .map(|r| r.to_string())
+                    .collect();
+                let strict = options.rules.strict;
+                options.rules = myrmex_core::schema_def::convert::CastRules::parse(&list)
+                    .map_err(|e| runtime(format!("{F}(): {e}")))?;
+                options.rules.strict = strict;
+            }
+            "strict" => {
+                options.rules.strict = v
+                    .as_bool()
+                    .map_err(|_| runtime(format!("{F}(): `strict` must be true or false")))?
+            }
+            _ => return Err(unknown(F, &k, "clean, parallel, key, cast, strict")),
         }
     }
     let path = Path::new(path);
     let (_, m) = manager(&call, path.parent().unwrap_or(Path::new(".")))?;
-    let tables = db.with(|c| m.restore(path, c, &options))?;
-    rhai::serde::to_dynamic(tables)
+    let done = db.with(|c| m.restore_report(path, c, &options))?;
+    // A backup of another engine: every conversion decision on stderr, never silent.
+    if let Some(c) = &done.conversion {
+        eprint!("{}", c.report_text());
+    }
+    rhai::serde::to_dynamic(done.tables)
 }
 
 fn verify(call: NativeCallContext, path: &str, map: Map) -> RhaiResult<Dynamic> {

@@ -110,6 +110,18 @@ pub enum BackupError {
         /// What differs.
         what: String,
     },
+    /// The backup is of another engine and its strategy cannot restore across engines.
+    #[error("{}: this backup is of a {from} database; strategy `{strategy}` restores only into the same engine, not {to} (back up with the logical strategy to restore into another engine)", path.display())]
+    CrossEngine {
+        /// The backup directory.
+        path: PathBuf,
+        /// The strategy that wrote it.
+        strategy: String,
+        /// The engine backed up.
+        from: String,
+        /// The engine restored into.
+        to: String,
+    },
     /// A backup of that name exists already.
     #[error("{}: a backup of that name exists already", path.display())]
     Exists {

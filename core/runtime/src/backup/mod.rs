@@ -42,6 +42,7 @@ pub use verify::VerifyReport;
 
 use crate::plugin::Registry;
 use crate::{DatabaseConnection, Result};
+use myrmex_schema::convert::{CastRules, Conversion};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -87,6 +88,9 @@ pub struct RestoreOptions {
     pub key: Option<KeySource>,
     /// The strategy's own settings as JSON (empty for none).
     pub settings: String,
+    /// How the schema is converted when the backup is of another engine (cast rules,
+    /// strict).
+    pub rules: CastRules,
 }
 
 impl Default for RestoreOptions {
@@ -96,8 +100,20 @@ impl Default for RestoreOptions {
             parallel: 2,
             key: None,
             settings: String::new(),
+            rules: CastRules::default(),
         }
     }
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Restored {
+    /// Every table restored, with its rows (and content checksum when the strategy read it
+    /// back).
+    pub tables: Vec<TableEntry>,
+    /// The schema conversion when the backup was of another engine: every decision, losses
+    /// included.
+    pub conversion: Option<Conversion>,
 }
 
 /// Creates, lists, verifies, restores and prunes the backups of one destination directory.
@@ -178,13 +194,25 @@ impl BackupManager {
         }
     }
 
-    /// Restores the backup at `path` into `db` (connected).
+    /// Restores the backup at `path` into `db` (connected); the tables restored.
     pub fn restore(
         &self,
         path: &Path,
         db: &mut DatabaseConnection,
         options: &RestoreOptions,
     ) -> Result<Vec<TableEntry>> {
+        Ok(self.restore_report(path, db, options)?.tables)
+    }
+
+    /// Restores the backup at `path` into `db` (connected). A backup of another engine is
+    /// restored through the schema conversion (`options.rules`), when its strategy can
+    /// restore across engines; the conversion's decisions come back with the tables.
+    pub fn restore_report(
+        &self,
+        path: &Path,
+        db: &mut DatabaseConnection,
+        options: &RestoreOptions,
+    ) -> Result<Restored> {
         run::restore(
             &self.registry,
             &self.resolve(path),

@@ -10,10 +10,12 @@ use super::manifest::{
     Manifest, TableEntry, MANIFEST, MANIFEST_VERSION,
 };
 use super::store::{partial_name, FileLock, ERROR, LOCK};
-use super::{BackupOptions, RestoreOptions};
+use super::{BackupOptions, RestoreOptions, Restored};
 use crate::plugin::Registry;
 use crate::{DatabaseConnection, Error, Result};
 use myrmex_abi::{BackupRequest, CapabilityKind, RestoreRequest};
+use myrmex_schema::convert::{convert_schema, CastRules, Conversion};
+use myrmex_schema::{Dialect, SchemaDefinition};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicBool;
 use std::sync::Arc;
@@ -347,6 +349,40 @@ pub(crate) fn plain(dir: &Path, m: &Manifest, key: Option<&BackupKey>) -> Result
 }
 
 /// Restores the backup in `dir` into `db`; the tables as the strategy left them.
+/// The manifest's schema converted for `to` when the backup is of another engine (engines
+/// of one family, MySQL and MariaDB, restore into each other as they are).
+fn convert_for(
+    dir: &Path,
+    m: &mut Manifest,
+    to: Dialect,
+    cross_engine: bool,
+    rules: &CastRules,
+) -> Result<Option<Conversion>> {
+    let Ok(from) = m.engine.parse::<Dialect>() else {
+        return Ok(None);
+    };
+    if from == to || (from.is_mysql_family() && to.is_mysql_family()) {
+        return Ok(None);
+    }
+    if !cross_engine {
+        return Err(BackupError::CrossEngine {
+            path: dir.to_path_buf(),
+            strategy: m.strategy.clone(),
+            from: from.name().to_string(),
+            to: to.name().to_string(),
+        }
+        .into());
+    }
+    let def: SchemaDefinition = serde_json::from_value(m.schema.clone()).map_err(|e| {
+        BackupError::Invalid(format!("{}: the manifest's schema: {e}", dir.display()))
+    })?;
+    let conversion = convert_schema(&def, from, to, rules)?;
+    m.schema = serde_json::to_value(&conversion.definition)
+        .map_err(|e| BackupError::Invalid(format!("the converted schema: {e}")))?;
+    m.engine = to.name().to_string();
+    Ok(Some(conversion))
+}
+
 pub(crate) fn restore(
     registry: &Registry,
     dir: &Path,
@@ -354,13 +390,18 @@ pub(crate) fn restore(
     options: &RestoreOptions,
     progress: ProgressFn,
     cancel: Arc<AtomicBool>,
-) -> Result<Vec<TableEntry>> {
-    let m = Manifest::read(dir)?;
+) -> Result<Restored> {
+    let mut m = Manifest::read(dir)?;
     let key = key_for(dir, &m, options.key.as_ref())?;
     check_files(dir, &m, &progress)?;
-    let plain = plain(dir, &m, key.as_ref())?;
-    strategy_for(registry, &m.strategy, db.driver_name())?;
     let strategy = registry.open_backup(&m.strategy, "")?;
+    let target = db.schema_dialect()?;
+    let cross_engine = strategy.features().cross_engine;
+    let conversion = convert_for(dir, &mut m, target, cross_engine, &options.rules)?;
+    if conversion.is_none() {
+        strategy_for(registry, &m.strategy, db.driver_name())?;
+    }
+    let plain = plain(dir, &m, key.as_ref())?;
     let driver = db.driver_entry().ok_or_else(|| Error::NotConnected {
         connection: db.name.clone(),
     })?;
@@ -383,7 +424,7 @@ pub(crate) fn restore(
             strategy: m.strategy.clone(),
             source,
         })?;
-    Ok(outcome
+    let tables = outcome
         .tables
         .iter()
         .map(|t| TableEntry {
@@ -391,5 +432,6 @@ pub(crate) fn restore(
             rows: t.rows,
             checksum: t.checksum.to_string(),
         })
-        .collect())
+        .collect();
+    Ok(Restored { tables, conversion })
 }

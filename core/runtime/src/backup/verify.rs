@@ -121,7 +121,7 @@ pub(crate) fn verify(
                 settings: r#"{"checksum":true}"#.into(),
                 ..RestoreOptions::default()
             };
-            restore(registry, dir, &mut scratch, &options, progress, cancel)
+            restore(registry, dir, &mut scratch, &options, progress, cancel).map(|r| r.tables)
         });
         let _ = scratch.close();
         let _ = db.drop_scratch(&params);
