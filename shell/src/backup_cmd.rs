@@ -131,6 +131,10 @@ pub struct RestoreArgs {
     /// A backup of another engine: any conversion loss is an error.
     #[arg(long)]
     pub strict: bool,
+    /// PostgreSQL: load tables in parallel, each in its own transaction (as `pg_restore -j`),
+    /// instead of the whole restore in one; a failure drops what the restore created.
+    #[arg(long = "no-single-transaction")]
+    pub no_single_transaction: bool,
 }
 
 /// `myrmex verify PATH`
@@ -323,7 +327,11 @@ pub fn run_restore(ctx: &Context, args: &RestoreArgs, format: Option<Format>) ->
                 clean: args.clean,
                 parallel: args.parallel,
                 key: args.key.source(),
-                settings: String::new(),
+                settings: if args.no_single_transaction {
+                    r#"{"single_transaction":false}"#.to_string()
+                } else {
+                    String::new()
+                },
                 rules,
             };
             let bar = BackupBar::new();

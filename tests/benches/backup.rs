@@ -3,7 +3,8 @@
 //!
 //! 1. SQLite: `myrmex backup --strategy sqlite-online` vs `sqlite3 db ".backup out.db"`;
 //! 2. PostgreSQL, four tables: the `logical` backup vs `pg_dump -Fc` and `pg_dump -Fd -j2`
-//!    (time and size), its restore vs `pg_restore -j2` of the directory dump;
+//!    (time and size), its restore (in one transaction, and in parallel with a transaction
+//!    per table) vs `pg_restore -j2` of the directory dump;
 //! 3. MariaDB, four tables: the `logical` backup vs `mariadb-dump | gzip`, `mariadb-dump |
 //!    zstd` and `mydumper -t 2 -c` (skipped with a message when mydumper is not installed).
 //!
@@ -180,8 +181,20 @@ fn main() {
             fd.display()
         ));
         row(
-            "PostgreSQL restore, 2 workers",
+            "PostgreSQL restore, one transaction",
             ours,
+            theirs,
+            "pg_restore -j2 (of -Fd)",
+        );
+        let c = ScratchDb::create(&pg, "postgres", "bench-bk-c");
+        let parallel = measure(&format!(
+            "TIME {bin} restore {} {} --parallel 2 --no-single-transaction",
+            backup_in(&dest),
+            c.url
+        ));
+        row(
+            "PostgreSQL restore, 2 workers, a transaction per table",
+            parallel,
             theirs,
             "pg_restore -j2 (of -Fd)",
         );

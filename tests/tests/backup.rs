@@ -334,6 +334,75 @@ fn logical_backup_restores_chinook_into_every_other_engine() {
     );
 }
 
+/// `--no-single-transaction` loads PostgreSQL tables in parallel, each in its own
+/// transaction: the same rows; a restore that fails part-way drops what it created.
+#[test]
+fn postgres_restore_in_parallel_transactions() {
+    let Some(pg) = server_url("MYRMEX_TEST_POSTGRES_URL") else {
+        return;
+    };
+    let src = ScratchDb::create(&pg, "postgres", "bk-par-src");
+    src.connect()
+        .execute_batch(
+            "CREATE TABLE a(id int PRIMARY KEY, v text);
+             INSERT INTO a SELECT i, md5(i::text) FROM generate_series(1, 5000) i;
+             CREATE TABLE b(id int PRIMARY KEY, a_id int REFERENCES a(id));
+             INSERT INTO b SELECT i, i FROM generate_series(1, 5000) i;
+             CREATE TABLE c(id int PRIMARY KEY, v text);
+             INSERT INTO c SELECT i, 'c' FROM generate_series(1, 100) i;",
+        )
+        .unwrap();
+    let dir = temp_dir("backup-par");
+    let b = backup(&src.url, &dir.join("out"), &[]);
+    let path = b["path"].as_str().unwrap().to_string();
+    let into = ScratchDb::create(&pg, "postgres", "bk-par-into");
+    ok(run(myrmex().args([
+        "restore",
+        &path,
+        &into.url,
+        "--parallel",
+        "3",
+        "--no-single-transaction",
+    ])));
+    let mut copy = into.connect();
+    let rs = copy
+        .execute_query(
+            "SELECT (SELECT count(*) FROM a) AS a, (SELECT count(*) FROM b) AS b, (SELECT count(*) FROM c) AS c",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(rs.get(0, "a"), Some(&myrmex_core::Value::Int(5000)));
+    assert_eq!(rs.get(0, "b"), Some(&myrmex_core::Value::Int(5000)));
+    assert_eq!(rs.get(0, "c"), Some(&myrmex_core::Value::Int(100)));
+    // A table that cannot load (its schema in the manifest says int where the rows hold
+    // text): the restore fails naming it and drops the tables it had created.
+    let manifest_file = Path::new(&path).join("manifest.json");
+    let mut m = manifest(Path::new(&path));
+    for t in m["schema"]["tables"].as_array_mut().unwrap() {
+        if t["name"] == "c" {
+            t["columns"][1]["type"] = "int".into();
+        }
+    }
+    std::fs::write(&manifest_file, m.to_string()).unwrap();
+    let empty = ScratchDb::create(&pg, "postgres", "bk-par-fail");
+    let out = run(myrmex().args(["restore", &path, &empty.url, "--no-single-transaction"]));
+    assert_ne!(out.code, 0, "{}", out.stdout);
+    assert!(out.stderr.contains('c'), "{}", out.stderr);
+    let left = empty
+        .connect()
+        .execute_query(
+            "SELECT count(*) AS n FROM pg_tables WHERE schemaname = 'public'",
+            &[],
+        )
+        .unwrap();
+    assert_eq!(
+        left.get(0, "n"),
+        Some(&myrmex_core::Value::Int(0)),
+        "{}",
+        out.stderr
+    );
+}
+
 #[test]
 fn mysql_native_backup_is_listed_verified_and_restored_like_any_other() {
     let Some(my) = server_url("MYRMEX_TEST_MYSQL_URL") else {

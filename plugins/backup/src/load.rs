@@ -25,11 +25,30 @@ struct Manifest {
 }
 
 /// The restore's own settings.
-#[derive(Deserialize, Default)]
+#[derive(Deserialize)]
 struct Settings {
     /// Read every table back after loading and return its content checksum.
     #[serde(default)]
     checksum: bool,
+    /// On an engine with transactional DDL, the whole restore in one transaction (the
+    /// default: a failed or killed restore leaves nothing). `false` loads tables in parallel,
+    /// each in its own transaction, as `pg_restore -j` does; a failure or cancellation then
+    /// drops what the restore created. SQLite, which has one writer, always takes one.
+    #[serde(default = "yes")]
+    single_transaction: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            checksum: false,
+            single_transaction: true,
+        }
+    }
 }
 
 /// Restores the backup in `request.directory` into the database `conn` reaches.
@@ -74,7 +93,8 @@ pub fn restore(
         });
     }
     let dir = Path::new(request.directory.as_str());
-    let one_transaction = info.transactional_ddl;
+    let one_transaction =
+        info.transactional_ddl && (settings.single_transaction || d == Dialect::Sqlite);
     if one_transaction {
         conn.begin().into_result().map_err(on_table("(begin)"))?;
     }
@@ -94,6 +114,9 @@ pub fn restore(
         Err(e) => {
             if one_transaction {
                 let _ = conn.rollback();
+            } else if info.transactional_ddl {
+                // Tables loaded in their own transactions: what this restore created goes.
+                let _ = drop_all(conn, d);
             }
             return Err(e);
         }

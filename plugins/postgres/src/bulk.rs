@@ -117,7 +117,7 @@ impl PgConnection {
             return Err(unknown_format(request.format));
         }
         let select = select_of(request);
-        let copy = copy_out_sql(request);
+        let mut copy = copy_out_sql(request);
         let live = self.live()?;
         let stmt = live
             .wait(live.client.prepare(&select))
@@ -128,7 +128,31 @@ impl PgConnection {
                 .map(|c| ColumnMeta::new(c.name(), c.type_().name()))
                 .collect(),
         );
-        let types: Vec<_> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+        let mut types: Vec<_> = stmt.columns().iter().map(|c| c.type_().clone()).collect();
+        if request.format == CopyFormat::ROWS && !types.iter().all(crate::types::decodable) {
+            // Columns of types without a binary reader here travel as their text form.
+            let list: Vec<String> = types
+                .iter()
+                .enumerate()
+                .map(|(i, t)| {
+                    if crate::types::decodable(t) {
+                        format!("q.c{i}")
+                    } else {
+                        format!("q.c{i}::text")
+                    }
+                })
+                .collect();
+            let names: Vec<String> = (0..types.len()).map(|i| format!("c{i}")).collect();
+            copy = format!(
+                "COPY (SELECT {} FROM ({}) AS q({})) TO STDOUT (FORMAT binary)",
+                list.join(", "),
+                select.trim().trim_end_matches(';'),
+                names.join(", ")
+            );
+            for t in types.iter_mut().filter(|t| !crate::types::decodable(t)) {
+                *t = tokio_postgres::types::Type::TEXT;
+            }
+        }
         let stream = live
             .wait(live.client.copy_out(copy.as_str()))
             .map_err(|e| error::map_for(e, &copy))?;

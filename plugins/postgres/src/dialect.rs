@@ -21,6 +21,7 @@ use myrmex_plugin::{DialectInfo, PlaceholderStyle};
 /// | `comments` | `COMMENT ON` tables and columns |
 /// | `check_constraints` | enforced `CHECK` constraints |
 /// | `copy_text` | bulk export and load in PostgreSQL COPY text format natively |
+/// | `select_only` | `SELECT … FROM ONLY t` reads a table without the rows of its inheritors |
 pub const FEATURES: &[&str] = &[
     "alter_column_type",
     "drop_column",
@@ -35,6 +36,7 @@ pub const FEATURES: &[&str] = &[
     "comments",
     "check_constraints",
     "copy_text",
+    "select_only",
 ];
 
 /// `postgres`: `"` quotes identifiers, DDL is transactional, parameters are `$1`, `$2`, ….

@@ -52,6 +52,53 @@ fn utf8(raw: &[u8]) -> Result<String, BoxError> {
 }
 
 /// Decodes one non-NULL binary value of type `ty`.
+/// Whether [`decode`] reads values of `ty` from the binary format (a bulk export casts the
+/// others to text in its query, so that a `tsvector` or a geometric column still copies).
+pub fn decodable(ty: &Type) -> bool {
+    match *ty {
+        Type::BOOL
+        | Type::INT2
+        | Type::INT4
+        | Type::INT8
+        | Type::OID
+        | Type::XID
+        | Type::CID
+        | Type::REGPROC
+        | Type::REGTYPE
+        | Type::REGCLASS
+        | Type::FLOAT4
+        | Type::FLOAT8
+        | Type::NUMERIC
+        | Type::TEXT
+        | Type::VARCHAR
+        | Type::BPCHAR
+        | Type::NAME
+        | Type::UNKNOWN
+        | Type::XML
+        | Type::CHAR
+        | Type::BYTEA
+        | Type::DATE
+        | Type::TIME
+        | Type::TIMETZ
+        | Type::TIMESTAMP
+        | Type::TIMESTAMPTZ
+        | Type::INTERVAL
+        | Type::JSON
+        | Type::JSONB
+        | Type::UUID
+        | Type::INET
+        | Type::CIDR
+        | Type::VOID
+        | Type::MACADDR => true,
+        _ => match ty.kind() {
+            Kind::Enum(_) => true,
+            Kind::Domain(base) => decodable(base),
+            Kind::Array(elem) => decodable(elem),
+            _ => ty.name() == "citext",
+        },
+    }
+}
+
 pub fn decode(ty: &Type, raw: &[u8]) -> Result<Value, BoxError> {
     Ok(match *ty {
         Type::BOOL => Value::Bool(raw.first().copied().unwrap_or(0) != 0),

@@ -97,7 +97,19 @@ fn restore(call: NativeCallContext, db: &mut Db, path: &str, map: Map) -> RhaiRe
                     .as_bool()
                     .map_err(|_| runtime(format!("{F}(): `strict` must be true or false")))?
             }
-            _ => return Err(unknown(F, &k, "clean, parallel, key, cast, strict")),
+            "single_transaction" => {
+                let one = v.as_bool().map_err(|_| {
+                    runtime(format!("{F}(): `single_transaction` must be true or false"))
+                })?;
+                options.settings = format!(r#"{{"single_transaction":{one}}}"#);
+            }
+            _ => {
+                return Err(unknown(
+                    F,
+                    &k,
+                    "clean, parallel, key, cast, strict, single_transaction",
+                ))
+            }
         }
     }
     let path = Path::new(path);

@@ -101,11 +101,22 @@ pub(crate) fn backup(
         connection: db.name.clone(),
     })?;
     let (started, started_unix) = now();
-    let name = options
-        .name
-        .clone()
-        .unwrap_or_else(|| default_name(db, started_unix));
     std::fs::create_dir_all(dest).map_err(io(dest))?;
+    let name = match &options.name {
+        Some(n) => n.clone(),
+        None => {
+            // Two backups in the same second: the later one takes the next free suffix.
+            let base = default_name(db, started_unix);
+            let taken = |n: &str| dest.join(n).exists() || dest.join(partial_name(n)).exists();
+            let mut name = base.clone();
+            let mut i = 2;
+            while taken(&name) {
+                name = format!("{base}-{i}");
+                i += 1;
+            }
+            name
+        }
+    };
     let target = dest.join(&name);
     if target.exists() {
         return Err(BackupError::Exists { path: target }.into());

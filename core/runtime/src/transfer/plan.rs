@@ -123,30 +123,10 @@ pub fn plan(src: &mut DatabaseConnection, p: &Prepared, chunk_rows: u64) -> Resu
             identity_columns,
         });
     }
-    // Largest tables first, so parallel workers finish together; where foreign keys are
-    // created with the tables, referenced tables first.
+    // Largest tables first, so parallel workers finish together (foreign keys come after
+    // the data, so the order of tables does not matter to them).
     plans.sort_by_key(|p| std::cmp::Reverse(p.estimated_rows));
-    if p.constraints_with_tables {
-        plans = parents_first(plans);
-    }
     Ok(plans)
-}
-
-/// `plans` reordered so that a table comes after the tables its foreign keys reference
-/// (a cycle keeps the remaining order).
-fn parents_first(mut rest: Vec<TablePlan>) -> Vec<TablePlan> {
-    let mut out: Vec<TablePlan> = Vec::with_capacity(rest.len());
-    while !rest.is_empty() {
-        let ready = rest.iter().position(|p| {
-            p.target.foreign_keys.iter().all(|f| {
-                f.ref_table == p.target.name
-                    || out.iter().any(|o| o.target.name == f.ref_table)
-                    || !rest.iter().any(|r| r.target.name == f.ref_table)
-            })
-        });
-        out.push(rest.remove(ready.unwrap_or(0)));
-    }
-    out
 }
 
 /// `[lo, hi]` in about `count / chunk_rows` ranges of equal key width.
@@ -167,17 +147,24 @@ fn split(lo: i64, hi: i64, count: u64, chunk_rows: u64) -> Vec<Chunk> {
     out
 }
 
-/// `schema.table` quoted for `conn`.
+/// `schema.table` quoted for `conn`, to read a table from (`ONLY` where tables inherit).
 pub fn qualified(
     conn: &mut DatabaseConnection,
     schema: Option<&str>,
     table: &str,
 ) -> Result<String> {
-    Ok(match schema {
+    let name = match schema {
         Some(s) if !s.is_empty() => {
             format!("{}.{}", conn.quote_ident(s)?, conn.quote_ident(table)?)
         }
         _ => conn.quote_ident(table)?,
+    };
+    // A table's own rows: where tables inherit from others, a read of the parent would
+    // include the children's rows, which the copy carries in the children's own tables.
+    Ok(if conn.dialect()?.has("select_only") {
+        format!("ONLY {name}")
+    } else {
+        name
     })
 }
 

@@ -21,9 +21,6 @@ pub struct Prepared {
     pub report: Vec<Decision>,
     /// Tables left out, with the reason.
     pub refused: Vec<(String, String)>,
-    /// True when foreign keys and checks are created with the tables (the target adds no
-    /// constraints to existing tables): tables then load parents first.
-    pub constraints_with_tables: bool,
 }
 
 /// Reads the source schema, keeps the `tables` asked for (all when empty) and converts it
@@ -104,11 +101,14 @@ pub fn prepare(
         }
     }
     let after = dst.dialect()?.has("alter_constraints");
+    // Foreign keys come after the data on every target (a target that cannot add one to an
+    // existing table rebuilds the table with it), so rows load in any order and cycles of
+    // references (Sakila's store and staff) load at all.
     let mut before_data = target.clone();
     for t in &mut before_data.tables {
         t.indexes.clear();
+        t.foreign_keys.clear();
         if after {
-            t.foreign_keys.clear();
             t.checks.clear();
         }
     }
@@ -123,7 +123,6 @@ pub fn prepare(
         dialect: to,
         report: conversion.report,
         refused,
-        constraints_with_tables: !after,
     })
 }
 
@@ -163,16 +162,15 @@ pub fn create_tables(dst: &mut DatabaseConnection, p: &Prepared, state: &State) 
     Ok(())
 }
 
-/// Adds what [`create_tables`] left out: indexes, and foreign keys and checks where the
-/// target adds constraints to existing tables.
+/// Adds what [`create_tables`] left out: indexes, foreign keys, and checks where the target
+/// adds constraints to existing tables. Statements that must run outside a transaction (a
+/// table rebuild's pragmas) run on their own.
 pub fn add_constraints(dst: &mut DatabaseConnection, p: &Prepared) -> Result<()> {
     let changes = myrmex_schema::diff(&p.before_data, &p.target, p.dialect)?;
-    for c in &changes {
-        dst.execute(&c.sql, &[]).map_err(|e| Error::Transfer {
-            table: c.description.clone(),
-            chunk: None,
-            reason: e.to_string(),
-        })?;
-    }
+    dst.apply_changes(&changes).map_err(|e| Error::Transfer {
+        table: "(indexes and constraints)".into(),
+        chunk: None,
+        reason: e.to_string(),
+    })?;
     Ok(())
 }

@@ -166,6 +166,13 @@ pub fn canonical(out: &mut Vec<u8>, v: &Value) {
 
 /// The checksum of the rows `sql` returns on `conn`.
 pub fn checksum(conn: &mut DatabaseConnection, sql: &str) -> Result<Checksum> {
+    checksum_padded(conn, sql, &[])
+}
+
+/// [`checksum`], with the text of the columns `pad` marks (fixed-length `CHAR(n)`) compared
+/// without trailing spaces: PostgreSQL keeps a `CHAR(n)` value padded, MySQL strips the pad
+/// on reading, and both compare such values without it.
+pub fn checksum_padded(conn: &mut DatabaseConnection, sql: &str, pad: &[bool]) -> Result<Checksum> {
     let name = conn.name.clone();
     let mut out = conn.copy_out_start(&CopySource::query(sql), BulkFormat::Rows, false)?;
     let columns = out.columns().to_vec();
@@ -176,8 +183,13 @@ pub fn checksum(conn: &mut DatabaseConnection, sql: &str) -> Result<Checksum> {
         let values = chunk.values(&columns, &name)?;
         for row in values.chunks(width) {
             buf.clear();
-            for v in row {
-                canonical(&mut buf, v);
+            for (i, v) in row.iter().enumerate() {
+                match v {
+                    Value::Text(t) if pad.get(i) == Some(&true) => {
+                        canonical(&mut buf, &Value::from(t.trim_end_matches(' ')))
+                    }
+                    _ => canonical(&mut buf, v),
+                }
             }
             let h = Sha256::digest(&buf);
             let mut first = [0u8; 16];
@@ -209,7 +221,19 @@ fn side(conn: &mut DatabaseConnection, p: &TablePlan, target: bool) -> Result<Ch
         .collect::<Result<Vec<_>>>()?
         .join(", ");
     let t = plan::qualified(conn, schema, table)?;
-    checksum(conn, &format!("SELECT {cols} FROM {t}"))
+    // A column fixed-length on either side compares without its pad on both.
+    let fixed = |table: &myrmex_schema::Table, name: &str| {
+        table
+            .column(name)
+            .is_some_and(|c| matches!(c.ty, myrmex_schema::ColumnType::Char(_)))
+    };
+    let pad: Vec<bool> = p
+        .source_columns
+        .iter()
+        .zip(&p.target_columns)
+        .map(|(s, d)| fixed(&p.source, s) || fixed(&p.target, d))
+        .collect();
+    checksum_padded(conn, &format!("SELECT {cols} FROM {t}"), &pad)
 }
 
 /// Verifies every table on `parallel` pairs of connections; results go to `out` by plan
