@@ -161,6 +161,16 @@ pub fn sync_dir(dir: &Path) -> Result<(), BackupError> {
         .map_err(io(dir))
 }
 
+/// The SHA-256 of a file written for a backup, hex, once the file is on disk: the host
+/// syncs every file before the manifest names it, so strategies need not sync as they write.
+pub fn sha256_synced(path: &Path) -> Result<String, BackupError> {
+    let hex = sha256_file(path)?;
+    std::fs::File::open(path)
+        .and_then(|f| f.sync_all())
+        .map_err(io(path))?;
+    Ok(hex)
+}
+
 /// The SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String, BackupError> {
     let mut f = std::fs::File::open(path).map_err(io(path))?;

@@ -6,8 +6,8 @@ use super::crypto::{decrypt_file, encrypt_file, BackupKey};
 use super::error::{io, BackupError};
 use super::host::{host_box, Progress, ProgressFn};
 use super::manifest::{
-    now, payload_files, sha256_file, sync_dir, write_atomic, Compression, Encryption, FileEntry,
-    Manifest, TableEntry, MANIFEST, MANIFEST_VERSION,
+    now, payload_files, sha256_file, sha256_synced, sync_dir, write_atomic, Compression,
+    Encryption, FileEntry, Manifest, TableEntry, MANIFEST, MANIFEST_VERSION,
 };
 use super::store::{partial_name, FileLock, ERROR, LOCK};
 use super::{BackupOptions, RestoreOptions, Restored};
@@ -169,7 +169,7 @@ pub(crate) fn backup(
             entries.push(FileEntry {
                 name: rel.clone(),
                 bytes,
-                sha256: sha256_file(path)?,
+                sha256: sha256_synced(path)?,
             });
         }
         let json = |s: &str| -> serde_json::Value {
