@@ -277,6 +277,12 @@ impl Dialect {
         matches!(self, Dialect::Mysql | Dialect::Mariadb)
     }
 
+    /// The same engine, or engines of one family (MySQL and MariaDB), whose definitions and
+    /// data move between them without a conversion.
+    pub fn same_family(self, other: Dialect) -> bool {
+        self == other || (self.is_mysql_family() && other.is_mysql_family())
+    }
+
     /// The longest identifier the engine accepts, in bytes (`None`: no limit).
     pub fn max_identifier(self) -> Option<usize> {
         match self {

@@ -361,7 +361,7 @@ pub(crate) fn plain(dir: &Path, m: &Manifest, key: Option<&BackupKey>) -> Result
 
 /// Restores the backup in `dir` into `db`; the tables as the strategy left them.
 /// The manifest's schema converted for `to` when the backup is of another engine (engines
-/// of one family, MySQL and MariaDB, restore into each other as they are).
+/// of one family restore into each other as they are).
 fn convert_for(
     dir: &Path,
     m: &mut Manifest,
@@ -372,7 +372,7 @@ fn convert_for(
     let Ok(from) = m.engine.parse::<Dialect>() else {
         return Ok(None);
     };
-    if from == to || (from.is_mysql_family() && to.is_mysql_family()) {
+    if from.same_family(to) {
         return Ok(None);
     }
     if !cross_engine {
