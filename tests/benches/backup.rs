@@ -14,7 +14,7 @@
 //!
 //! `MYRMEX_TEST_POSTGRES_URL=… MYRMEX_TEST_MYSQL_URL=… cargo bench -p myrmex-tests --bench backup`
 
-use myrmex_tests::bench::{measure, psql, row, size_mib, Measure};
+use myrmex_tests::bench::{env_number, measure, psql, row, servers, size_mib, Measure};
 use myrmex_tests::{myrmex_bin, temp_dir, ScratchDb};
 use std::path::Path;
 use std::process::Command;
@@ -46,17 +46,10 @@ fn sized(what: &str, m: Measure, mib: f64) -> String {
 }
 
 fn main() {
-    let (Ok(pg), Ok(my)) = (
-        std::env::var("MYRMEX_TEST_POSTGRES_URL"),
-        std::env::var("MYRMEX_TEST_MYSQL_URL"),
-    ) else {
-        println!("skipped: MYRMEX_TEST_POSTGRES_URL or MYRMEX_TEST_MYSQL_URL unset");
+    let Some((pg, my)) = servers() else {
         return;
     };
-    let mb: u64 = std::env::var("MYRMEX_BENCH_MB")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1024);
+    let mb = env_number("MYRMEX_BENCH_MB", 1024);
     let rows = mb * 1024 * 1024 / ROW_BYTES;
     let bin = myrmex_bin().display().to_string();
     let dir = temp_dir("bench-backup");

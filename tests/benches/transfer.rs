@@ -11,22 +11,15 @@
 //!
 //! `MYRMEX_TEST_POSTGRES_URL=… MYRMEX_TEST_MYSQL_URL=… cargo bench -p myrmex-tests --bench transfer`
 
-use myrmex_tests::bench::{measure, psql, row};
+use myrmex_tests::bench::{env_number, measure, psql, row, servers};
 use myrmex_tests::{myrmex_bin, ScratchDb};
 use std::process::Command;
 
 fn main() {
-    let (Ok(pg), Ok(my)) = (
-        std::env::var("MYRMEX_TEST_POSTGRES_URL"),
-        std::env::var("MYRMEX_TEST_MYSQL_URL"),
-    ) else {
-        println!("skipped: MYRMEX_TEST_POSTGRES_URL or MYRMEX_TEST_MYSQL_URL unset");
+    let Some((pg, my)) = servers() else {
         return;
     };
-    let rows: u64 = std::env::var("MYRMEX_BENCH_ROWS")
-        .ok()
-        .and_then(|s| s.parse().ok())
-        .unwrap_or(1_000_000);
+    let rows = env_number("MYRMEX_BENCH_ROWS", 1_000_000);
     let bin = myrmex_bin().display().to_string();
     let src = ScratchDb::create(&pg, "postgres", "bench-src");
     psql(

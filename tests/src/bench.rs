@@ -67,3 +67,26 @@ pub fn size_mib(path: &std::path::Path) -> f64 {
     }
     walk(path) as f64 / (1024.0 * 1024.0)
 }
+
+/// The two server URLs of the tests' environment; `None` (and a line saying so) when either
+/// is unset.
+pub fn servers() -> Option<(String, String)> {
+    match (
+        std::env::var("MYRMEX_TEST_POSTGRES_URL"),
+        std::env::var("MYRMEX_TEST_MYSQL_URL"),
+    ) {
+        (Ok(pg), Ok(my)) => Some((pg, my)),
+        _ => {
+            println!("skipped: MYRMEX_TEST_POSTGRES_URL or MYRMEX_TEST_MYSQL_URL unset");
+            None
+        }
+    }
+}
+
+/// A number from the environment variable `var`, or `default`.
+pub fn env_number(var: &str, default: u64) -> u64 {
+    std::env::var(var)
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(default)
+}

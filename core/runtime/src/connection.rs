@@ -211,13 +211,7 @@ impl DatabaseConnection {
     /// A new session with the same name, parameters and driver as this connected one (a
     /// parallel worker's own connection).
     pub fn open_another(&self) -> Result<DatabaseConnection> {
-        let driver = self
-            .live
-            .as_ref()
-            .map(|l| l._driver.clone())
-            .ok_or_else(|| Error::NotConnected {
-                connection: self.name.clone(),
-            })?;
+        let driver = self.live_driver()?;
         let mut other = self.clone();
         other.connect_driver(driver)?;
         Ok(other)
@@ -230,13 +224,7 @@ impl DatabaseConnection {
         name: &str,
         params: ConnectParams,
     ) -> Result<DatabaseConnection> {
-        let driver = self
-            .live
-            .as_ref()
-            .map(|l| l._driver.clone())
-            .ok_or_else(|| Error::NotConnected {
-                connection: self.name.clone(),
-            })?;
+        let driver = self.live_driver()?;
         let mut other = DatabaseConnection::new(name, params);
         other.connect_driver(driver)?;
         Ok(other)
@@ -687,6 +675,13 @@ impl DatabaseConnection {
     /// The driver this connection was opened with (while connected).
     pub(crate) fn driver_entry(&self) -> Option<Arc<DriverEntry>> {
         self.live.as_ref().map(|l| l._driver.clone())
+    }
+
+    /// The driver of this connected session; not connected is an error naming it.
+    fn live_driver(&self) -> Result<Arc<DriverEntry>> {
+        self.driver_entry().ok_or_else(|| Error::NotConnected {
+            connection: self.name.clone(),
+        })
     }
 
     /// Reads the schema of `schemas` (empty: the current one) as the driver's document.

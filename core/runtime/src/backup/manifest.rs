@@ -164,16 +164,19 @@ pub fn sync_dir(dir: &Path) -> Result<(), BackupError> {
 /// The SHA-256 of a file written for a backup, hex, once the file is on disk: the host
 /// syncs every file before the manifest names it, so strategies need not sync as they write.
 pub fn sha256_synced(path: &Path) -> Result<String, BackupError> {
-    let hex = sha256_file(path)?;
-    std::fs::File::open(path)
-        .and_then(|f| f.sync_all())
-        .map_err(io(path))?;
+    let mut f = std::fs::File::open(path).map_err(io(path))?;
+    let hex = sha256_of(&mut f, path)?;
+    f.sync_all().map_err(io(path))?;
     Ok(hex)
 }
 
 /// The SHA-256 of a file, hex.
 pub fn sha256_file(path: &Path) -> Result<String, BackupError> {
     let mut f = std::fs::File::open(path).map_err(io(path))?;
+    sha256_of(&mut f, path)
+}
+
+fn sha256_of(f: &mut std::fs::File, path: &Path) -> Result<String, BackupError> {
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {
