@@ -135,6 +135,30 @@ pub struct RestoreArgs {
     /// instead of the whole restore in one; a failure drops what the restore created.
     #[arg(long = "no-single-transaction")]
     pub no_single_transaction: bool,
+    /// The strategy's restore settings as a JSON object (pgbackrest: `pg_path`,
+    /// `target_time`, `start`…; see docs/backup.md).
+    #[arg(long)]
+    pub settings: Option<String>,
+}
+
+/// The restore settings: `--settings` with `--no-single-transaction` folded in.
+fn restore_settings(args: &RestoreArgs) -> Result<String, Failure> {
+    let mut map = match &args.settings {
+        None => serde_json::Map::new(),
+        Some(text) => match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(serde_json::Value::Object(m)) => m,
+            Ok(_) => return Err(Failure(EXIT_USAGE, "--settings: not a JSON object".into())),
+            Err(e) => return Err(Failure(EXIT_USAGE, format!("--settings: {e}"))),
+        },
+    };
+    if args.no_single_transaction {
+        map.insert("single_transaction".into(), false.into());
+    }
+    Ok(if map.is_empty() {
+        String::new()
+    } else {
+        serde_json::Value::Object(map).to_string()
+    })
 }
 
 /// `myrmex verify PATH`
@@ -327,11 +351,7 @@ pub fn run_restore(ctx: &Context, args: &RestoreArgs, format: Option<Format>) ->
                 clean: args.clean,
                 parallel: args.parallel,
                 key: args.key.source(),
-                settings: if args.no_single_transaction {
-                    r#"{"single_transaction":false}"#.to_string()
-                } else {
-                    String::new()
-                },
+                settings: restore_settings(args)?,
                 rules,
             };
             let bar = BackupBar::new();

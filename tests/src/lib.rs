@@ -7,6 +7,7 @@
 
 pub mod bench;
 pub mod chinook;
+pub mod servers;
 
 use std::path::{Path, PathBuf};
 use std::process::Command;

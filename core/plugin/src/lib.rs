@@ -51,6 +51,7 @@ mod host_connection;
 pub mod monitor;
 mod params;
 pub mod rows;
+pub mod run_as;
 mod schema_scope;
 pub mod scratch;
 pub mod sql;

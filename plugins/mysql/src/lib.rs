@@ -26,6 +26,7 @@ mod driver;
 mod error;
 mod listing;
 mod lock;
+pub mod mariabackup;
 mod monitor;
 pub mod native;
 mod options;
@@ -43,4 +44,6 @@ myrmex_plugin::plugin! {
     audit "mysql" ("mysql"): "MySQL/MariaDB configuration checks and the server_audit log" => audit::open,
     backup "mysql-native" ("mysql", "mariadb"):
         "mydumper / myloader from one consistent snapshot (Debian package mydumper)" => native::open,
+    backup "mariadb-backup" ("mysql", "mariadb"):
+        "mariadb-backup physical copies of a MariaDB server, prepared, restored by copy-back (Debian package mariadb-backup)" => mariabackup::open,
 }

@@ -41,10 +41,10 @@ fn io(what: &str, e: std::io::Error) -> PluginError {
 }
 
 /// An option file holding the password, readable by this user only, removed on drop.
-struct OptionFile(PathBuf);
+pub(crate) struct OptionFile(pub(crate) PathBuf);
 
 impl OptionFile {
-    fn new(password: &str) -> Result<Option<OptionFile>, PluginError> {
+    pub(crate) fn new(password: &str) -> Result<Option<OptionFile>, PluginError> {
         if password.is_empty() {
             return Ok(None);
         }
@@ -112,7 +112,7 @@ fn quote(name: &str) -> String {
 }
 
 /// The base tables of the connection's database, with their rows as this connection sees them.
-fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
+pub(crate) fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
     let mut conn = HostConnection::new(conn);
     let names = conn.text_rows(
         "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() \

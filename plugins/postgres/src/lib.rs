@@ -39,6 +39,7 @@ mod monitor;
 pub mod native;
 pub mod numeric;
 mod options;
+pub mod pgbackrest;
 pub mod placeholders;
 mod schema;
 mod scratch;
@@ -60,4 +61,6 @@ myrmex_plugin::plugin! {
         "PostgreSQL configuration checks and pgaudit" => audit::open,
     backup "pg-native" ("postgres"):
         "pg_dump -Fd -j N / pg_restore -j N from one exported snapshot (Debian package postgresql-client)" => native::open,
+    backup "pgbackrest" ("postgres"):
+        "pgBackRest full/diff/incr physical backups, restored to their end or a point in time (Debian package pgbackrest)" => pgbackrest::open,
 }

@@ -51,7 +51,7 @@ fn tool(name: &str, o: &ConnectOptions) -> Command {
 }
 
 /// Every ordinary table of the connection's schemas (not the system ones) with its rows.
-fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
+pub(crate) fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
     let mut conn = HostConnection::new(conn);
     let names = conn.rows(
         "SELECT quote_ident(n.nspname) || '.' || quote_ident(c.relname), \

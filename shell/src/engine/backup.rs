@@ -71,6 +71,7 @@ fn backup_database(call: NativeCallContext, db: &mut Db, map: Map) -> RhaiResult
 fn restore(call: NativeCallContext, db: &mut Db, path: &str, map: Map) -> RhaiResult<Dynamic> {
     const F: &str = "restore";
     let mut options = RestoreOptions::default();
+    let mut settings = serde_json::Map::new();
     for (k, v) in map {
         match k.as_str() {
             "clean" => {
@@ -101,16 +102,23 @@ fn restore(call: NativeCallContext, db: &mut Db, path: &str, map: Map) -> RhaiRe
                 let one = v.as_bool().map_err(|_| {
                     runtime(format!("{F}(): `single_transaction` must be true or false"))
                 })?;
-                options.settings = format!(r#"{{"single_transaction":{one}}}"#);
+                settings.insert("single_transaction".into(), one.into());
             }
+            "settings" => match serde_json::from_str(&to_json(&v)) {
+                Ok(serde_json::Value::Object(m)) => settings.extend(m),
+                _ => return Err(runtime(format!("{F}(): `settings` must be a map"))),
+            },
             _ => {
                 return Err(unknown(
                     F,
                     &k,
-                    "clean, parallel, key, cast, strict, single_transaction",
+                    "clean, parallel, key, cast, strict, single_transaction, settings",
                 ))
             }
         }
+    }
+    if !settings.is_empty() {
+        options.settings = serde_json::Value::Object(settings).to_string();
     }
     let path = Path::new(path);
     let (_, m) = manager(&call, path.parent().unwrap_or(Path::new(".")))?;
