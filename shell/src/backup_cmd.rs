@@ -232,9 +232,25 @@ pub fn open(ctx: &Context, target: &str) -> Result<DatabaseConnection, Failure> 
     })
 }
 
-/// A manager with a progress bar, cancelled by Ctrl-C or SIGTERM.
-fn manager(ctx: &Context, dest: &Path, bar: &BackupBar) -> BackupManager {
-    let m = BackupManager::with_registry(dest, ctx.registry.clone()).on_progress(bar.callback());
+/// The manager of `dest` (a directory or a store location such as `s3://bucket/prefix`).
+fn open_dest(ctx: &Context, dest: &Path) -> Result<BackupManager, Failure> {
+    Ok(BackupManager::open(
+        &dest.to_string_lossy(),
+        ctx.registry.clone(),
+    )?)
+}
+
+/// The manager of the destination holding the backup at `path`, and the path to hand it.
+fn open_backup(ctx: &Context, path: &Path) -> Result<(BackupManager, PathBuf), Failure> {
+    Ok(BackupManager::for_backup(
+        &path.to_string_lossy(),
+        ctx.registry.clone(),
+    )?)
+}
+
+/// `m` with a progress bar, cancelled by Ctrl-C or SIGTERM.
+fn watched(m: BackupManager, bar: &BackupBar) -> BackupManager {
+    let m = m.on_progress(bar.callback());
     let flag = m.cancel_flag();
     interrupt::install_terminate();
     std::thread::spawn(move || loop {
@@ -275,7 +291,7 @@ fn backup(ctx: &Context, args: &BackupArgs, format: Option<Format>) -> Result<u8
                 keep_weekly: *keep_weekly,
                 keep_monthly: *keep_monthly,
             };
-            let plan = BackupManager::with_registry(dest, ctx.registry.clone())
+            let plan = open_dest(ctx, dest)?
                 .prune(&policy, *dry_run)
                 .map_err(|e| match e {
                     Error::Backup(b) if matches!(*b, BackupError::Invalid(_)) => {
@@ -317,7 +333,7 @@ fn backup(ctx: &Context, args: &BackupArgs, format: Option<Format>) -> Result<u8
             };
             let bar = BackupBar::new();
             let started = std::time::Instant::now();
-            let done = manager(ctx, dest, &bar).backup(&mut db, &options);
+            let done = watched(open_dest(ctx, dest)?, &bar).backup(&mut db, &options);
             bar.finish();
             let b = done?;
             if json(format) {
@@ -355,8 +371,8 @@ pub fn run_restore(ctx: &Context, args: &RestoreArgs, format: Option<Format>) ->
                 rules,
             };
             let bar = BackupBar::new();
-            let parent = args.path.parent().unwrap_or(Path::new("."));
-            let done = manager(ctx, parent, &bar).restore_report(&args.path, &mut db, &options);
+            let (m, path) = open_backup(ctx, &args.path)?;
+            let done = watched(m, &bar).restore_report(&path, &mut db, &options);
             bar.finish();
             let done = done?;
             if json(format) {
@@ -388,9 +404,9 @@ pub fn run_verify(ctx: &Context, args: &VerifyArgs, format: Option<Format>) -> u
         (|| {
             let mut drill = args.drill.as_deref().map(|t| open(ctx, t)).transpose()?;
             let bar = BackupBar::new();
-            let parent = args.path.parent().unwrap_or(Path::new("."));
             let key = args.key.source();
-            let done = manager(ctx, parent, &bar).verify(&args.path, key.as_ref(), drill.as_mut());
+            let (m, path) = open_backup(ctx, &args.path)?;
+            let done = watched(m, &bar).verify(&path, key.as_ref(), drill.as_mut());
             bar.finish();
             let report = done.map_err(|e| {
                 let damaged = matches!(
@@ -437,7 +453,7 @@ pub fn run_backups(ctx: &Context, args: &BackupsArgs, format: Option<Format>) ->
     finish(
         "backups",
         (|| {
-            let list = BackupManager::with_registry(&args.dest, ctx.registry.clone()).list()?;
+            let list = open_dest(ctx, &args.dest)?.list()?;
             if json(format) {
                 print_json(&list);
             } else {

@@ -19,17 +19,26 @@ impl CapabilityKind {
     pub const AUDIT: Self = Self(6);
     /// A backup strategy ([`crate::BackupStrategy`]), since contract 2.5.
     pub const BACKUP: Self = Self(7);
+    /// An object store for backups ([`crate::ObjectStore`]), since contract 2.6.
+    pub const STORE: Self = Self(8);
 
     /// Every kind this contract defines.
-    pub const ALL: [Self; 4] = [Self::DRIVER, Self::SHARD, Self::AUDIT, Self::BACKUP];
+    pub const ALL: [Self; 5] = [
+        Self::DRIVER,
+        Self::SHARD,
+        Self::AUDIT,
+        Self::BACKUP,
+        Self::STORE,
+    ];
 
-    /// `driver`, `shard`, `audit`, `backup`, or `unknown`.
+    /// `driver`, `shard`, `audit`, `backup`, `store`, or `unknown`.
     pub fn name(self) -> &'static str {
         match self {
             Self::DRIVER => "driver",
             Self::SHARD => "shard",
             Self::AUDIT => "audit",
             Self::BACKUP => "backup",
+            Self::STORE => "store",
             _ => "unknown",
         }
     }

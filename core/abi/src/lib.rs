@@ -61,6 +61,7 @@ mod introspect;
 mod module;
 mod monitor;
 mod shard;
+mod store;
 mod tree;
 mod value;
 
@@ -95,6 +96,7 @@ pub use monitor::{
     AdviceRequest, MetricKind, MetricSample, MetricTable, MetricsSnapshot, Recommendation,
 };
 pub use shard::{ShardRouter, ShardRouterBox, ShardRouter_TO};
+pub use store::{ObjectStore, ObjectStoreBox, ObjectStore_TO, StoredObject};
 pub use tree::{Node, NodeKind, Tree};
 pub use value::{Value, ValueNE};
 
@@ -124,7 +126,7 @@ mod tests {
     #[test]
     fn contract_version_is_the_crate_major() {
         assert_eq!(super::CONTRACT_VERSION, 2);
-        assert_eq!(super::CONTRACT_MINOR, 5);
+        assert_eq!(super::CONTRACT_MINOR, 6);
         assert_eq!(
             format!("{}.{}", super::CONTRACT_VERSION, super::CONTRACT_MINOR),
             env!("CARGO_PKG_VERSION").rsplit_once('.').unwrap().0

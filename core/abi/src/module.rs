@@ -1,7 +1,8 @@
 //! The root module every plugin exports.
 
 use crate::{
-    AuditRuleSetBox, BackupStrategyBox, CapabilityKind, DriverBox, PluginError, ShardRouterBox,
+    AuditRuleSetBox, BackupStrategyBox, CapabilityKind, DriverBox, ObjectStoreBox, PluginError,
+    ShardRouterBox,
 };
 use abi_stable::library::RootModule;
 use abi_stable::sabi_types::VersionStrings;
@@ -48,7 +49,7 @@ pub struct PluginInfo {
 ///
 /// A prefix type: a later minor contract appends the opener of a new capability kind after
 /// the last one, and plugins built before it still load (the host sees the new field as
-/// absent). Contract 2.2 appended `open_audit`, 2.5 `open_backup`.
+/// absent). Contract 2.2 appended `open_audit`, 2.5 `open_backup`, 2.6 `open_store`.
 #[repr(C)]
 #[derive(StableAbi)]
 #[sabi(kind(Prefix(prefix_ref = PluginModRef)))]
@@ -71,6 +72,10 @@ pub struct PluginMod {
     /// Opens a backup strategy by name (contract 2.5).
     pub open_backup: Option<
         extern "C" fn(name: RStr<'_>, config: RStr<'_>) -> RResult<BackupStrategyBox, PluginError>,
+    >,
+    /// Opens an object store by name (contract 2.6); `config` carries its location.
+    pub open_store: Option<
+        extern "C" fn(name: RStr<'_>, config: RStr<'_>) -> RResult<ObjectStoreBox, PluginError>,
     >,
 }
 

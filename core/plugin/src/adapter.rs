@@ -34,6 +34,11 @@ pub fn backup_box<B: crate::backup::BackupStrategy>(strategy: B) -> abi::BackupS
     abi::BackupStrategy_TO::from_value(crate::backup::Adapter(strategy), TD_Opaque)
 }
 
+/// Boxes an object store for the contract.
+pub fn store_box<S: crate::store::ObjectStore>(store: S) -> abi::ObjectStoreBox {
+    abi::ObjectStore_TO::from_value(crate::store::Adapter(store), TD_Opaque)
+}
+
 /// Boxes an audit rule set for the contract.
 pub fn audit_box<A: AuditRuleSet>(rules: A) -> AuditRuleSetBox {
     AuditRuleSet_TO::from_value(AuditAdapter(rules), TD_Opaque)

@@ -55,10 +55,11 @@ pub mod run_as;
 mod schema_scope;
 pub mod scratch;
 pub mod sql;
+pub mod store;
 pub mod tree;
 pub mod url;
 
-pub use adapter::{audit_box, backup_box, driver_box, shard_box};
+pub use adapter::{audit_box, backup_box, driver_box, shard_box, store_box};
 pub use config::Config;
 pub use driver::{CancelHandle, Connection, Driver, ShardRouter};
 pub use guard::{guard, guard_unit};
@@ -98,7 +99,9 @@ pub mod __private {
 ///   (none: every driver's), or
 /// * `backup "NAME" ("DRIVER", …): "DESCRIPTION" => OPEN,` where `OPEN` returns
 ///   `impl backup::BackupStrategy`; the drivers listed are those whose databases it backs up
-///   (none: every driver's).
+///   (none: every driver's), or
+/// * `store "NAME" ("SCHEME", …): "DESCRIPTION" => OPEN,` where `OPEN` returns
+///   `impl store::ObjectStore`; the schemes are those of the locations it opens (`s3`).
 ///
 /// The plugin's name and version are its crate's. Describing the plugin runs none of its
 /// code (the description is static data), and every opener runs under the panic guard.
@@ -176,6 +179,26 @@ macro_rules! plugin {
             })
         }
 
+        extern "C" fn __myrmex_open_store(
+            name: $crate::__private::myrmex_abi::RStr<'_>,
+            config: $crate::__private::myrmex_abi::RStr<'_>,
+        ) -> $crate::__private::myrmex_abi::RResult<
+            $crate::__private::myrmex_abi::ObjectStoreBox,
+            $crate::PluginError,
+        > {
+            $crate::guard(|| {
+                $( if name.as_str() == $name {
+                    if let Some(opened) = $crate::__open!(store $kind, $open, $name, config) {
+                        return opened;
+                    }
+                } )+
+                Err($crate::PluginError::new(
+                    $crate::ErrorKind::NOT_FOUND,
+                    format!("{} has no object store named `{}`", env!("CARGO_PKG_NAME"), name),
+                ))
+            })
+        }
+
         extern "C" fn __myrmex_open_shard(
             name: $crate::__private::myrmex_abi::RStr<'_>,
             config: $crate::__private::myrmex_abi::RStr<'_>,
@@ -212,6 +235,7 @@ macro_rules! plugin {
                 open_shard: Some(__myrmex_open_shard),
                 open_audit: Some(__myrmex_open_audit),
                 open_backup: Some(__myrmex_open_backup),
+                open_store: Some(__myrmex_open_store),
             }
             .leak_into_prefix()
         }
@@ -252,6 +276,9 @@ macro_rules! __kind {
     (backup) => {
         $crate::CapabilityKind::BACKUP
     };
+    (store) => {
+        $crate::CapabilityKind::STORE
+    };
 }
 
 /// Opens a `plugin!` entry when its kind is the one asked for. Not public API.
@@ -269,6 +296,9 @@ macro_rules! __open {
     };
     (backup backup, $open:path, $name:literal, $config:ident) => {
         Some($open($crate::Config::new($name, $config.as_str())).map($crate::backup_box))
+    };
+    (store store, $open:path, $name:literal, $config:ident) => {
+        Some($open($crate::Config::new($name, $config.as_str())).map($crate::store_box))
     };
     ($want:ident $kind:ident, $open:path, $name:literal, $config:ident) => {
         None

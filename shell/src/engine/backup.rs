@@ -8,7 +8,7 @@ use super::value::{runtime, to_json};
 use super::Context;
 use myrmex_core::backup::{BackupManager, BackupOptions, KeySource, RestoreOptions, Retention};
 use rhai::{Dynamic, EvalAltResult, Map, Module, NativeCallContext};
-use std::path::Path;
+use std::path::PathBuf;
 use std::rc::Rc;
 
 type RhaiResult<T> = Result<T, Box<EvalAltResult>>;
@@ -34,10 +34,17 @@ fn unknown(fname: &str, k: &str, known: &str) -> Box<EvalAltResult> {
     runtime(format!("{fname}(): unknown option `{k}` (known: {known})"))
 }
 
-fn manager(call: &NativeCallContext, dest: &Path) -> RhaiResult<(Rc<Context>, BackupManager)> {
+/// The manager of `dest` (a directory or a store location such as `s3://bucket/prefix`).
+fn manager(call: &NativeCallContext, dest: &str) -> RhaiResult<(Rc<Context>, BackupManager)> {
     let ctx = super::context(call)?;
-    let m = BackupManager::with_registry(dest, ctx.registry.clone());
+    let m = BackupManager::open(dest, ctx.registry.clone()).map_err(|e| runtime(e.to_string()))?;
     Ok((ctx, m))
+}
+
+/// The manager of the destination holding the backup at `path`, and the path to hand it.
+fn manager_of(call: &NativeCallContext, path: &str) -> RhaiResult<(BackupManager, PathBuf)> {
+    let ctx = super::context(call)?;
+    BackupManager::for_backup(path, ctx.registry.clone()).map_err(|e| runtime(e.to_string()))
 }
 
 fn backup_database(call: NativeCallContext, db: &mut Db, map: Map) -> RhaiResult<Dynamic> {
@@ -63,7 +70,7 @@ fn backup_database(call: NativeCallContext, db: &mut Db, map: Map) -> RhaiResult
         }
     }
     let dest = dest.ok_or_else(|| runtime(format!("{F}(): `dest` (a directory) is required")))?;
-    let (_, m) = manager(&call, Path::new(&dest))?;
+    let (_, m) = manager(&call, &dest)?;
     let b = db.with(|c| m.backup(c, &options))?;
     rhai::serde::to_dynamic(b)
 }
@@ -120,8 +127,8 @@ fn restore(call: NativeCallContext, db: &mut Db, path: &str, map: Map) -> RhaiRe
     if !settings.is_empty() {
         options.settings = serde_json::Value::Object(settings).to_string();
     }
-    let path = Path::new(path);
-    let (_, m) = manager(&call, path.parent().unwrap_or(Path::new(".")))?;
+    let (m, path) = manager_of(&call, path)?;
+    let path = path.as_path();
     let done = db.with(|c| m.restore_report(path, c, &options))?;
     // A backup of another engine: every conversion decision on stderr, never silent.
     if let Some(c) = &done.conversion {
@@ -145,8 +152,8 @@ fn verify(call: NativeCallContext, path: &str, map: Map) -> RhaiResult<Dynamic> 
             _ => return Err(unknown(F, &k, "drill, key")),
         }
     }
-    let path = Path::new(path);
-    let (_, m) = manager(&call, path.parent().unwrap_or(Path::new(".")))?;
+    let (m, path) = manager_of(&call, path)?;
+    let path = path.as_path();
     let report = match drill {
         Some(db) => db.with(|c| m.verify(path, key_source.as_ref(), Some(c)))?,
         None => m
@@ -157,7 +164,7 @@ fn verify(call: NativeCallContext, path: &str, map: Map) -> RhaiResult<Dynamic> 
 }
 
 fn backups(call: NativeCallContext, dest: &str) -> RhaiResult<Dynamic> {
-    let (_, m) = manager(&call, Path::new(dest))?;
+    let (_, m) = manager(&call, dest)?;
     rhai::serde::to_dynamic(m.list().map_err(|e| runtime(e.to_string()))?)
 }
 
@@ -184,7 +191,7 @@ fn prune(call: NativeCallContext, dest: &str, map: Map) -> RhaiResult<Dynamic> {
             }
         }
     }
-    let (_, m) = manager(&call, Path::new(dest))?;
+    let (_, m) = manager(&call, dest)?;
     let plan = m
         .prune(&policy, dry_run)
         .map_err(|e| runtime(e.to_string()))?;

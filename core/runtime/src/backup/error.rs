@@ -131,6 +131,20 @@ pub enum BackupError {
     /// A retention policy or schedule entry is not usable.
     #[error("{0}")]
     Invalid(String),
+    /// No loaded object store opens locations of this scheme.
+    #[error("no loaded object store plugin opens {scheme}:// locations (`myrmex plugins` lists the store:NAME capabilities)")]
+    NoStore {
+        /// The location's scheme.
+        scheme: String,
+    },
+    /// The object store failed.
+    #[error("backup store {location}: {}", source.message)]
+    Store {
+        /// The location (no credentials: those never appear in one).
+        location: String,
+        /// Its error.
+        source: PluginError,
+    },
     /// Another process holds the lock.
     #[error("{what} is locked by another running process")]
     Locked {

@@ -26,6 +26,7 @@ mod crypto;
 mod error;
 mod host;
 mod manifest;
+mod remote;
 mod retention;
 mod run;
 pub mod schedule;
@@ -116,9 +117,12 @@ pub struct Restored {
     pub conversion: Option<Conversion>,
 }
 
-/// Creates, lists, verifies, restores and prunes the backups of one destination directory.
+/// Creates, lists, verifies, restores and prunes the backups of one destination: a local
+/// directory, or an object store location (`s3://bucket/prefix`) opened through the store
+/// plugin of its scheme.
 pub struct BackupManager {
     dest: PathBuf,
+    remote: Option<remote::Remote>,
     registry: Arc<Registry>,
     progress: ProgressFn,
     cancel: Arc<AtomicBool>,
@@ -130,14 +134,43 @@ impl BackupManager {
         Self::with_registry(dest, Registry::global())
     }
 
-    /// A manager of the backups in `dest`, with `registry`.
+    /// A manager of the backups in directory `dest`, with `registry`.
     pub fn with_registry(dest: impl Into<PathBuf>, registry: Arc<Registry>) -> Self {
         BackupManager {
             dest: dest.into(),
+            remote: None,
             registry,
             progress: no_progress(),
             cancel: Arc::new(AtomicBool::new(false)),
         }
+    }
+
+    /// A manager of the backups at `dest`: an object store location (`s3://bucket/prefix`,
+    /// opened by the loaded store plugin of that scheme) or a local directory.
+    pub fn open(dest: &str, registry: Arc<Registry>) -> Result<Self> {
+        let Some(scheme) = remote::scheme_of(dest) else {
+            return Ok(Self::with_registry(dest, registry));
+        };
+        let remote = remote::Remote::open(&registry, dest, scheme)?;
+        Ok(BackupManager {
+            dest: remote.staging.clone(),
+            remote: Some(remote),
+            registry,
+            progress: no_progress(),
+            cancel: Arc::new(AtomicBool::new(false)),
+        })
+    }
+
+    /// The manager of the destination holding the backup at `path` (its directory's parent,
+    /// or the store location it is under) and the path to hand its methods.
+    pub fn for_backup(path: &str, registry: Arc<Registry>) -> Result<(Self, PathBuf)> {
+        if remote::scheme_of(path).is_some() {
+            let (dest, name) = remote::split(path);
+            return Ok((Self::open(&dest, registry)?, PathBuf::from(name)));
+        }
+        let p = Path::new(path);
+        let parent = p.parent().unwrap_or(Path::new("."));
+        Ok((Self::with_registry(parent, registry), p.to_path_buf()))
     }
 
     /// Reports progress of every later operation to `f`.
@@ -171,12 +204,39 @@ impl BackupManager {
             self.progress.clone(),
             self.cancel.clone(),
         )?;
-        Ok(store::info_of(&path, &manifest))
+        let mut info = store::info_of(&path, &manifest);
+        if let Some(remote) = &self.remote {
+            let uploaded = remote.upload(&path, &manifest.name);
+            let _ = std::fs::remove_dir_all(&path);
+            uploaded?;
+            info.path = remote.path_of(&manifest.name);
+        }
+        Ok(info)
     }
 
     /// Every backup of this destination, oldest first, with its status.
     pub fn list(&self) -> Result<Vec<BackupInfo>> {
-        Ok(store::list(&self.dest)?)
+        match &self.remote {
+            Some(remote) => remote.list(),
+            None => Ok(store::list(&self.dest)?),
+        }
+    }
+
+    /// The local directory of the backup at `path`, downloaded first from a store; the
+    /// backup's name in the store, if it came from one.
+    fn local(&self, path: &Path) -> Result<(PathBuf, Option<String>)> {
+        match &self.remote {
+            Some(remote) => {
+                let name = path.to_string_lossy();
+                let (_, name) = if remote::scheme_of(&name).is_some() {
+                    remote::split(&name)
+                } else {
+                    (String::new(), name.into_owned())
+                };
+                Ok((remote.download(&name)?, Some(name)))
+            }
+            None => Ok((self.resolve(path), None)),
+        }
     }
 
     /// A backup's directory: `path` itself when it holds a backup, else the backup of that
@@ -213,14 +273,19 @@ impl BackupManager {
         db: &mut DatabaseConnection,
         options: &RestoreOptions,
     ) -> Result<Restored> {
-        run::restore(
+        let (dir, from_store) = self.local(path)?;
+        let done = run::restore(
             &self.registry,
-            &self.resolve(path),
+            &dir,
             db,
             options,
             self.progress.clone(),
             self.cancel.clone(),
-        )
+        );
+        if from_store.is_some() {
+            let _ = std::fs::remove_dir_all(&dir);
+        }
+        done
     }
 
     /// Verifies the backup at `path`: manifest, checksums, and with `drill` a restore into a
@@ -231,14 +296,26 @@ impl BackupManager {
         key: Option<&KeySource>,
         drill: Option<&mut DatabaseConnection>,
     ) -> Result<VerifyReport> {
-        verify::verify(
+        let (dir, from_store) = self.local(path)?;
+        let report = verify::verify(
             &self.registry,
-            &self.resolve(path),
+            &dir,
             key,
             drill,
             self.progress.clone(),
             self.cancel.clone(),
-        )
+        );
+        let (Some(remote), Some(name)) = (&self.remote, from_store) else {
+            return report;
+        };
+        // The verified mark goes back to the store beside the manifest.
+        let marked = report.and_then(|mut r| {
+            remote.upload_file(&name, &dir.join(manifest::VERIFIED), manifest::VERIFIED)?;
+            r.path = remote.path_of(&name);
+            Ok(r)
+        });
+        let _ = std::fs::remove_dir_all(&dir);
+        marked
     }
 
     /// Applies `policy`: deletes what it does not keep (nothing on a dry run) and returns
@@ -247,7 +324,10 @@ impl BackupManager {
         let plan = policy.plan(&self.list()?)?;
         if !dry_run {
             for b in &plan.delete {
-                std::fs::remove_dir_all(&b.path).map_err(error::io(&b.path))?;
+                match &self.remote {
+                    Some(remote) => remote.delete(&b.name)?,
+                    None => std::fs::remove_dir_all(&b.path).map_err(error::io(&b.path))?,
+                }
             }
         }
         Ok(plan)

@@ -12,7 +12,7 @@ use chrono::{DateTime, TimeZone, Utc};
 use croner::parser::{CronParser, Seconds};
 use croner::Cron;
 use serde::Deserialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -27,7 +27,7 @@ pub struct BackupJob {
     pub strategy: String,
     /// When to run: a cron expression (5 fields, or 6 with seconds first), UTC.
     pub schedule: String,
-    /// The destination directory.
+    /// The destination: a directory, or a store location (`s3://bucket/prefix`).
     pub dest: PathBuf,
     /// Connections the strategy may use (default 2).
     #[serde(default)]
@@ -48,6 +48,25 @@ pub struct BackupJob {
 
 fn logical() -> String {
     "logical".into()
+}
+
+/// Where a job keeps its lock and its last run: the destination directory itself, or for a
+/// store location (`s3://…`) a directory of this user's state (`$XDG_STATE_HOME/myrmex`,
+/// else `~/.local/state/myrmex`) named after the location.
+fn state_dir(dest: &Path) -> PathBuf {
+    let text = dest.to_string_lossy();
+    if super::remote::scheme_of(&text).is_none() {
+        return dest.to_path_buf();
+    }
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").map(|h| PathBuf::from(h).join(".local/state")))
+        .unwrap_or_else(std::env::temp_dir);
+    let name: String = text
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    base.join("myrmex").join("schedule").join(name)
 }
 
 /// Parses a cron expression (5 fields, or 6 with seconds).
@@ -105,13 +124,16 @@ pub fn run(
             continue;
         }
         let cron = parse_cron(name, &job.schedule)?;
-        std::fs::create_dir_all(&job.dest).map_err(io(&job.dest))?;
-        let lock = FileLock::try_take(&job.dest.join(format!(".schedule-{name}.lock")))?
-            .ok_or_else(|| BackupError::Locked {
-                what: format!("backup job {name}"),
+        let dir = state_dir(&job.dest);
+        std::fs::create_dir_all(&dir).map_err(io(&dir))?;
+        let lock =
+            FileLock::try_take(&dir.join(format!(".schedule-{name}.lock")))?.ok_or_else(|| {
+                BackupError::Locked {
+                    what: format!("backup job {name}"),
+                }
             })?;
         chosen.push(Job {
-            state: job.dest.join(format!(".schedule-{name}.last")),
+            state: dir.join(format!(".schedule-{name}.last")),
             name: name.clone(),
             job: job.clone(),
             cron,
@@ -186,7 +208,7 @@ pub fn run_once(config: &Config, registry: &Arc<Registry>, name: &str, job: &Bac
             name: None,
             settings: String::new(),
         };
-        let manager = BackupManager::with_registry(&job.dest, registry.clone());
+        let manager = BackupManager::open(&job.dest.to_string_lossy(), registry.clone())?;
         let b = manager.backup(&mut db, &options)?;
         let _ = db.close();
         let pruned = match &job.retention {

@@ -471,6 +471,16 @@ impl Registry {
         )
     }
 
+    /// Opens the object store `name` with `config` (JSON, its location included).
+    pub fn open_store(&self, name: &str, config: &str) -> Result<myrmex_abi::ObjectStoreBox> {
+        self.open_with(
+            CapabilityKind::STORE,
+            name,
+            |m| m.open_store().flatten(),
+            config,
+        )
+    }
+
     /// Every loaded capability of `kind`, in load order.
     pub fn capabilities_of(&self, kind: CapabilityKind) -> Vec<CapabilityInfo> {
         self.plugins
