@@ -1,8 +1,8 @@
 //! Backups end to end, through the binary and Rhai, on every engine: the logical strategy's
 //! round trip with Chinook (backup, verify with a restore drill, restore, same rows), the
 //! SQLite online strategy, damage that verify must catch (a flipped byte in any file, a
-//! truncated manifest), encryption keys, retention, killed backups and restores, and the
-//! scheduler's lock.
+//! truncated manifest), encryption keys, retention, and the scheduler's lock (killed backups
+//! and restores: `backup_kill.rs`).
 
 use myrmex_tests::*;
 use std::path::{Path, PathBuf};
@@ -628,135 +628,6 @@ fn retention_keeps_the_newest_and_the_newest_verified() {
 
 /// Kills a backup at random points: it never appears complete, an older backup still
 /// verifies, and a later backup completes.
-#[test]
-fn a_killed_backup_never_appears_complete() {
-    let dir = temp_dir("backup-kill");
-    let url = small_sqlite(&dir, 60_000);
-    let out = dir.join("out");
-    backup(&url, &out, &["--name", "good"]);
-    let (mut rng, seed) = Rng::from_env("MYRMEX_BACKUP_KILL_SEED");
-    let runs: usize = std::env::var("MYRMEX_BACKUP_KILLS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(4);
-    for i in 0..runs {
-        let name = format!("k{i}");
-        let mut child = myrmex()
-            .args([
-                "backup",
-                &url,
-                "--dest",
-                out.to_str().unwrap(),
-                "--name",
-                &name,
-            ])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(20 + rng.below(400) as u64));
-        let _ = child.kill();
-        let status = child.wait().unwrap();
-        let listed = json(&ok(run(myrmex().args([
-            "backups",
-            out.to_str().unwrap(),
-            "--format",
-            "json",
-        ]))));
-        let mine = listed
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|b| b["name"] == name.as_str());
-        if let Some(b) = mine {
-            if !status.success() {
-                assert_eq!(
-                    b["status"], "failed",
-                    "seed {seed}: killed backup listed as {b}"
-                );
-                assert!(!out.join(&name).exists(), "seed {seed}");
-            }
-        }
-        ok(run(
-            myrmex().args(["verify", out.join("good").to_str().unwrap()])
-        ));
-    }
-    let plan = ok(run(myrmex().args([
-        "backup",
-        "prune",
-        "--dest",
-        out.to_str().unwrap(),
-        "--keep-last",
-        "10",
-    ])));
-    assert!(!plan.stdout.contains("deleted good"));
-}
-
-/// Kills a restore into PostgreSQL and SQLite (one transaction): the target is left empty
-/// or complete, never half loaded; a re-run completes.
-#[test]
-fn a_killed_restore_leaves_nothing_half_done() {
-    for t in targets("backup-restore-kill") {
-        if t.engine == "mysql" {
-            continue;
-        }
-        let dir = temp_dir(&format!("backup-restore-kill-{}", t.engine));
-        let src_url = small_sqlite(&dir, 40_000);
-        let src = if t.engine == "sqlite" {
-            src_url
-        } else {
-            let mut db = t.connect();
-            db.execute_batch(
-                "CREATE TABLE a(id INTEGER PRIMARY KEY, v TEXT);
-                 INSERT INTO a SELECT i, md5(i::text) FROM generate_series(1, 40000) i;",
-            )
-            .unwrap();
-            t.url.clone()
-        };
-        let b = backup(&src, &dir.join("out"), &[]);
-        let path = b["path"].as_str().unwrap().to_string();
-        let scratch = (t.engine == "postgres").then(|| {
-            ScratchDb::create(
-                &server_url("MYRMEX_TEST_POSTGRES_URL").unwrap(),
-                "postgres",
-                "bk-kill-into",
-            )
-        });
-        let target = match &scratch {
-            Some(s) => s.url.clone(),
-            None => format!("sqlite://{}", dir.join("target.db").display()),
-        };
-        let mut child = myrmex()
-            .args(["restore", &path, &target])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        std::thread::sleep(Duration::from_millis(300));
-        let _ = child.kill();
-        let killed = !child.wait().unwrap().success();
-        let tables = json(&ok(run(myrmex().args([
-            &target,
-            "-c",
-            "SELECT 1 AS one",
-            "--format",
-            "json",
-        ]))));
-        assert!(tables.is_array());
-        if killed {
-            // Either nothing was committed (a re-run works as on an empty target) or all was.
-            let again = run(myrmex().args(["restore", &path, &target]));
-            assert!(
-                again.code == 0 || again.stderr.contains("not empty"),
-                "{}: {}",
-                t.engine,
-                again.stderr
-            );
-        }
-        ok(run(myrmex().args(["restore", &path, &target, "--clean"])));
-    }
-}
-
 #[test]
 fn rhai_backs_up_lists_verifies_and_restores() {
     let dir = temp_dir("backup-rhai");
