@@ -44,6 +44,7 @@ pub mod blank;
 pub mod bulk;
 pub mod canonical;
 mod config;
+pub mod data_dir;
 pub mod deadline;
 mod driver;
 mod guard;

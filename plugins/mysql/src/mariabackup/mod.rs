@@ -25,6 +25,7 @@ use myrmex_plugin::backup::{
     BackupFeatures, BackupOutcome, BackupProgress, BackupRequest, BackupStrategy, Host,
     HostConnection, RestoreOutcome, RestoreRequest,
 };
+use myrmex_plugin::data_dir::RestoreDir;
 use myrmex_plugin::run_as::{chown_tree, owner_of};
 use myrmex_plugin::{Config, ErrorKind, PluginError};
 use serde::Deserialize;
@@ -105,18 +106,6 @@ fn tool(o: &ConnectOptions, options: Option<&OptionFile>) -> Command {
         c.arg(format!("--user={}", o.user));
     }
     c
-}
-
-/// A temporary directory for a drill.
-fn drill_dir() -> PathBuf {
-    std::env::temp_dir().join(format!(
-        "myrmex-mariadb-backup-drill-{}-{}",
-        std::process::id(),
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0)
-    ))
 }
 
 impl BackupStrategy for MariaBackup {
@@ -213,22 +202,13 @@ impl BackupStrategy for MariaBackup {
             .map_err(|e| invalid(format!("manifest: {e}")))?;
         let d: Details = serde_json::from_value(manifest["details"].clone())
             .map_err(|e| invalid(format!("manifest: mariadb-backup details: {e}")))?;
-        let drill = s.datadir.is_none();
-        let target = s
-            .datadir
-            .as_ref()
-            .map(PathBuf::from)
-            .unwrap_or_else(drill_dir);
-        let existing = std::fs::read_dir(&target).map(|r| r.count()).unwrap_or(0);
-        if existing > 0 && !request.clean {
-            return Err(PluginError::new(
-                ErrorKind::ALREADY_EXISTS,
-                format!(
-                    "{} is not empty; restore with clean to replace it (the server must be stopped)",
-                    target.display()
-                ),
-            ));
-        }
+        let dir = RestoreDir::choose(
+            s.datadir.as_deref(),
+            "mariadb-backup",
+            request.clean,
+            "replace it (the server must be stopped)",
+        )?;
+        let (target, drill, existing) = (dir.path.clone(), dir.drill, dir.existing);
         // With clean the old directory is moved aside, and put back if the restore fails.
         let aside = PathBuf::from(format!("{}.myrmex-before-restore", target.display()));
         if existing > 0 {
@@ -257,7 +237,7 @@ impl BackupStrategy for MariaBackup {
                 phase: "start".into(),
                 ..Default::default()
             });
-            let run = PathBuf::from(format!("{}.run", target.display()));
+            let run = dir.run_dir();
             let timeout = Duration::from_secs(s.timeout_s.unwrap_or(600));
             let counted = Server::start(s.mariadbd.as_deref(), &target, &run, d.owner).and_then(
                 |mut server| {
@@ -279,9 +259,8 @@ impl BackupStrategy for MariaBackup {
             }
             counted
         })();
-        if drill {
-            let _ = std::fs::remove_dir_all(&target);
-        } else if existing > 0 {
+        dir.finish();
+        if existing > 0 {
             if result.is_ok() {
                 let _ = std::fs::remove_dir_all(&aside);
             } else {

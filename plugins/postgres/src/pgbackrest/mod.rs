@@ -31,11 +31,12 @@ use myrmex_plugin::backup::{
     BackupFeatures, BackupOutcome, BackupProgress, BackupRequest, BackupStrategy, Host,
     HostConnection, RestoreOutcome, RestoreRequest,
 };
+use myrmex_plugin::data_dir::RestoreDir;
 use myrmex_plugin::run_as::{owner_of, private_dir, run_as};
 use myrmex_plugin::{Config, ErrorKind, PluginError};
 use serde::Deserialize;
 use server::Server;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 use std::time::Duration;
 
@@ -335,29 +336,14 @@ impl BackupStrategy for PgBackRest {
             ));
         }
         // Where the files go: the user's directory, or a drill's temporary one.
-        let drill = s.pg_path.is_none();
-        let path = match &s.pg_path {
-            Some(p) => PathBuf::from(p),
-            None => std::env::temp_dir().join(format!(
-                "myrmex-pgbackrest-drill-{}-{}",
-                std::process::id(),
-                std::time::SystemTime::now()
-                    .duration_since(std::time::UNIX_EPOCH)
-                    .map(|d| d.as_nanos())
-                    .unwrap_or(0)
-            )),
-        };
+        let dir = RestoreDir::choose(
+            s.pg_path.as_deref(),
+            "pgbackrest",
+            request.clean,
+            "restore over it in place (pgBackRest --delta; the cluster must be stopped)",
+        )?;
+        let (path, drill, existing) = (dir.path.clone(), dir.drill, dir.existing);
         let owner = d.owner;
-        let existing = std::fs::read_dir(&path).map(|r| r.count()).unwrap_or(0);
-        if existing > 0 && !request.clean {
-            return Err(PluginError::new(
-                ErrorKind::ALREADY_EXISTS,
-                format!(
-                    "{} is not empty; restore with clean to restore over it in place (pgBackRest --delta; the cluster must be stopped)",
-                    path.display()
-                ),
-            ));
-        }
         private_dir(&path, owner)?;
         let result = (|| {
             host.progress(&BackupProgress {
@@ -394,7 +380,7 @@ impl BackupStrategy for PgBackRest {
                 ..Default::default()
             });
             let timeout = Duration::from_secs(s.timeout_s.unwrap_or(600));
-            let run = PathBuf::from(format!("{}.run", path.display()));
+            let run = dir.run_dir();
             let bin = server::bin_dir(s.bin_dir.as_deref(), &d.pg_major);
             let started =
                 Server::start(bin, &path, &run, owner, timeout, host).and_then(|server| {
@@ -416,9 +402,7 @@ impl BackupStrategy for PgBackRest {
             }
             started
         })();
-        if drill {
-            let _ = std::fs::remove_dir_all(&path);
-        }
+        dir.finish();
         Ok(RestoreOutcome {
             tables: result?.into(),
             extensions: Default::default(),
