@@ -5,8 +5,7 @@
 
 use super::error::{io, BackupError};
 use serde::{Deserialize, Serialize};
-use sha2::{Digest, Sha256};
-use std::io::{Read, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The manifest's file name.
@@ -14,7 +13,7 @@ pub const MANIFEST: &str = "manifest.json";
 /// The marker a successful verify writes next to the manifest.
 pub const VERIFIED: &str = "verified.json";
 /// This manifest format.
-pub const MANIFEST_VERSION: u32 = 1;
+pub const MANIFEST_VERSION: u32 = 2;
 
 /// A backup's manifest.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -99,8 +98,12 @@ pub struct FileEntry {
     pub name: String,
     /// Size in bytes (as stored: encrypted when encryption is on).
     pub bytes: u64,
-    /// SHA-256 of the stored bytes, hex.
+    /// SHA-256 of the stored bytes, hex; for a file of several 64 MiB segments, the SHA-256
+    /// of the segments' digests one after the other.
     pub sha256: String,
+    /// Each 64 MiB segment's SHA-256 (absent for a file of one segment).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub segments: Vec<String>,
 }
 
 impl Manifest {
@@ -120,7 +123,8 @@ impl Manifest {
             path: dir.to_path_buf(),
             reason: e.to_string(),
         })?;
-        if m.manifest_version != MANIFEST_VERSION {
+        // Version 2 added segment checksums of big files; version 1 manifests read as they are.
+        if !(1..=MANIFEST_VERSION).contains(&m.manifest_version) {
             return Err(BackupError::Manifest {
                 path: dir.to_path_buf(),
                 reason: format!(
@@ -159,34 +163,6 @@ pub fn sync_dir(dir: &Path) -> Result<(), BackupError> {
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
         .map_err(io(dir))
-}
-
-/// The SHA-256 of a file written for a backup, hex, once the file is on disk: the host
-/// syncs every file before the manifest names it, so strategies need not sync as they write.
-pub fn sha256_synced(path: &Path) -> Result<String, BackupError> {
-    let mut f = std::fs::File::open(path).map_err(io(path))?;
-    let hex = sha256_of(&mut f, path)?;
-    f.sync_all().map_err(io(path))?;
-    Ok(hex)
-}
-
-/// The SHA-256 of a file, hex.
-pub fn sha256_file(path: &Path) -> Result<String, BackupError> {
-    let mut f = std::fs::File::open(path).map_err(io(path))?;
-    sha256_of(&mut f, path)
-}
-
-fn sha256_of(f: &mut std::fs::File, path: &Path) -> Result<String, BackupError> {
-    let mut h = Sha256::new();
-    let mut buf = vec![0u8; 1 << 20];
-    loop {
-        let n = f.read(&mut buf).map_err(io(path))?;
-        if n == 0 {
-            break;
-        }
-        h.update(&buf[..n]);
-    }
-    Ok(crate::hex::encode(&h.finalize()))
 }
 
 /// Every file under `dir` (recursively) except the host's own (names starting with `.`) and

@@ -23,6 +23,7 @@
 //! ```
 
 mod crypto;
+mod digest;
 mod error;
 mod host;
 mod manifest;

@@ -3,11 +3,12 @@
 //! (and decrypted) copy of the files.
 
 use super::crypto::{decrypt_file, encrypt_file, BackupKey};
+use super::digest::{digest_synced, mismatch};
 use super::error::{io, BackupError};
 use super::host::{host_box, Progress, ProgressFn};
 use super::manifest::{
-    now, payload_files, sha256_file, sha256_synced, sync_dir, write_atomic, Compression,
-    Encryption, FileEntry, Manifest, TableEntry, MANIFEST, MANIFEST_VERSION,
+    now, payload_files, sync_dir, write_atomic, Compression, Encryption, FileEntry, Manifest,
+    TableEntry, MANIFEST, MANIFEST_VERSION,
 };
 use super::store::{partial_name, FileLock, ERROR, LOCK};
 use super::{BackupOptions, RestoreOptions, Restored};
@@ -17,8 +18,8 @@ use myrmex_abi::{BackupRequest, CapabilityKind, RestoreRequest};
 use myrmex_schema::convert::{convert_schema, CastRules, Conversion};
 use myrmex_schema::{Dialect, SchemaDefinition};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicBool;
-use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
 
 /// The strategy `name` means for a connection of `driver`: `native` is the `…-native`
 /// strategy that handles that driver; any other name is itself.
@@ -55,6 +56,41 @@ fn strategy_for(registry: &Registry, name: &str, driver: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Every file's size and SHA-256, each file synced to disk, `workers` files at a time (a
+/// logical backup's many chunks hash on every core the backup was given).
+fn file_entries(files: &[(String, PathBuf)], workers: usize) -> Result<Vec<FileEntry>> {
+    let entry = |(rel, path): &(String, PathBuf)| -> std::result::Result<FileEntry, BackupError> {
+        let d = digest_synced(path)?;
+        Ok(FileEntry {
+            name: rel.clone(),
+            bytes: std::fs::metadata(path).map_err(io(path))?.len(),
+            sha256: d.sha256,
+            segments: d.segments,
+        })
+    };
+    let next = AtomicUsize::new(0);
+    let done: Vec<Mutex<Option<std::result::Result<FileEntry, BackupError>>>> =
+        files.iter().map(|_| Mutex::new(None)).collect();
+    std::thread::scope(|s| {
+        for _ in 0..workers.clamp(1, files.len().max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(f) = files.get(i) else { break };
+                let r = entry(f);
+                *done[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
+            });
+        }
+    });
+    let mut out = Vec::with_capacity(files.len());
+    for (slot, (rel, _)) in done.into_iter().zip(files) {
+        match slot.into_inner().unwrap_or_else(|p| p.into_inner()) {
+            Some(r) => out.push(r?),
+            None => return Err(BackupError::Invalid(format!("{rel}: not hashed")).into()),
+        }
+    }
+    Ok(out)
 }
 
 fn default_name(db: &DatabaseConnection, secs: u64) -> String {
@@ -163,15 +199,7 @@ pub(crate) fn backup(
             }
             None => None,
         };
-        let mut entries = Vec::with_capacity(files.len());
-        for (rel, path) in &files {
-            let bytes = std::fs::metadata(path).map_err(io(path))?.len();
-            entries.push(FileEntry {
-                name: rel.clone(),
-                bytes,
-                sha256: sha256_synced(path)?,
-            });
-        }
+        let entries = file_entries(&files, options.parallel.max(1) as usize)?;
         let json = |s: &str| -> serde_json::Value {
             if s.is_empty() {
                 serde_json::Value::Null
@@ -276,12 +304,11 @@ pub(crate) fn check_files(dir: &Path, m: &Manifest, progress: &ProgressFn) -> Re
             }
             .into());
         }
-        let found = sha256_file(&path)?;
-        if found != f.sha256 {
+        if let Some((file, expected, found)) = mismatch(&path, f)? {
             return Err(BackupError::Checksum {
                 path: dir.to_path_buf(),
-                file: f.name.clone(),
-                expected: f.sha256.clone(),
+                file,
+                expected,
                 found,
             }
             .into());
