@@ -223,7 +223,7 @@ mod tests {
         let direct = hex(&Sha256::digest(&bytes[3000..4000]));
         assert_eq!(d.segments[3], direct);
         let entry = FileEntry {
-            name: "database.sqlite".into(),
+            name: "data/00001.bin".into(),
             bytes: bytes.len() as u64,
             sha256: d.sha256.clone(),
             segments: d.segments.clone(),
@@ -233,7 +233,7 @@ mod tests {
         flipped[7321] ^= 1;
         std::fs::write(&p, &flipped).unwrap();
         let (what, expected, found) = mismatch_in(&p, &entry, 1000).unwrap().unwrap();
-        assert_eq!(what, "database.sqlite (segment 8 of 11, bytes 7000–7999)");
+        assert_eq!(what, "data/00001.bin (segment 8 of 11, bytes 7000–7999)");
         assert_eq!(expected, d.segments[7]);
         assert_ne!(found, expected);
         std::fs::remove_file(p).unwrap();
