@@ -22,6 +22,12 @@ fn ok(out: Output) -> Output {
     out
 }
 
+/// The manifest of the backup at `path`.
+fn manifest(path: &str) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(Path::new(path).join("manifest.json")).unwrap())
+        .unwrap()
+}
+
 fn psql(url: &str, sql: &str) -> String {
     sh("psql", &["-XAtq", url, "-c", sql]).unwrap_or_else(|e| panic!("{e}"))
 }
@@ -93,10 +99,7 @@ fn pgbackrest_full_diff_incr_verified_and_restored_to_a_point_in_time() {
     assert_eq!(full["strategy"], "pgbackrest", "{full}");
     assert_eq!(full["rows"], 1000, "{full}");
     let full_path = full["path"].as_str().unwrap().to_string();
-    let m: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(&full_path).join("manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let m: serde_json::Value = manifest(&full_path);
     assert_eq!(m["details"]["type"], "full", "{m}");
     assert!(
         m["details"]["label"].as_str().unwrap().ends_with('F'),
@@ -157,10 +160,7 @@ print(`${{b.strategy}} ${{b.rows}}`);"#,
             .all(|b| b["status"] == "complete" && b["strategy"] == "pgbackrest"),
         "{list:?}"
     );
-    let m: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(&incr_path).join("manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let m: serde_json::Value = manifest(&incr_path);
     assert_eq!(m["details"]["type"], "incr", "{m}");
     assert!(
         m["details"]["prior"].as_str().unwrap().contains('D'),
@@ -294,10 +294,7 @@ fn mariadb_backup_copies_verifies_and_restores_into_a_new_data_directory() {
     assert_eq!(b["strategy"], "mariadb-backup", "{b}");
     assert_eq!(b["rows"], 2100, "{b}");
     let path = b["path"].as_str().unwrap().to_string();
-    let m: serde_json::Value = serde_json::from_str(
-        &std::fs::read_to_string(Path::new(&path).join("manifest.json")).unwrap(),
-    )
-    .unwrap();
+    let m: serde_json::Value = manifest(&path);
     assert!(
         m["details"]["compression"]
             .as_str()

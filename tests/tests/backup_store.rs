@@ -119,6 +119,11 @@ fn json(out: &Output) -> serde_json::Value {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", out.stdout, out.stderr))
 }
 
+/// The backups of `dest` as `myrmex backups --format json` lists them.
+fn listed(dest: &str) -> serde_json::Value {
+    json(&ok(run(mx().args(["backups", dest, "--format", "json"]))))
+}
+
 /// An SQLite database of `rows` rows of 100 random bytes each.
 fn sqlite_db(dir: &Path, name: &str, rows: u32) -> String {
     let path = dir.join(name);
@@ -180,7 +185,7 @@ fn backups_live_in_an_s3_store_listed_verified_restored_and_pruned() {
     let online_path = online["path"].as_str().unwrap().to_string();
 
     // Listed from the store with status and size.
-    let list = json(&ok(run(mx().args(["backups", &dest, "--format", "json"]))));
+    let list = listed(&dest);
     let list = list.as_array().unwrap();
     assert_eq!(list.len(), 2, "{list:?}");
     assert!(
@@ -233,7 +238,7 @@ fn backups_live_in_an_s3_store_listed_verified_restored_and_pruned() {
     s3.python(&format!(
         "c.put_object(Bucket='{BUCKET}', Key='shop/cut/database.sqlite', Body=b'x' * 100)"
     ));
-    let list = json(&ok(run(mx().args(["backups", &dest, "--format", "json"]))));
+    let list = listed(&dest);
     let cut = list
         .as_array()
         .unwrap()
@@ -345,7 +350,7 @@ fn a_large_file_goes_up_in_parts_and_a_killed_upload_never_looks_complete() {
         std::thread::sleep(Duration::from_millis(delay));
         let _ = child.kill();
         let _ = child.wait();
-        let list = json(&ok(run(mx().args(["backups", &dest, "--format", "json"]))));
+        let list = listed(&dest);
         println!("killed after {delay} ms: {list}");
         for b in list.as_array().unwrap() {
             if b["name"] == "whole" {

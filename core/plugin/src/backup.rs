@@ -66,16 +66,7 @@ impl<'a> Host<'a> {
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
             .spawn()
-            .map_err(|e| {
-                if e.kind() == std::io::ErrorKind::NotFound {
-                    PluginError::new(
-                        ErrorKind::NOT_FOUND,
-                        format!("{name} is not installed (Debian package {package})"),
-                    )
-                } else {
-                    PluginError::new(ErrorKind::IO, format!("cannot run {name}: {e}"))
-                }
-            })?;
+            .map_err(|e| not_run(name, package, e))?;
         // Read stderr on its own thread so a talkative tool never blocks on a full pipe.
         let mut stderr = child.stderr.take();
         let stderr = std::thread::spawn(move || {
@@ -90,6 +81,29 @@ impl<'a> Host<'a> {
             name: name.to_string(),
             stderr,
         })
+    }
+
+    /// Runs a tool that answers on stdout (`pgbackrest info --output=json`) and returns what
+    /// it printed; a missing tool or a failed run is an error as for [`Host::run_tool`].
+    pub fn tool_output(
+        &self,
+        mut command: Command,
+        name: &str,
+        package: &str,
+    ) -> Result<Vec<u8>, PluginError> {
+        self.check_cancelled()?;
+        let out = command
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| not_run(name, package, e))?;
+        if out.status.success() {
+            return Ok(out.stdout);
+        }
+        Err(failed(
+            name,
+            out.status,
+            &String::from_utf8_lossy(&out.stderr),
+        ))
     }
 
     /// Waits for a tool to end: a failed run is an error with the end of what it wrote on
@@ -110,12 +124,7 @@ impl<'a> Host<'a> {
         if status.success() {
             return Ok(());
         }
-        let tail: Vec<&str> = text.trim().lines().rev().take(5).collect();
-        let tail: Vec<&str> = tail.into_iter().rev().collect();
-        Err(PluginError::new(
-            ErrorKind::DATABASE,
-            format!("{} failed ({status}): {}", tool.name, tail.join(" / ")),
-        ))
+        Err(failed(&tool.name, status, &text))
     }
 
     /// A cancelled error once the user asked to stop.
@@ -129,6 +138,28 @@ impl<'a> Host<'a> {
             Ok(())
         }
     }
+}
+
+/// A tool that could not be started: not installed (naming its Debian package) or not runnable.
+fn not_run(name: &str, package: &str, e: std::io::Error) -> PluginError {
+    if e.kind() == std::io::ErrorKind::NotFound {
+        PluginError::new(
+            ErrorKind::NOT_FOUND,
+            format!("{name} is not installed (Debian package {package})"),
+        )
+    } else {
+        PluginError::new(ErrorKind::IO, format!("cannot run {name}: {e}"))
+    }
+}
+
+/// A tool that ended in failure, with the end of what it wrote on stderr.
+fn failed(name: &str, status: ExitStatus, stderr: &str) -> PluginError {
+    let tail: Vec<&str> = stderr.trim().lines().rev().take(5).collect();
+    let tail: Vec<&str> = tail.into_iter().rev().collect();
+    PluginError::new(
+        ErrorKind::DATABASE,
+        format!("{name} failed ({status}): {}", tail.join(" / ")),
+    )
 }
 
 /// A running tool started by [`Host::spawn_tool`].

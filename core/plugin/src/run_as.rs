@@ -89,12 +89,15 @@ mod tests {
     #[test]
     fn the_owner_of_a_new_directory_is_this_process() {
         let dir = std::env::temp_dir().join(format!("myrmex-run-as-{}", std::process::id()));
-        let me = owner_of(&std::env::temp_dir()).map(|_| ()).is_ok();
-        assert!(me);
         private_dir(&dir, (0, 0)).unwrap();
         let (uid, _) = owner_of(&dir).unwrap();
         // SAFETY: as in is_root.
         assert_eq!(uid, unsafe { libc::geteuid() });
+        let mode = std::fs::metadata(&dir).unwrap().permissions();
+        assert_eq!(
+            std::os::unix::fs::PermissionsExt::mode(&mode) & 0o777,
+            0o700
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

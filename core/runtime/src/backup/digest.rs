@@ -116,31 +116,19 @@ fn digest_in(path: &Path, segment: u64) -> Result<FileDigest, BackupError> {
         .clamp(1, count);
     let next = AtomicUsize::new(0);
     let done: Vec<Slot> = (0..count).map(|_| Mutex::new(None)).collect();
+    // One handle shared by the workers: positioned reads never move a shared offset.
+    let file = std::fs::File::open(path).map_err(io(path))?;
     std::thread::scope(|s| {
         for _ in 0..workers {
             s.spawn(|| {
-                let file = match std::fs::File::open(path) {
-                    Ok(f) => f,
-                    Err(e) => {
-                        // Record the error in the first free slot and stop.
-                        let i = next.fetch_add(1, Ordering::Relaxed).min(count - 1);
-                        *done[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(Err(io(path)(e)));
-                        return;
-                    }
-                };
                 let mut buf = vec![0u8; 1 << 20];
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     if i >= count {
                         return;
                     }
-                    let r = hash_range(
-                        &file,
-                        path,
-                        i as u64 * segment,
-                        segment.min(len - i as u64 * segment),
-                        &mut buf,
-                    );
+                    let start = i as u64 * segment;
+                    let r = hash_range(&file, path, start, segment.min(len - start), &mut buf);
                     *done[i].lock().unwrap_or_else(|p| p.into_inner()) = Some(r);
                 }
             });

@@ -56,9 +56,11 @@ struct RestoreSettings {
     mariadbd: Option<String>,
     timeout_s: Option<u64>,
     /// Asked by the host's drill; the counts are all this strategy reads back.
-    checksum: bool,
+    #[serde(rename = "checksum")]
+    _checksum: bool,
     /// Accepted for the host's restore options; a physical restore has no transaction.
-    single_transaction: Option<bool>,
+    #[serde(rename = "single_transaction")]
+    _single_transaction: Option<bool>,
 }
 
 /// What the manifest records.
@@ -197,7 +199,6 @@ impl BackupStrategy for MariaBackup {
     ) -> Result<RestoreOutcome, PluginError> {
         let s: RestoreSettings =
             Config::new("mariadb-backup", request.settings.as_str()).parse()?;
-        let _ = (s.checksum, s.single_transaction);
         let manifest: serde_json::Value = serde_json::from_str(request.manifest.as_str())
             .map_err(|e| invalid(format!("manifest: {e}")))?;
         let d: Details = serde_json::from_value(manifest["details"].clone())
@@ -244,7 +245,7 @@ impl BackupStrategy for MariaBackup {
                     let t = server
                         .connect(&request.target, &d.database, timeout, host)
                         .and_then(|mut c| {
-                            let t = server::tables(&mut c);
+                            let t = crate::native::tables(&mut c);
                             let _ = c.close();
                             t
                         });

@@ -3,7 +3,7 @@
 //! counted come from the server that opened the files (and ran InnoDB's recovery on them).
 
 use myrmex_abi::{ConnectOptions, ConnectionBox, Tuple2};
-use myrmex_plugin::backup::{Host, TableSummary};
+use myrmex_plugin::backup::Host;
 use myrmex_plugin::run_as::{private_dir, run_as, terminate};
 use myrmex_plugin::{driver_box, Config, ErrorKind, PluginError};
 use std::path::{Path, PathBuf};
@@ -152,9 +152,4 @@ impl Drop for Server {
     fn drop(&mut self) {
         let _ = self.end();
     }
-}
-
-/// Every table of the restored database with its rows.
-pub fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
-    crate::native::tables(conn)
 }

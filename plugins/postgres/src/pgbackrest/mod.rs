@@ -89,9 +89,11 @@ struct RestoreSettings {
     bin_dir: Option<String>,
     timeout_s: Option<u64>,
     /// Asked by the host's drill; the counts are all this strategy reads back.
-    checksum: bool,
+    #[serde(rename = "checksum")]
+    _checksum: bool,
     /// Accepted for the host's restore options; a physical restore has no transaction.
-    single_transaction: Option<bool>,
+    #[serde(rename = "single_transaction")]
+    _single_transaction: Option<bool>,
 }
 
 /// What the manifest records of the set.
@@ -136,41 +138,29 @@ fn pgbackrest(
 
 /// The description pgBackRest gives of its sets (`info --output=json`), as `owner`.
 fn info(
+    host: Host<'_>,
     stanza: &str,
     repo: Option<&str>,
     config: Option<&str>,
     owner: (u32, u32),
 ) -> Result<serde_json::Value, PluginError> {
-    let out = pgbackrest(stanza, repo, config, owner)
-        .args(["--output=json", "info"])
-        .output()
-        .map_err(|e| {
-            if e.kind() == std::io::ErrorKind::NotFound {
-                PluginError::new(
-                    ErrorKind::NOT_FOUND,
-                    format!("pgbackrest is not installed (Debian package {PACKAGE})"),
-                )
-            } else {
-                PluginError::new(ErrorKind::IO, format!("cannot run pgbackrest: {e}"))
-            }
-        })?;
-    if !out.status.success() {
-        return Err(PluginError::new(
-            ErrorKind::DATABASE,
-            format!(
-                "pgbackrest info failed: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ),
-        ));
-    }
-    serde_json::from_slice(&out.stdout)
+    let mut c = pgbackrest(stanza, repo, config, owner);
+    c.args(["--output=json", "info"]);
+    let out = host.tool_output(c, "pgbackrest info", PACKAGE)?;
+    serde_json::from_slice(&out)
         .map_err(|e| PluginError::new(ErrorKind::DATABASE, format!("pgbackrest info: {e}")))
 }
 
-/// One `SHOW name` of the server.
-fn show(conn: &mut HostConnection<'_>, name: &str) -> Result<String, PluginError> {
-    Ok(conn.scalar(&format!("SHOW {name}"))?.unwrap_or_default())
-}
+/// The server settings a pgBackRest command needs, read in one query, in this order.
+const SETTINGS: [&str; 7] = [
+    "data_directory",
+    "port",
+    "unix_socket_directories",
+    "archive_mode",
+    "archive_command",
+    "server_version",
+    "server_version_num",
+];
 
 impl BackupStrategy for PgBackRest {
     fn features(&self) -> BackupFeatures {
@@ -197,19 +187,25 @@ impl BackupStrategy for PgBackRest {
             )));
         }
         let mut lent = HostConnection::new(conn);
-        let data = show(&mut lent, "data_directory")?;
-        let port = show(&mut lent, "port")?;
-        let socket = show(&mut lent, "unix_socket_directories")?;
+        let select: Vec<String> = SETTINGS
+            .iter()
+            .map(|n| format!("current_setting('{n}')"))
+            .chain(["current_user::text".to_string()])
+            .collect();
+        let row = lent
+            .text_rows(&format!("SELECT {}", select.join(", ")))?
+            .into_iter()
+            .next()
+            .unwrap_or_default();
+        let get = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+        let [data, port, socket, archive_mode, archive_command, version, major] =
+            std::array::from_fn(get);
+        let user = get(SETTINGS.len());
         let socket = socket.split(',').next().unwrap_or("").trim().to_string();
-        let archive_mode = show(&mut lent, "archive_mode")?;
-        let archive_command = show(&mut lent, "archive_command")?;
-        let version = show(&mut lent, "server_version")?;
-        let major = show(&mut lent, "server_version_num")?;
         let major = major
             .parse::<u32>()
             .map(|v| (v / 10000).to_string())
             .unwrap_or_default();
-        let user = lent.scalar("SELECT current_user")?.unwrap_or_default();
         if archive_mode == "off" || !archive_command.contains("pgbackrest") {
             return Err(invalid(format!(
                 "pgbackrest needs the server to archive its WAL through pgBackRest: set \
@@ -262,7 +258,13 @@ impl BackupStrategy for PgBackRest {
             c.arg("--compress-type=none");
         }
         host.run_tool(c, "pgbackrest backup", PACKAGE)?;
-        let all = info(&s.stanza, s.repo.as_deref(), s.config.as_deref(), owner)?;
+        let all = info(
+            host,
+            &s.stanza,
+            s.repo.as_deref(),
+            s.config.as_deref(),
+            owner,
+        )?;
         let set = all[0]["backup"]
             .as_array()
             .and_then(|b| b.last())
@@ -314,7 +316,6 @@ impl BackupStrategy for PgBackRest {
         host: Host<'_>,
     ) -> Result<RestoreOutcome, PluginError> {
         let s: RestoreSettings = Config::new("pgbackrest", request.settings.as_str()).parse()?;
-        let _ = (s.checksum, s.single_transaction);
         let manifest: serde_json::Value = serde_json::from_str(request.manifest.as_str())
             .map_err(|e| invalid(format!("manifest: {e}")))?;
         let d: Details = serde_json::from_value(manifest["details"].clone())
@@ -387,7 +388,7 @@ impl BackupStrategy for PgBackRest {
                     let counted = server
                         .connect(request.target.user.as_str(), &d.database, timeout, host)
                         .and_then(|mut c| {
-                            let t = server::tables(&mut c);
+                            let t = crate::native::tables(&mut c);
                             let _ = c.close();
                             t
                         });

@@ -5,7 +5,7 @@
 //! recovered the files, not from the repository's word.
 
 use myrmex_abi::{ConnectOptions, ConnectionBox};
-use myrmex_plugin::backup::{Host, TableSummary};
+use myrmex_plugin::backup::Host;
 use myrmex_plugin::run_as::{private_dir, run_as};
 use myrmex_plugin::{driver_box, Config, ErrorKind, PluginError, Value};
 use std::path::{Path, PathBuf};
@@ -197,9 +197,4 @@ impl Drop for Server {
                 .output();
         }
     }
-}
-
-/// Every table of the restored database with its rows, read through `conn`.
-pub fn tables(conn: &mut ConnectionBox) -> Result<Vec<TableSummary>, PluginError> {
-    crate::native::tables(conn)
 }
